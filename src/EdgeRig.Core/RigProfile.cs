@@ -1,0 +1,186 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeRig.Core;
+
+/// <summary>Thrown when a rig file is unreadable or invalid; the message names the file and the field.</summary>
+public sealed class RigProfileException(string file, string field, string problem)
+    : Exception($"rig file '{file}': {field}: {problem}")
+{
+    public string File { get; } = file;
+    public string Field { get; } = field;
+}
+
+/// <summary>What a full stream channel does with a new sample.</summary>
+public enum DropPolicy { DropOldest, DropNewest }
+
+/// <summary>A simulated device's clock and link: how its timestamps and deliveries differ from the truth.</summary>
+public sealed record SimulatedClockProfile
+{
+    public double OffsetMs { get; init; }
+    public double DriftPpm { get; init; }
+    public double TimestampNoiseUs { get; init; }
+    public double LatencyMs { get; init; } = 2;
+    public double JitterMs { get; init; } = 0.5;
+    public double DropProbability { get; init; }
+}
+
+/// <summary>One device of a rig as written in the rig file.</summary>
+public sealed record DeviceProfile
+{
+    public string Id { get; init; } = "";
+    /// <summary>camera, microphone, lidar, imu or gpio-button.</summary>
+    public string Kind { get; init; } = "";
+    /// <summary>"sim" for the simulated twin; otherwise the real driver's name (v4l2, portaudio, ld06, mpu6050, gpiochip).</summary>
+    public string Driver { get; init; } = "sim";
+    public string? Stream { get; init; }
+    public string FrameId { get; init; } = "rig";
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public double RateHz { get; init; }
+    public int JpegQuality { get; init; } = 80;
+    public int Channels { get; init; }
+    public int BlockFrames { get; init; }
+    public int PointsPerScan { get; init; }
+    public int FifoBurst { get; init; } = 1;
+    public int Line { get; init; }
+    public double MeanIntervalSeconds { get; init; } = 10;
+    public string Path { get; init; } = "";
+    public int QueueCapacity { get; init; }
+    public DropPolicy DropPolicy { get; init; } = DropPolicy.DropOldest;
+    public SimulatedClockProfile Clock { get; init; } = new();
+}
+
+/// <summary>The simulated world shared by all twins: common events at one true time.</summary>
+public sealed record WorldProfile
+{
+    public double EventIntervalSeconds { get; init; } = 5;
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>Storage and recording settings of a rig.</summary>
+public sealed record RecordingProfile
+{
+    public double FlushIntervalSeconds { get; init; } = 0.5;
+    public int MaxChunkBytes { get; init; } = 4 * 1024 * 1024;
+}
+
+/// <summary>A rig: its devices and settings, loaded from hardware/rigs/*.json.</summary>
+public sealed record RigProfile
+{
+    public string Name { get; init; } = "";
+    public WorldProfile World { get; init; } = new();
+    public RecordingProfile Recording { get; init; } = new();
+    public IReadOnlyList<DeviceProfile> Devices { get; init; } = [];
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>Reads and validates a rig file.</summary>
+    /// <exception cref="RigProfileException">the file is missing, is not valid JSON, or a field is wrong.</exception>
+    public static RigProfile Load(string path)
+    {
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RigProfileException(path, "(file)", e.Message);
+        }
+        return Parse(text, path);
+    }
+
+    public static RigProfile Parse(string json, string file)
+    {
+        RigProfile? rig;
+        try
+        {
+            rig = JsonSerializer.Deserialize<RigProfile>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            string field = string.IsNullOrEmpty(e.Path) ? "(document)" : e.Path.TrimStart('$', '.');
+            string line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+            throw new RigProfileException(file, field, FirstSentence(e.Message) + line);
+        }
+        if (rig is null) throw new RigProfileException(file, "(document)", "is empty");
+        rig.Validate(file);
+        return rig;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int i = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+
+    private static readonly string[] Kinds = ["camera", "microphone", "lidar", "imu", "gpio-button"];
+
+    private void Validate(string file)
+    {
+        void Fail(string field, string problem) => throw new RigProfileException(file, field, problem);
+        if (string.IsNullOrWhiteSpace(Name)) Fail("name", "is required");
+        if (Devices.Count == 0) Fail("devices", "must list at least one device");
+        if (Recording.FlushIntervalSeconds is <= 0 or > 10) Fail("recording.flushIntervalSeconds", $"must be in (0, 10], was {Recording.FlushIntervalSeconds}");
+        if (Recording.MaxChunkBytes is < 4096 or > 12 * 1024 * 1024) Fail("recording.maxChunkBytes", $"must be between 4096 and 12 MiB, was {Recording.MaxChunkBytes}");
+        if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
+        var ids = new HashSet<string>();
+        for (int i = 0; i < Devices.Count; i++)
+        {
+            var d = Devices[i];
+            string at = $"devices[{i}]";
+            if (string.IsNullOrWhiteSpace(d.Id)) Fail($"{at}.id", "is required");
+            try { _ = new StreamId(d.StreamName); }
+            catch (ArgumentException e) { Fail($"{at}.stream", e.Message.Split(" (")[0]); }
+            if (!ids.Add(d.StreamName)) Fail($"{at}.id", $"stream '{d.StreamName}' appears twice");
+            if (!Kinds.Contains(d.Kind)) Fail($"{at}.kind", $"'{d.Kind}' is not one of {string.Join(", ", Kinds)}");
+            if (d.QueueCapacity < 0) Fail($"{at}.queueCapacity", $"must be >= 0, was {d.QueueCapacity}");
+            if (d.Clock.DropProbability is < 0 or >= 1) Fail($"{at}.clock.dropProbability", $"must be in [0, 1), was {d.Clock.DropProbability}");
+            if (d.Clock.LatencyMs < 0) Fail($"{at}.clock.latencyMs", $"must be >= 0, was {d.Clock.LatencyMs}");
+            if (d.Clock.JitterMs < 0) Fail($"{at}.clock.jitterMs", $"must be >= 0, was {d.Clock.JitterMs}");
+            if (Math.Abs(d.Clock.DriftPpm) > 1000) Fail($"{at}.clock.driftPpm", $"must be within ±1000 ppm, was {d.Clock.DriftPpm}");
+            switch (d.Kind)
+            {
+                case "camera":
+                    if (d.Width is < 16 or > 8192) Fail($"{at}.width", $"must be 16..8192, was {d.Width}");
+                    if (d.Height is < 16 or > 8192) Fail($"{at}.height", $"must be 16..8192, was {d.Height}");
+                    if (d.RateHz is <= 0 or > 240) Fail($"{at}.rateHz", $"must be in (0, 240], was {d.RateHz}");
+                    if (d.JpegQuality is < 1 or > 100) Fail($"{at}.jpegQuality", $"must be 1..100, was {d.JpegQuality}");
+                    break;
+                case "microphone":
+                    if (d.RateHz is < 8000 or > 192000) Fail($"{at}.rateHz", $"must be a sample rate 8000..192000, was {d.RateHz}");
+                    if (d.Channels is < 1 or > 32) Fail($"{at}.channels", $"must be 1..32, was {d.Channels}");
+                    if (d.BlockFrames is < 16 or > 96000) Fail($"{at}.blockFrames", $"must be 16..96000, was {d.BlockFrames}");
+                    break;
+                case "lidar":
+                    if (d.RateHz is <= 0 or > 50) Fail($"{at}.rateHz", $"must be in (0, 50], was {d.RateHz}");
+                    if (d.PointsPerScan is < 1 or > 100000) Fail($"{at}.pointsPerScan", $"must be 1..100000, was {d.PointsPerScan}");
+                    break;
+                case "imu":
+                    if (d.RateHz is <= 0 or > 8000) Fail($"{at}.rateHz", $"must be in (0, 8000], was {d.RateHz}");
+                    if (d.FifoBurst is < 1 or > 1024) Fail($"{at}.fifoBurst", $"must be 1..1024, was {d.FifoBurst}");
+                    break;
+                case "gpio-button":
+                    if (d.MeanIntervalSeconds <= 0) Fail($"{at}.meanIntervalSeconds", $"must be > 0, was {d.MeanIntervalSeconds}");
+                    break;
+            }
+        }
+    }
+}
+
+public static class DeviceProfileExtensions
+{
+    extension(DeviceProfile d)
+    {
+        /// <summary>The stream id this device records under (its id unless "stream" is given).</summary>
+        public string StreamName => string.IsNullOrWhiteSpace(d.Stream) ? d.Id : d.Stream!;
+    }
+}

@@ -1,0 +1,85 @@
+namespace EdgeRig.Core;
+
+/// <summary>How a chunk's sample block is compressed.</summary>
+public enum ChunkCodec { None = 0, Lz4 = 1 }
+
+/// <summary>
+/// The index of one stored chunk: which samples it holds, how it is encoded, and its checksums.
+/// CRC32C protects the stored bytes on disk; SHA-256 is what pulls are verified against.
+/// </summary>
+public sealed record ChunkInfo(
+    StreamId Stream,
+    int Index,
+    long FirstSequence,
+    long LastSequence,
+    int Count,
+    RigTime FirstRigTime,
+    RigTime LastRigTime,
+    ChunkCodec Codec,
+    int RawLength,
+    int StoredLength,
+    uint Crc32C,
+    string Sha256Hex);
+
+/// <summary>Samples of one stream handed to the store as one chunk.</summary>
+public sealed record ChunkBatch(StreamDescriptor Descriptor, IReadOnlyList<Sample> Samples);
+
+/// <summary>Everything the catalogue knows of a session.</summary>
+public sealed record SessionRecord(
+    Session Session,
+    IReadOnlyList<StreamDescriptor> Streams,
+    IReadOnlyDictionary<string, StreamCounts> Counts,
+    IReadOnlyList<Marker> Markers,
+    int ChunkCount,
+    long StoredBytes);
+
+/// <summary>Thrown when stored bytes fail their checksum: they are never served as good data.</summary>
+public sealed class CorruptChunkException(string message) : Exception(message);
+
+/// <summary>The session store: a catalogue of sessions plus their chunked sample data.</summary>
+public interface ISessionStore : IDisposable
+{
+    void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams);
+
+    /// <summary>Writes the batches as chunks in one durable transaction and returns their index entries.</summary>
+    IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches);
+
+    void AddMarker(string sessionId, Marker marker);
+
+    void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts);
+
+    void CloseSession(string sessionId, RigTime stop, SessionState state, string reason);
+
+    IReadOnlyList<SessionRecord> ListSessions();
+
+    /// <exception cref="SessionNotFoundException">no session has that id.</exception>
+    SessionRecord GetSession(string sessionId);
+
+    /// <summary>The session's chunks in pull order (stream id, then chunk index).</summary>
+    IReadOnlyList<ChunkInfo> ListChunks(string sessionId);
+
+    /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked.</summary>
+    /// <exception cref="CorruptChunkException">the bytes do not match their CRC32C.</exception>
+    byte[] ReadChunk(string sessionId, ChunkInfo chunk);
+
+    /// <summary>Closes sessions left recording by a crash; returns the ids it recovered.</summary>
+    IReadOnlyList<string> RecoverOpenSessions();
+}
+
+/// <summary>A source of samples: a real driver or a simulated twin.</summary>
+public interface ISensor : IAsyncDisposable
+{
+    string DeviceId { get; }
+    IReadOnlyList<StreamDescriptor> Streams { get; }
+
+    /// <summary>Starts capture; samples go to <paramref name="sink"/> from the sensor's own thread and must never block it.</summary>
+    Task StartAsync(ISampleSink sink, CancellationToken cancellationToken);
+
+    Task StopAsync();
+}
+
+/// <summary>Receives samples from capture. Implementations must not block.</summary>
+public interface ISampleSink
+{
+    void Publish(Sample sample);
+}

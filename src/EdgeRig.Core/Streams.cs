@@ -1,0 +1,80 @@
+namespace EdgeRig.Core;
+
+/// <summary>What kind of sensor a stream comes from.</summary>
+public enum Modality { Camera, Audio, Lidar, Imu, Gpio }
+
+/// <summary>A stream's identity, unique within a rig, e.g. "cam0" or "imu0".</summary>
+public readonly record struct StreamId
+{
+    public StreamId(string value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            throw new ArgumentException($"stream id '{value}' must be 1-64 characters of letters, digits, '_', '-' or '.'", nameof(value));
+        Value = value;
+    }
+
+    public string Value { get; }
+    public override string ToString() => Value;
+}
+
+/// <summary>Where a stream's timestamps come from.</summary>
+public enum TimestampSource
+{
+    /// <summary>The device's own counter; mapped to host time by a ClockMapper.</summary>
+    SensorClock,
+    /// <summary>A host monotonic timestamp taken by the kernel or driver (V4L2 buffer, GPIO edge, PortAudio ADC time).</summary>
+    HostKernel,
+}
+
+/// <summary>Payload encodings the rig produces.</summary>
+public static class Encodings
+{
+    public const string Jpeg = "image/jpeg";
+    public const string PcmS16Le = "audio/pcm-s16le";
+    /// <summary>LIDAR scan: per point little-endian float32 angle (rad), float32 range (m), uint8 intensity, uint32 point time offset (ns from scan start).</summary>
+    public const string LidarScan = "lidar/scan-v1";
+    /// <summary>IMU sample: six little-endian float32: accel x,y,z (m/s^2) then gyro x,y,z (rad/s).</summary>
+    public const string Imu6 = "imu/accel-gyro-f32";
+    /// <summary>GPIO edge: uint8 line, uint8 rising(1)/falling(0).</summary>
+    public const string GpioEdge = "gpio/edge-v1";
+}
+
+/// <summary>Describes one stream of samples: what it is, how it is encoded, and how fast it should arrive.</summary>
+public sealed record StreamDescriptor(
+    StreamId Id,
+    Modality Modality,
+    string Encoding,
+    double NominalRateHz,
+    string Units,
+    string DeviceId,
+    string FrameId)
+{
+    /// <summary>Ticks per second of the device's own counter (sensor time).</summary>
+    public double SensorTickRateHz { get; init; } = 1e9;
+
+    /// <summary>Where the stream's timestamps come from: the device's own counter, or the kernel/driver on the host.</summary>
+    public TimestampSource Timestamps { get; init; } = TimestampSource.SensorClock;
+
+    /// <summary>The sensor counter wraps to zero at this value; 0 if it never wraps.</summary>
+    public long SensorWrapModulus { get; init; }
+
+    /// <summary>Latency known by construction (an audio block or LIDAR scan is delivered when it ends) subtracted by the timing stage.</summary>
+    public Duration KnownLatency { get; init; }
+
+    /// <summary>Encoding-specific parameters such as width/height or channels/sample rate.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    public Duration NominalPeriod => Duration.FromSeconds(1.0 / NominalRateHz);
+}
+
+/// <summary>
+/// One sample of any modality: the one schema for everything the rig records.
+/// Keeps both raw timestamps and the estimated rig time with its error bound.
+/// </summary>
+public sealed record Sample(
+    StreamId Stream,
+    long Sequence,
+    SensorTime SensorTime,
+    HostTime HostTime,
+    RigTimestamp Rig,
+    ReadOnlyMemory<byte> Payload);
