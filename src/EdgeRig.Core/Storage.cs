@@ -83,3 +83,15 @@ public interface ISampleSink
 {
     void Publish(Sample sample);
 }
+
+/// <summary>The hash a pull is verified against: SHA-256 over "stream/index/sha256\n" of every chunk in pull order.</summary>
+public static class SessionHash
+{
+    public static string Compute(IEnumerable<(string Stream, int Index, string Sha256Hex)> chunks)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (stream, index, sha) in chunks)
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{stream}/{index}/{sha}\n"));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EdgeRig.Core;
+using EdgeRig.Formats;
 using LiteDB;
 
 namespace EdgeRig.Storage;

@@ -64,7 +64,7 @@ public sealed class ClockMapper
     public int Resets { get; private set; }
 
     /// <summary>Estimated rate error of the sensor clock against host monotonic, in parts per million.</summary>
-    public double DriftPpm => _fitted ? _slope * 1e6 : 0;
+    public double DriftPpm => _fitted ? -_slope * 1e6 : 0;
 
     /// <summary>Pairs currently in the estimate.</summary>
     public int PairCount => _count;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using EdgeRig.Core;
 using K4os.Compression.LZ4;
 
-namespace EdgeRig.Storage;
+namespace EdgeRig.Formats;
 
 /// <summary>
 /// The chunk format (version 1). A chunk holds consecutive samples of one stream.

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace EdgeRig.Storage;
+namespace EdgeRig.Formats;
 
 /// <summary>CRC-32C (Castagnoli), as MCAP and iSCSI use it; hardware-accelerated where the CPU has it.</summary>
 public static class Crc32C

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using EdgeRig.Api.V1;
+using Spectre.Console;
+
+namespace EdgeRig.Cli.Commands;
+
+/// <summary>`edgerig show ID`: one session with its streams, counts and markers.</summary>
+internal static class ShowCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("id") { Description = "Session id" };
+        var command = new Command("show", "Show one session: metadata, per-stream counts, markers") { id };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var s = await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = parse.GetValue(id) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(s); return 0; }
+            var ansi = Output.Ansi;
+            ansi.MarkupLine($"[bold]{Markup.Escape(s.Id)}[/] \"{Markup.Escape(s.Name)}\" by {Markup.Escape(s.Operator)} on {Markup.Escape(s.Rig)}");
+            ansi.MarkupLine($"{Output.Time(s.StartNs)} .. {Output.Time(s.StopNs)} ({Output.Duration(s.StartNs, s.StopNs)}), {s.State.ToLowerInvariant()}" +
+                (s.StopReason.Length > 0 ? $": {Markup.Escape(s.StopReason)}" : ""));
+            if (s.Tags.Count > 0) ansi.MarkupLine("tags: " + Markup.Escape(string.Join(", ", s.Tags.Select(kv => $"{kv.Key}={kv.Value}"))));
+            ansi.MarkupLine($"{s.ChunkCount} chunks, {Output.Bytes(s.StoredBytes)}");
+            RenderCounts(s);
+            if (s.Markers.Count > 0)
+            {
+                var markers = new Table().AddColumns("time", "label", "note", "source");
+                foreach (var m in s.Markers) markers.AddRow(Output.Time(m.TimeNs), Markup.Escape(m.Label), Markup.Escape(m.Note), m.Source);
+                ansi.Write(markers);
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    public static void RenderCounts(SessionInfo s)
+    {
+        double secs = (s.StopNs - s.StartNs) / 1e9;
+        var table = new Table().AddColumns("stream", "encoding", "produced", "recorded", "dropped", "gaps", "rate", "nominal");
+        foreach (var stream in s.Streams)
+        {
+            var c = s.Counts.TryGetValue(stream.Id, out var x) ? x : new StreamCounts();
+            table.AddRow(Markup.Escape(stream.Id), stream.Encoding, c.Produced.ToString(), c.Recorded.ToString(),
+                c.Dropped > 0 ? $"[red]{c.Dropped}[/]" : "0", c.SensorGaps.ToString(),
+                secs > 0 && stream.NominalRateHz > 0 ? $"{c.Recorded / secs:0.0} Hz" : "-",
+                stream.NominalRateHz > 0 ? $"{stream.NominalRateHz:0.##} Hz" : "events");
+        }
+        Output.Ansi.Write(table);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Spectre.Console;
+
+namespace EdgeRig.Cli;
+
+/// <summary>Formatting shared by the verbs.</summary>
+internal static class Output
+{
+    private static readonly JsonFormatter Proto = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    private static readonly JsonSerializerOptions Plain = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Json(IMessage message) => Console.Out.WriteLine(Proto.Format(message));
+
+    public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Plain));
+
+    public static string Time(long rigNs) =>
+        rigNs == 0 ? "-" : DateTimeOffset.UnixEpoch.AddTicks(rigNs / 100).ToString("yyyy-MM-dd HH:mm:ss.fff") + "Z";
+
+    public static string Bytes(long n) => n switch
+    {
+        < 1024 => $"{n} B",
+        < 1024 * 1024 => $"{n / 1024.0:0.0} KiB",
+        < 1024L * 1024 * 1024 => $"{n / 1024.0 / 1024:0.0} MiB",
+        _ => $"{n / 1024.0 / 1024 / 1024:0.00} GiB",
+    };
+
+    public static string Duration(long startNs, long stopNs) => stopNs > startNs ? $"{(stopNs - startNs) / 1e9:0.0} s" : "-";
+
+    public static IAnsiConsole Ansi => AnsiConsole.Console;
+}

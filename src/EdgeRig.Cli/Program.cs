@@ -1,0 +1,3 @@
+using EdgeRig.Cli;
+
+return await EdgeRigCli.RunAsync(args);

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using EdgeRig.Core;
+
+namespace EdgeRig.Formats;
+
+/// <summary>A stream as written in a pulled session's manifest.</summary>
+public sealed record ManifestStream(
+    string Id, string Modality, string Encoding, double NominalRateHz, string Units, string DeviceId, string FrameId,
+    double SensorTickRateHz, string Timestamps, long SensorWrapModulus, long KnownLatencyNs, IReadOnlyDictionary<string, string> Parameters)
+{
+    public StreamDescriptor ToDescriptor() =>
+        new(new StreamId(Id), Enum.Parse<Modality>(Modality, ignoreCase: true), Encoding, NominalRateHz, Units, DeviceId, FrameId)
+        {
+            SensorTickRateHz = SensorTickRateHz,
+            Timestamps = Enum.Parse<TimestampSource>(Timestamps, ignoreCase: true),
+            SensorWrapModulus = SensorWrapModulus,
+            KnownLatency = new Duration(KnownLatencyNs),
+            Parameters = Parameters,
+        };
+}
+
+public sealed record ManifestSession(string Id, string Name, string Operator, IReadOnlyDictionary<string, string> Tags,
+    long StartNs, long StopNs, string State, string Rig, string StopReason);
+
+public sealed record ManifestMarker(long TimeNs, string Label, string Note, string Source);
+
+public sealed record ManifestCounts(long Produced, long Recorded, long Dropped, long SensorGaps);
+
+/// <summary>One chunk of a pulled session: where its file is and what it must hash to.</summary>
+public sealed record ManifestChunk(int Ordinal, string Stream, int Index, long FirstSequence, long LastSequence, int Count,
+    long FirstRigNs, long LastRigNs, string Codec, int RawLength, int StoredLength, uint Crc32C, string Sha256, string File)
+{
+    public ChunkInfo ToChunkInfo() => new(new StreamId(Stream), Index, FirstSequence, LastSequence, Count, new RigTime(FirstRigNs),
+        new RigTime(LastRigNs), Enum.Parse<ChunkCodec>(Codec, ignoreCase: true), RawLength, StoredLength, Crc32C, Sha256);
+
+    /// <summary>Where a chunk lives inside the session folder.</summary>
+    public static string RelativePath(string stream, int index) => Path.Combine("chunks", stream, $"{index:D6}.chunk");
+}
+
+/// <summary>
+/// The manifest of a pulled session folder (manifest.json): the session, its streams, counts and markers, and
+/// every chunk with its file and hashes. With the chunk files it rebuilds every sample without the rig.
+/// </summary>
+public sealed record PulledSessionManifest(
+    string Format, ManifestSession Session, IReadOnlyList<ManifestStream> Streams, IReadOnlyDictionary<string, ManifestCounts> Counts,
+    IReadOnlyList<ManifestMarker> Markers, IReadOnlyList<ManifestChunk> Chunks, string SessionSha256, DateTimeOffset PulledAt)
+{
+    public const string FormatName = "edgerig-pulled-session/1";
+    public const string FileName = "manifest.json";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public void Save(string folder)
+    {
+        string tmp = Path.Combine(folder, FileName + ".tmp");
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, Path.Combine(folder, FileName), overwrite: true);
+    }
+
+    /// <exception cref="InvalidDataException">the folder has no readable manifest of this format.</exception>
+    public static PulledSessionManifest Load(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) throw new InvalidDataException($"'{folder}' is not a pulled session: {FileName} is missing");
+        var m = JsonSerializer.Deserialize<PulledSessionManifest>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty");
+        if (m.Format != FormatName) throw new InvalidDataException($"{path}: format '{m.Format}' is not '{FormatName}'");
+        return m;
+    }
+}
+
+/// <summary>Reads samples back out of a pulled session folder, checking every chunk on the way.</summary>
+public sealed class PulledSessionFolder(string folder)
+{
+    public PulledSessionManifest Manifest { get; } = PulledSessionManifest.Load(folder);
+
+    /// <summary>Checks every chunk file against its SHA-256 and the manifest's session hash; returns the problems found.</summary>
+    public IReadOnlyList<string> Verify()
+    {
+        var problems = new List<string>();
+        foreach (var c in Manifest.Chunks)
+        {
+            string path = Path.Combine(folder, c.File);
+            if (!File.Exists(path)) { problems.Add($"{c.File}: missing"); continue; }
+            string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+            if (sha != c.Sha256) problems.Add($"{c.File}: SHA-256 {sha} does not match {c.Sha256}");
+        }
+        string sessionHash = SessionHash.Compute(Manifest.Chunks.Select(c => (c.Stream, c.Index, c.Sha256)));
+        if (sessionHash != Manifest.SessionSha256) problems.Add($"session hash {sessionHash} does not match {Manifest.SessionSha256}");
+        return problems;
+    }
+
+    /// <summary>Every sample of one stream in sequence order.</summary>
+    public IEnumerable<Sample> ReadSamples(string stream)
+    {
+        foreach (var c in Manifest.Chunks.Where(c => c.Stream == stream).OrderBy(c => c.Index))
+            foreach (var s in ChunkFormat.Decode(c.ToChunkInfo(), File.ReadAllBytes(Path.Combine(folder, c.File))))
+                yield return s;
+    }
+}

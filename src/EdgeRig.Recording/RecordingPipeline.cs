@@ -1,0 +1,151 @@
+using EdgeRig.Core;
+using EdgeRig.Timing;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeRig.Recording;
+
+/// <summary>A snapshot of one stream for status.</summary>
+public sealed record StreamStatus(StreamDescriptor Descriptor, bool Live, double RateHz, long Total, StreamCounts Session, Duration LastErrorBound, double DriftPpm);
+
+/// <summary>A snapshot of the rig's recording state.</summary>
+public sealed record RecordingStatus(Session? Active, IReadOnlyList<StreamStatus> Streams, string LastStopReason);
+
+/// <summary>
+/// Where capture delivers samples: the timing stage stamps them, live statistics observe them, and while a
+/// session records they go to its channels. Start, stop and markers are the recording lifecycle.
+/// </summary>
+public sealed class RecordingPipeline : ISampleSink
+{
+    private readonly RigProfile _rig;
+    private readonly StreamTimestamper _timestamper;
+    private readonly ISessionStore _store;
+    private readonly IRigClock _clock;
+    private readonly ILogger<RecordingPipeline> _logger;
+    private readonly Dictionary<StreamId, StreamStats> _stats;
+    private readonly IReadOnlyList<StreamDescriptor> _streams;
+    private readonly HashSet<StreamId> _markerButtons;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private volatile SessionRecorder? _active;
+    private string _lastStopReason = "";
+
+    public RecordingPipeline(RigProfile rig, IReadOnlyList<StreamDescriptor> streams, ISessionStore store, IRigClock clock, ILogger<RecordingPipeline> logger)
+    {
+        _rig = rig;
+        _streams = streams;
+        _store = store;
+        _clock = clock;
+        _logger = logger;
+        _timestamper = new StreamTimestamper(clock);
+        foreach (var d in streams) _timestamper.Register(d);
+        _stats = streams.ToDictionary(d => d.Id, d => new StreamStats(d));
+        _markerButtons = streams.Where(d => d.Parameters.GetValueOrDefault("role") == "marker-button").Select(d => d.Id).ToHashSet();
+    }
+
+    public IReadOnlyList<StreamDescriptor> Streams => _streams;
+
+    public Session? Active => _active?.Session;
+
+    /// <summary>The latest sample of a stream (for previews), if any arrived.</summary>
+    public Sample? Latest(StreamId stream) => _stats.TryGetValue(stream, out var s) ? s.Last : null;
+
+    public void Publish(Sample sample)
+    {
+        var stamped = _timestamper.Stamp(sample);
+        _stats[sample.Stream].Observe(stamped);
+        var recorder = _active;
+        if (recorder is null) return;
+        recorder.Publish(stamped);
+        if (_markerButtons.Contains(sample.Stream) && sample.Payload.Length >= 2 && sample.Payload.Span[1] == 1)
+            recorder.QueueMarker(new Marker(stamped.Rig.Time, "button", $"GPIO line {sample.Payload.Span[0]}", "gpio"));
+    }
+
+    /// <exception cref="InvalidRigStateException">a session is already recording.</exception>
+    public async Task<Session> StartAsync(string name, string @operator, IReadOnlyDictionary<string, string> tags)
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            if (_active is { } current)
+                throw new InvalidRigStateException($"session '{current.Session.Id}' is already recording; stop it first");
+            var start = _clock.RigNow;
+            string id = $"{start.ToDateTimeOffset():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+            var session = new Session(id, string.IsNullOrWhiteSpace(name) ? id : name, @operator, tags, start, null, SessionState.Recording, _rig.Name);
+            var channels = _streams.Select(d =>
+            {
+                var device = _rig.Devices.FirstOrDefault(x => x.StreamName == d.Id.Value);
+                int capacity = device is { QueueCapacity: > 0 } ? device.QueueCapacity : StreamChannel.DefaultCapacity(d);
+                return new StreamChannel(d, capacity, device?.DropPolicy ?? DropPolicy.DropOldest);
+            }).ToList();
+            var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _logger);
+            recorder.Failed += OnRecorderFailed;
+            recorder.Start();
+            _active = recorder;
+            _logger.LogInformation("Recording session {Session} ({Name}) by {Operator}", id, session.Name, @operator);
+            return session;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <exception cref="InvalidRigStateException">nothing is recording.</exception>
+    public async Task<SessionRecord> StopAsync(string reason = "stopped by user")
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            var recorder = _active ?? throw new InvalidRigStateException("no session is recording");
+            _active = null;
+            var record = await recorder.StopAsync(reason);
+            _lastStopReason = record.Session.StopReason;
+            _logger.LogInformation("Stopped session {Session}: {Reason}; {Summary}", record.Session.Id, record.Session.StopReason,
+                string.Join(", ", record.Counts.Select(kv => $"{kv.Key} {kv.Value.Recorded}/{kv.Value.Produced} (dropped {kv.Value.Dropped})")));
+            return record;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <exception cref="InvalidRigStateException">nothing is recording.</exception>
+    /// <exception cref="ArgumentException">the label is empty or too long.</exception>
+    public Marker AddMarker(string label, string note)
+    {
+        if (string.IsNullOrWhiteSpace(label)) throw new ArgumentException("marker label must not be empty", nameof(label));
+        if (label.Length > 200) throw new ArgumentException($"marker label is {label.Length} characters; at most 200", nameof(label));
+        if (note.Length > 2000) throw new ArgumentException($"marker note is {note.Length} characters; at most 2000", nameof(note));
+        var recorder = _active ?? throw new InvalidRigStateException("no session is recording; start one before adding a marker");
+        var marker = new Marker(_clock.RigNow, label, note);
+        recorder.AddMarker(marker);
+        return marker;
+    }
+
+    public RecordingStatus Status()
+    {
+        var recorder = _active;
+        var counts = recorder?.Counts;
+        var now = _clock.Now;
+        var streams = _stats.Values.Select(s =>
+        {
+            var mapper = _timestamper.MapperOf(s.Descriptor.Id);
+            return new StreamStatus(s.Descriptor, s.IsLive(now), s.RateHz, s.Total,
+                counts?.GetValueOrDefault(s.Descriptor.Id.Value) ?? StreamCounts.Empty,
+                s.Last?.Rig.ErrorBound ?? Duration.Zero, mapper?.DriftPpm ?? 0);
+        }).ToList();
+        return new RecordingStatus(recorder?.Session, streams, _lastStopReason);
+    }
+
+    private void OnRecorderFailed(SessionRecorder recorder, string reason)
+    {
+        // the writer task cannot wait for the lifecycle lock it may be stopped under; finish on the pool
+        _ = Task.Run(async () =>
+        {
+            if (_active != recorder) return;
+            try { await StopAsync(reason); }
+            catch (InvalidRigStateException) { }
+            catch (Exception e) { _logger.LogError(e, "Closing session {Session} after a storage failure failed", recorder.Session.Id); }
+        });
+    }
+}

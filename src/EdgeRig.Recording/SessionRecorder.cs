@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using EdgeRig.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeRig.Recording;
+
+/// <summary>
+/// Records one session: a bounded channel per stream, and one writer task that drains them, batches each
+/// stream's samples into chunks (bounded by size and by the flush interval) and writes every ready chunk in
+/// one store transaction. A storage failure ends the session cleanly with the reason; what was written stays.
+/// </summary>
+public sealed class SessionRecorder
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
+
+    private readonly ISessionStore _store;
+    private readonly IRigClock _clock;
+    private readonly ILogger _logger;
+    private readonly Dictionary<StreamId, StreamChannel> _channels;
+    private readonly Dictionary<StreamId, PendingChunk> _pending;
+    private readonly ConcurrentQueue<Marker> _markers = new();
+    private readonly Duration _flushInterval;
+    private readonly int _maxChunkBytes;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _writer;
+    private HostTime _lastCountsUpdate;
+    private volatile string? _failure;
+
+    private sealed class PendingChunk(StreamChannel channel)
+    {
+        public StreamChannel Channel { get; } = channel;
+        public List<Sample> Samples { get; } = [];
+        public int Bytes;
+        public HostTime Since;
+    }
+
+    public SessionRecorder(Session session, IReadOnlyList<StreamChannel> channels, RecordingProfile settings,
+        ISessionStore store, IRigClock clock, ILogger logger)
+    {
+        Session = session;
+        _store = store;
+        _clock = clock;
+        _logger = logger;
+        _channels = channels.ToDictionary(c => c.Descriptor.Id);
+        _pending = channels.ToDictionary(c => c.Descriptor.Id, c => new PendingChunk(c));
+        _flushInterval = Duration.FromSeconds(settings.FlushIntervalSeconds);
+        _maxChunkBytes = settings.MaxChunkBytes;
+    }
+
+    public Session Session { get; }
+
+    /// <summary>Why recording ended on its own (storage failure), or null while healthy.</summary>
+    public string? Failure => _failure;
+
+    /// <summary>Raised on the writer task when a storage failure ended recording.</summary>
+    public event Action<SessionRecorder, string>? Failed;
+
+    public IReadOnlyDictionary<string, StreamCounts> Counts => _channels.ToDictionary(kv => kv.Key.Value, kv => kv.Value.Counts);
+
+    public void Start()
+    {
+        _store.CreateSession(Session, _channels.Values.Select(c => c.Descriptor).ToList());
+        _lastCountsUpdate = _clock.Now;
+        _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Hands a stamped sample to its stream's channel; never blocks.</summary>
+    public void Publish(Sample sample)
+    {
+        if (_channels.TryGetValue(sample.Stream, out var channel))
+            channel.TryWrite(sample);
+    }
+
+    /// <summary>Queues a marker to be stored by the writer (for capture threads, which must not wait on storage).</summary>
+    public void QueueMarker(Marker marker) => _markers.Enqueue(marker);
+
+    /// <summary>Stores a marker now.</summary>
+    public void AddMarker(Marker marker)
+    {
+        if (_failure is not null) throw new InvalidRigStateException($"recording of session '{Session.Id}' stopped: {_failure}");
+        _store.AddMarker(Session.Id, marker);
+    }
+
+    /// <summary>Closes the channels, drains and writes everything accepted, and closes the session.</summary>
+    public async Task<SessionRecord> StopAsync(string reason)
+    {
+        foreach (var c in _channels.Values) c.Complete();
+        _stop.Cancel();
+        if (_writer is not null) await _writer.ConfigureAwait(false);
+        string finalReason = _failure ?? reason;
+        var counts = Counts;
+        _store.UpdateCounts(Session.Id, counts);
+        var chunks = _store.ListChunks(Session.Id);
+        var stop = chunks.Count > 0 ? chunks.Max(c => c.LastRigTime) : _clock.RigNow;
+        var now = _clock.RigNow;
+        _store.CloseSession(Session.Id, now > stop ? now : stop, SessionState.Complete, finalReason);
+        return _store.GetSession(Session.Id);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var ready = new List<ChunkBatch>();
+        var readyChannels = new List<StreamChannel>();
+        bool stopping = false;
+        while (true)
+        {
+            if (!stopping)
+            {
+                try { await Task.Delay(Tick, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { stopping = true; }
+            }
+            var now = _clock.Now;
+            foreach (var p in _pending.Values)
+            {
+                while (p.Channel.Reader.TryRead(out var s))
+                {
+                    if (p.Samples.Count == 0) p.Since = now;
+                    p.Samples.Add(s);
+                    p.Bytes += s.Payload.Length + 44;
+                    if (p.Bytes >= _maxChunkBytes) TakeChunk(p, ready, readyChannels);
+                }
+                if (p.Samples.Count > 0 && (stopping || now - p.Since >= _flushInterval))
+                    TakeChunk(p, ready, readyChannels);
+            }
+            if (ready.Count > 0 || !_markers.IsEmpty) Flush(ready, readyChannels);
+            if (stopping && _failure is null && _channels.Values.All(c => c.Reader.Completion.IsCompleted)) return;
+            if (_failure is not null) { DiscardAfterFailure(); return; }
+            if (now - _lastCountsUpdate >= Duration.FromSeconds(1))
+            {
+                _lastCountsUpdate = now;
+                TryStore(() => _store.UpdateCounts(Session.Id, Counts));
+            }
+        }
+    }
+
+    private static void TakeChunk(PendingChunk p, List<ChunkBatch> ready, List<StreamChannel> readyChannels)
+    {
+        ready.Add(new ChunkBatch(p.Channel.Descriptor, p.Samples.ToArray()));
+        readyChannels.Add(p.Channel);
+        p.Samples.Clear();
+        p.Bytes = 0;
+    }
+
+    private void Flush(List<ChunkBatch> ready, List<StreamChannel> readyChannels)
+    {
+        bool ok = ready.Count == 0 || TryStore(() => _store.WriteChunks(Session.Id, ready));
+        for (int i = 0; i < ready.Count; i++)
+        {
+            if (ok) readyChannels[i].MarkRecorded(ready[i].Samples.Count);
+            else readyChannels[i].MarkLost(ready[i].Samples.Count);
+        }
+        ready.Clear();
+        readyChannels.Clear();
+        while (ok && _markers.TryDequeue(out var m))
+            ok = TryStore(() => _store.AddMarker(Session.Id, m));
+    }
+
+    private bool TryStore(Action write)
+    {
+        if (_failure is not null) return false;
+        try
+        {
+            write();
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _failure = $"storage failed: {e.Message}";
+            _logger.LogError(e, "Recording of session {Session} stopped: storage failed", Session.Id);
+            foreach (var c in _channels.Values) c.Complete();
+            Failed?.Invoke(this, _failure);
+            return false;
+        }
+    }
+
+    private void DiscardAfterFailure()
+    {
+        foreach (var p in _pending.Values)
+        {
+            while (p.Channel.Reader.TryRead(out var s)) p.Samples.Add(s);
+            p.Channel.MarkLost(p.Samples.Count);
+            p.Samples.Clear();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Threading.Channels;
+using EdgeRig.Core;
+
+namespace EdgeRig.Recording;
+
+/// <summary>
+/// The bounded queue between one stream's capture and the recorder. Writing never blocks: when full, the
+/// stream's drop policy decides which sample goes and the drop is counted. produced = recorded + dropped.
+/// One producer (the stream's capture thread), one consumer (the recorder).
+/// </summary>
+public sealed class StreamChannel
+{
+    private readonly Channel<Sample> _channel;
+    private long _produced, _dropped, _recorded, _gaps;
+    private long _lastSequence = -1;
+
+    public StreamChannel(StreamDescriptor descriptor, int capacity, DropPolicy policy)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Descriptor = descriptor;
+        Capacity = capacity;
+        _channel = Channel.CreateBounded<Sample>(new BoundedChannelOptions(capacity)
+        {
+            FullMode = policy == DropPolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+            SingleWriter = true,
+            AllowSynchronousContinuations = false,
+        }, _ => Interlocked.Increment(ref _dropped));
+    }
+
+    public StreamDescriptor Descriptor { get; }
+    public int Capacity { get; }
+    public ChannelReader<Sample> Reader => _channel.Reader;
+
+    /// <summary>Offers a sample; false only once the channel is closed (the sample is then not counted).</summary>
+    public bool TryWrite(Sample sample)
+    {
+        if (!_channel.Writer.TryWrite(sample)) return false;
+        Interlocked.Increment(ref _produced);
+        if (_lastSequence >= 0 && sample.Sequence > _lastSequence + 1)
+            Interlocked.Add(ref _gaps, sample.Sequence - _lastSequence - 1);
+        _lastSequence = sample.Sequence;
+        return true;
+    }
+
+    /// <summary>Counts samples the recorder has made durable.</summary>
+    public void MarkRecorded(int count) => Interlocked.Add(ref _recorded, count);
+
+    /// <summary>Counts samples taken from the channel that could not be stored.</summary>
+    public void MarkLost(int count) => Interlocked.Add(ref _dropped, count);
+
+    public void Complete() => _channel.Writer.TryComplete();
+
+    public StreamCounts Counts => new(Interlocked.Read(ref _produced), Interlocked.Read(ref _recorded), Interlocked.Read(ref _dropped), Interlocked.Read(ref _gaps));
+
+    /// <summary>Default capacity: about two seconds of samples, at least 16.</summary>
+    public static int DefaultCapacity(StreamDescriptor d) => Math.Max(16, (int)Math.Ceiling(d.NominalRateHz * 2));
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using EdgeRig.Core;
+using EdgeRig.Devices;
+using EdgeRig.Devices.Simulation;
+using EdgeRig.Recording;
+using EdgeRig.Service.Grpc;
+using EdgeRig.Storage;
+using EdgeRig.Timing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace EdgeRig.Service;
+
+/// <summary>The composition root: the only place that picks concrete devices, clock and store.</summary>
+public static class EdgeRigHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:50051";
+
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--data-dir"] = "EdgeRig:DataDir",
+        ["--rig"] = "EdgeRig:Rig",
+    };
+
+    /// <summary>Builds the service; throws <see cref="RigProfileException"/> for a broken rig file.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.AddCommandLine(args, Switches);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
+        builder.Host.UseSystemd();
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        var options = builder.Configuration.GetSection(EdgeRigOptions.Section).Get<EdgeRigOptions>() ?? new EdgeRigOptions();
+        var rig = RigProfile.Load(options.Rig);
+        string dataDir = Path.GetFullPath(options.DataDir);
+
+        var clock = new SystemRigClock();
+        var world = new SimulatedWorld(rig.World, clock);
+        var sensors = SimulatedRig.Create(rig, world, clock);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(rig);
+        builder.Services.AddSingleton<IRigClock>(clock);
+        builder.Services.AddSingleton(world);
+        builder.Services.AddSingleton(sensors);
+        builder.Services.AddSingleton<ISessionStore>(_ => new LiteDbSessionStore(dataDir));
+        builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
+            sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
+        builder.Services.AddSingleton(new DataDirectory(dataDir));
+        builder.Services.AddHostedService<RigRuntime>();
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcHealthChecks().AddCheck("rig", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        builder.Services.AddGrpcReflection();
+
+        var app = builder.Build();
+        app.MapGrpcService<RigGrpcService>();
+        app.MapGrpcService<SessionsGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+
+        world.EventScheduled += e => GroundTruthLog.Append(dataDir, e);
+        return app;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (RigProfileException e)
+        {
+            Console.Error.WriteLine($"edgerig-service: refusing to start: {e.Message}");
+            return 2;
+        }
+        await app.RunAsync();
+        return 0;
+    }
+}
+
+/// <summary>Where the service keeps its data.</summary>
+public sealed record DataDirectory(string Path)
+{
+    public long FreeBytes
+    {
+        get
+        {
+            try { return new DriveInfo(Path).AvailableFreeSpace; }
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return -1; }
+        }
+    }
+}
+
+/// <summary>Ground truth of the simulated world, one JSON line per event, under DATA/sim/ground-truth.jsonl.</summary>
+public static class GroundTruthLog
+{
+    private static readonly object Gate = new();
+
+    public static string PathFor(string dataDir) => System.IO.Path.Combine(dataDir, "sim", "ground-truth.jsonl");
+
+    public static void Append(string dataDir, WorldEvent e)
+    {
+        string path = PathFor(dataDir);
+        lock (Gate)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            File.AppendAllText(path, JsonSerializer.Serialize(new { e.Number, trueHostNs = e.TrueTime.Nanoseconds, rigNs = e.RigTime.Nanoseconds }) + "\n");
+        }
+    }
+}

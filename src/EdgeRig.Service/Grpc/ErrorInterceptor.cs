@@ -1,0 +1,39 @@
+using EdgeRig.Core;
+using global::Grpc.Core;
+using global::Grpc.Core.Interceptors;
+
+namespace EdgeRig.Service.Grpc;
+
+/// <summary>Turns domain exceptions into status codes with messages that name what was wrong; logs the rest.</summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try { return await continuation(request, context); }
+        catch (Exception e) when (e is not RpcException) { throw Translate(e, context); }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(request, responseStream, context); }
+        catch (Exception e) when (e is not RpcException) { throw Translate(e, context); }
+    }
+
+    private RpcException Translate(Exception e, ServerCallContext context)
+    {
+        var status = e switch
+        {
+            SessionNotFoundException => new Status(StatusCode.NotFound, e.Message),
+            InvalidRigStateException => new Status(StatusCode.FailedPrecondition, e.Message),
+            ArgumentException => new Status(StatusCode.InvalidArgument, e.Message),
+            CorruptChunkException => new Status(StatusCode.DataLoss, e.Message),
+            OperationCanceledException when context.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "the call was cancelled"),
+            _ => new Status(StatusCode.Internal, $"internal error: {e.GetType().Name}"),
+        };
+        if (status.StatusCode == StatusCode.Internal)
+            logger.LogError(e, "{Method} failed", context.Method);
+        else
+            logger.LogInformation("{Method}: {Code}: {Message}", context.Method, status.StatusCode, status.Detail);
+        return new RpcException(status);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Reflection;
+using EdgeRig.Api.V1;
+using EdgeRig.Core;
+using EdgeRig.Recording;
+using global::Grpc.Core;
+
+namespace EdgeRig.Service.Grpc;
+
+/// <summary>Status and recording control: a thin adapter over <see cref="RecordingPipeline"/>.</summary>
+public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data) : Api.V1.Rig.RigBase
+{
+    private static readonly string Version =
+        typeof(RigGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public override Task<RigStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var status = pipeline.Status();
+        var reply = new RigStatus
+        {
+            RigName = rig.Name,
+            Version = Version,
+            RigTimeNs = clock.RigNow.Nanoseconds,
+            HostMonotonicNs = clock.Now.Nanoseconds,
+            Recording = status.Active is not null,
+            LastStopReason = status.LastStopReason,
+            DataFreeBytes = data.FreeBytes,
+            DataDir = data.Path,
+        };
+        if (status.Active is { } active) reply.ActiveSession = active.ToApi();
+        reply.Streams.AddRange(status.Streams.Select(s => new Api.V1.StreamStatus
+        {
+            Stream = s.Descriptor.ToApi(),
+            Live = s.Live,
+            RateHz = s.RateHz,
+            TotalSamples = s.Total,
+            SessionCounts = s.Session.ToApi(),
+            ErrorBoundNs = s.LastErrorBound.Nanoseconds,
+            DriftPpm = s.DriftPpm,
+        }));
+        return Task.FromResult(reply);
+    }
+
+    public override async Task<SessionInfo> StartRecording(StartRecordingRequest request, ServerCallContext context)
+    {
+        Validate.Text(request.Name, "name", 200);
+        Validate.Text(request.Operator, "operator", 200);
+        if (request.Tags.Count > 64) throw new ArgumentException($"tags: {request.Tags.Count} given, at most 64");
+        foreach (var (k, v) in request.Tags)
+        {
+            Validate.Text(k, "tag key", 64, required: true);
+            Validate.Text(v, $"tag '{k}'", 512);
+        }
+        var session = await pipeline.StartAsync(request.Name, request.Operator, request.Tags.ToDictionary());
+        return session.ToApi();
+    }
+
+    public override async Task<SessionInfo> StopRecording(StopRecordingRequest request, ServerCallContext context) =>
+        (await pipeline.StopAsync()).ToApi();
+
+    public override Task<MarkerInfo> AddMarker(AddMarkerRequest request, ServerCallContext context) =>
+        Task.FromResult(pipeline.AddMarker(request.Label, request.Note).ToApi());
+}
+
+/// <summary>Input checks whose messages name the field.</summary>
+internal static class Validate
+{
+    public static void Text(string value, string field, int maxLength, bool required = false)
+    {
+        if (required && string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{field} must not be empty");
+        if (value.Length > maxLength) throw new ArgumentException($"{field} is {value.Length} characters; at most {maxLength}");
+        if (value.Any(char.IsControl)) throw new ArgumentException($"{field} contains control characters");
+    }
+}

@@ -1,0 +1,3 @@
+using EdgeRig.Service;
+
+return await EdgeRigHost.RunAsync(args);
