@@ -27,5 +27,12 @@ internal static class Output
 
     public static string Duration(long startNs, long stopNs) => stopNs > startNs ? $"{(stopNs - startNs) / 1e9:0.0} s" : "-";
 
-    public static IAnsiConsole Ansi => AnsiConsole.Console;
+    public static IAnsiConsole Ansi { get; } = Create();
+
+    private static IAnsiConsole Create()
+    {
+        var console = AnsiConsole.Console;
+        if (System.Console.IsOutputRedirected) console.Profile.Width = 160;
+        return console;
+    }
 }

@@ -80,8 +80,16 @@ public static class EdgeRigHost
             Console.Error.WriteLine($"edgerig-service: refusing to start: {e.Message}");
             return 2;
         }
-        await app.RunAsync();
-        return 0;
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"edgerig-service: cannot start: {e.Message}");
+            return 1;
+        }
     }
 }
 

@@ -18,6 +18,7 @@ public sealed class LiteDbSessionStore : ISessionStore
     private readonly ILiteCollection<BsonDocument> _sessions;
     private readonly ConcurrentDictionary<string, SessionFile> _open = new();
     private readonly object _catalogueGate = new();
+    private readonly FileStream _lock;
 
     private sealed class SessionFile(LiteDatabase db)
     {
@@ -32,6 +33,15 @@ public sealed class LiteDbSessionStore : ISessionStore
     {
         _root = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(Path.Combine(_root, "sessions"));
+        try
+        {
+            // an exclusive lock (flock) held for the store's lifetime: two services must never share a data directory
+            _lock = new FileStream(Path.Combine(_root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"data directory '{_root}' is in use by another EdgeRig service ({e.Message})", e);
+        }
         _catalogue = new LiteDatabase(new ConnectionString { Filename = Path.Combine(_root, "catalogue.db"), Connection = ConnectionType.Direct });
         _sessions = _catalogue.GetCollection("sessions");
     }
@@ -180,6 +190,7 @@ public sealed class LiteDbSessionStore : ISessionStore
         foreach (var file in _open.Values) file.Db.Dispose();
         _open.Clear();
         _catalogue.Dispose();
+        _lock.Dispose();
     }
 
     private BsonDocument FindSession(string sessionId) =>

@@ -14,6 +14,12 @@ public sealed record ClockMapperOptions
     /// <summary>How many recent (sensor, host) pairs the estimate uses.</summary>
     public int WindowSize { get; init; } = 512;
 
+    /// <summary>Pairs closer together than this (host time) share one slot that keeps only the lowest-delay pair, so the window spans WindowSize slots.</summary>
+    public Duration SlotLength { get; init; } = Duration.FromMilliseconds(50);
+
+    /// <summary>The bound given while the window holds too few slots to say more.</summary>
+    public Duration InitialBound { get; init; } = Duration.FromMilliseconds(50);
+
     /// <summary>Largest plausible rate error of the sensor oscillator; estimates beyond it are clamped.</summary>
     public double MaxDriftPpm { get; init; } = 300;
 
@@ -89,14 +95,14 @@ public sealed class ClockMapper
             double residual = host.Nanoseconds - Predict(ticks);
             if (residual < -_options.JumpThreshold.Nanoseconds)
             {
-                RestartAt(sensor.Ticks);
+                RestartAt();
                 ticks = Unwrap(sensor.Ticks);
             }
             else if (residual > _options.MaxDeliveryDelay.Nanoseconds)
             {
                 if (++_highInARow >= 3)
                 {
-                    RestartAt(sensor.Ticks);
+                    RestartAt();
                     ticks = Unwrap(sensor.Ticks);
                 }
             }
@@ -106,8 +112,7 @@ public sealed class ClockMapper
             }
         }
 
-        Add(ticks, host.Nanoseconds);
-        if (!_fitted || _count < 64 || ++_sinceFit >= 16)
+        if (Add(ticks, host.Nanoseconds) && (!_fitted || _count < 64 || ++_sinceFit >= 8))
             Fit();
 
         double hostEstimate = Predict(ticks);
@@ -126,10 +131,9 @@ public sealed class ClockMapper
         return new HostTime((long)Math.Round(Predict(ticks)));
     }
 
-    private void RestartAt(long raw)
+    private void RestartAt()
     {
         Reset();
-        _ = raw;
     }
 
     private long Unwrap(long raw)
@@ -155,14 +159,27 @@ public sealed class ClockMapper
         return raw + _wrapOffset;
     }
 
-    private void Add(long ticks, long host)
+    /// <summary>Admits a pair into the window; false if it was not lower than the pair already in its slot.</summary>
+    private bool Add(long ticks, long host)
     {
+        int cap = _ticks.Length;
         if (_count == 0)
         {
             _t0 = ticks;
             _h0 = host;
         }
-        int cap = _ticks.Length;
+        else
+        {
+            int lastIdx = (_start + _count - 1) % cap;
+            if (host - _host[lastIdx] < _options.SlotLength.Nanoseconds && ticks >= _ticks[lastIdx])
+            {
+                double yNew = host - _h0 - X(ticks);
+                if (yNew >= Y(lastIdx)) return false;
+                _ticks[lastIdx] = ticks;
+                _host[lastIdx] = host;
+                return true;
+            }
+        }
         int idx;
         if (_count < cap)
         {
@@ -176,6 +193,7 @@ public sealed class ClockMapper
         }
         _ticks[idx] = ticks;
         _host[idx] = host;
+        return true;
     }
 
     private double X(long ticks) => (ticks - _t0) * _nsPerTick;
@@ -190,13 +208,12 @@ public sealed class ClockMapper
 
     private double BoundAt(long ticks)
     {
-        double quantization = _nsPerTick > 1 ? _nsPerTick / 2 : 0;
         if (_count < 8)
-            return Math.Max(_floorNs * 2, 1_000_000) + quantization;
+            return _options.InitialBound.Nanoseconds;
         double x = X(ticks);
         // slope uncertainty: the envelope floor spread over the window span, times the distance from the window's centre
         double slopeTerm = _spanNs > 0 ? 2 * _floorNs * Math.Abs(x - _xa) / _spanNs : 0;
-        return 3 * _floorNs + slopeTerm + 1000;
+        return 3 * _floorNs + slopeTerm + 5000;
     }
 
     private void Fit()
@@ -254,7 +271,7 @@ public sealed class ClockMapper
             residuals[k] = Y(i) - (_lineAtXa + _slope * (X(_ticks[i]) - _xa));
         }
         residuals.Sort();
-        _floorNs = residuals[Math.Min(n - 1, n / 10)];
+        _floorNs = residuals[Math.Min(n - 1, Math.Max(3, n / 10))];
         int first = _start, last = (_start + n - 1) % cap;
         _spanNs = X(_ticks[last]) - X(_ticks[first]);
         _fitted = true;

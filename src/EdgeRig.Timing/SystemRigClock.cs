@@ -25,7 +25,7 @@ public sealed class SystemRigClock : IRigClock
         long now = LinuxClock.ReadNanoseconds(LinuxClock.Monotonic);
         lock (_gate)
         {
-            if (now - _measuredAtMono > RefreshInterval.Nanoseconds)
+            if (_measuredAtMono == long.MinValue || now - _measuredAtMono > RefreshInterval.Nanoseconds)
                 Measure(now);
             return new RigTimestamp(new RigTime(host.Nanoseconds + _offsetNs), new Duration(_boundNs));
         }

@@ -1,0 +1,72 @@
+using EdgeRig.Core;
+
+namespace EdgeRig.Core.Tests;
+
+public class RigProfileTests
+{
+    private const string Valid = """
+        { "name": "r", "devices": [
+          { "id": "cam0", "kind": "camera", "width": 640, "height": 480, "rateHz": 30 },
+          { "id": "imu0", "kind": "imu", "rateHz": 400, "fifoBurst": 4, "dropPolicy": "drop-newest", "clock": { "driftPpm": 20 } } ] }
+        """;
+
+    [Fact]
+    public void Parse_ValidRig_ReadsDevicesAndDefaults()
+    {
+        var rig = RigProfile.Parse(Valid, "r.json");
+        Assert.Equal("r", rig.Name);
+        Assert.Equal(2, rig.Devices.Count);
+        Assert.Equal(DropPolicy.DropNewest, rig.Devices[1].DropPolicy);
+        Assert.Equal(20, rig.Devices[1].Clock.DriftPpm);
+        Assert.Equal(0.5, rig.Recording.FlushIntervalSeconds);
+        Assert.Equal("imu0", rig.Devices[1].StreamName);
+    }
+
+    [Theory]
+    [InlineData("\"rateHz\": 30 }", "\"rateHz\": -3 }", "devices[0].rateHz")]
+    [InlineData("\"width\": 640", "\"width\": 2", "devices[0].width")]
+    [InlineData("\"kind\": \"imu\"", "\"kind\": \"toaster\"", "devices[1].kind")]
+    [InlineData("\"driftPpm\": 20", "\"driftPpm\": 5000", "devices[1].clock.driftPpm")]
+    [InlineData("\"id\": \"imu0\"", "\"id\": \"cam0\"", "devices[1].id")]
+    [InlineData("\"name\": \"r\"", "\"name\": \"\"", "name")]
+    [InlineData("\"fifoBurst\": 4", "\"fifoBurst\": \"four\"", "devices[1].fifoBurst")]
+    [InlineData("\"fifoBurst\": 4", "\"fifoBursts\": 4", "devices[1].fifoBursts")]
+    public void Parse_BrokenField_NamesFileAndField(string from, string to, string field)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Valid.Replace(from, to), "rigs/broken.json"));
+        Assert.Equal(field, e.Field);
+        Assert.Contains("rigs/broken.json", e.Message);
+        Assert.Contains(field, e.Message);
+    }
+
+    [Fact]
+    public void Parse_NotJson_NamesFile()
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse("{ \"name\": ", "x.json"));
+        Assert.Contains("x.json", e.Message);
+    }
+
+    [Fact]
+    public void Load_MissingFile_NamesFile()
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Load("/nonexistent/rig.json"));
+        Assert.Contains("/nonexistent/rig.json", e.Message);
+    }
+
+    [Fact]
+    public void Load_ShippedRigFiles_AreValid()
+    {
+        string dir = Path.Combine(RepoRoot(), "hardware", "rigs");
+        var files = Directory.GetFiles(dir, "*.json");
+        Assert.NotEmpty(files);
+        foreach (var f in files)
+            Assert.NotEmpty(RigProfile.Load(f).Devices);
+    }
+
+    internal static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "EdgeRig.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("EdgeRig.sln not found above the test binaries");
+    }
+}
