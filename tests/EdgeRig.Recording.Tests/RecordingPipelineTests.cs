@@ -1,0 +1,142 @@
+using EdgeRig.Core;
+using EdgeRig.Formats;
+using EdgeRig.Recording;
+using EdgeRig.Storage;
+using EdgeRig.Timing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeRig.Recording.Tests;
+
+public sealed class RecordingPipelineTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-rec-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeRigClock _clock = new();
+    private readonly LiteDbSessionStore _store;
+    private static readonly StreamDescriptor Imu = StreamChannelTests.Imu;
+    private static readonly StreamDescriptor Button = new(new StreamId("button0"), Modality.Gpio, Encodings.GpioEdge, 0, "edge", "button0", "rig")
+    {
+        Timestamps = TimestampSource.HostKernel,
+        Parameters = new Dictionary<string, string> { ["role"] = "marker-button" },
+    };
+
+    public RecordingPipelineTests() => _store = new LiteDbSessionStore(_dir);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private RecordingPipeline Pipeline(ISessionStore? store = null, int maxChunkBytes = 4096) =>
+        new(new RigProfile { Name = "test", Devices = [new DeviceProfile { Id = "imu0", Kind = "imu", QueueCapacity = 5000 }], Recording = new RecordingProfile { MaxChunkBytes = maxChunkBytes, FlushIntervalSeconds = 0.5 } },
+            [Imu, Button], store ?? _store, _clock, NullLogger<RecordingPipeline>.Instance);
+
+    private void Feed(RecordingPipeline p, long from, int count)
+    {
+        for (long k = from; k < from + count; k++)
+        {
+            _clock.Advance(Duration.FromMilliseconds(2.5));
+            p.Publish(new Sample(Imu.Id, k, new SensorTime(k), _clock.Now, default, new byte[24]));
+        }
+    }
+
+    [Fact]
+    public async Task Record_ThenStop_EverySampleAccountedForAndStoredInOrder()
+    {
+        var p = Pipeline();
+        Feed(p, 0, 100); // before recording: observed live, not recorded
+        var session = await p.StartAsync("demo", "ana", new Dictionary<string, string> { ["site"] = "lab" });
+        Feed(p, 100, 2000);
+        p.AddMarker("door opened", "");
+        var record = await p.StopAsync();
+
+        var counts = record.Counts["imu0"];
+        Assert.Equal(2000, counts.Produced);
+        Assert.Equal(counts.Produced, counts.Recorded + counts.Dropped);
+        Assert.Equal(0, counts.Dropped);
+        Assert.Equal(SessionState.Complete, record.Session.State);
+        Assert.Equal("door opened", Assert.Single(record.Markers).Label);
+        var chunks = _store.ListChunks(session.Id).Where(c => c.Stream == Imu.Id).ToList();
+        Assert.True(chunks.Count > 1, "size-bounded chunks");
+        var sequences = chunks.SelectMany(c => ChunkFormat.Decode(c, _store.ReadChunk(session.Id, c))).Select(s => s.Sequence).ToList();
+        Assert.Equal(counts.Recorded, sequences.Count);
+        Assert.True(sequences.Zip(sequences.Skip(1)).All(x => x.Second > x.First), "sequence numbers strictly increase");
+        Assert.Equal(100, sequences[0]);
+    }
+
+    [Fact]
+    public async Task Lifecycle_WrongState_ThrowsInvalidRigState()
+    {
+        var p = Pipeline();
+        await Assert.ThrowsAsync<InvalidRigStateException>(() => p.StopAsync());
+        Assert.Throws<InvalidRigStateException>(() => p.AddMarker("x", ""));
+        await p.StartAsync("a", "b", new Dictionary<string, string>());
+        var e = await Assert.ThrowsAsync<InvalidRigStateException>(() => p.StartAsync("again", "b", new Dictionary<string, string>()));
+        Assert.Contains("already recording", e.Message);
+        Assert.Throws<ArgumentException>(() => p.AddMarker("", ""));
+        await p.StopAsync();
+    }
+
+    [Fact]
+    public async Task MarkerButton_RisingEdge_BecomesMarker()
+    {
+        var p = Pipeline();
+        var session = await p.StartAsync("a", "b", new Dictionary<string, string>());
+        p.Publish(new Sample(Button.Id, 0, new SensorTime(1), _clock.Now, default, new byte[] { 17, 1 }));
+        p.Publish(new Sample(Button.Id, 1, new SensorTime(2), _clock.Now + Duration.FromMilliseconds(120), default, new byte[] { 17, 0 }));
+        var record = await p.StopAsync();
+        var marker = Assert.Single(record.Markers);
+        Assert.Equal("button", marker.Label);
+        Assert.Equal("gpio", marker.Source);
+        Assert.Equal(2, record.Counts["button0"].Recorded);
+    }
+
+    [Fact]
+    public async Task StorageFails_RecordingStopsWithReason_WrittenDataKept()
+    {
+        var failing = new FailingStore(_store);
+        var p = Pipeline(failing);
+        var session = await p.StartAsync("a", "b", new Dictionary<string, string>());
+        Feed(p, 0, 500);
+        await WaitFor(() => _store.ListChunks(session.Id).Count > 0);
+        failing.Fail = true;
+        Feed(p, 500, 500);
+        await WaitFor(() => p.Active is null);
+        var record = _store.GetSession(session.Id);
+        Assert.Equal(SessionState.Complete, record.Session.State);
+        Assert.Contains("storage failed", record.Session.StopReason);
+        Assert.Contains("No space left", record.Session.StopReason);
+        var c = record.Counts["imu0"];
+        Assert.Equal(c.Produced, c.Recorded + c.Dropped);
+        Assert.True(c.Recorded > 0);
+        Assert.Equal(c.Recorded, _store.ListChunks(session.Id).Sum(x => (long)x.Count));
+        Assert.Contains("storage failed", p.Status().LastStopReason);
+    }
+
+    private async Task WaitFor(Func<bool> condition)
+    {
+        for (int i = 0; i < 400 && !condition(); i++)
+        {
+            _clock.Advance(Duration.FromMilliseconds(100));
+            await Task.Delay(25);
+        }
+        Assert.True(condition());
+    }
+
+    private sealed class FailingStore(ISessionStore inner) : ISessionStore
+    {
+        public volatile bool Fail;
+        public void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams) => inner.CreateSession(session, streams);
+        public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches) =>
+            Fail ? throw new IOException("No space left on device") : inner.WriteChunks(sessionId, batches);
+        public void AddMarker(string sessionId, Marker marker) => inner.AddMarker(sessionId, marker);
+        public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) => inner.UpdateCounts(sessionId, counts);
+        public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason) => inner.CloseSession(sessionId, stop, state, reason);
+        public IReadOnlyList<SessionRecord> ListSessions() => inner.ListSessions();
+        public SessionRecord GetSession(string sessionId) => inner.GetSession(sessionId);
+        public IReadOnlyList<ChunkInfo> ListChunks(string sessionId) => inner.ListChunks(sessionId);
+        public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => inner.ReadChunk(sessionId, chunk);
+        public IReadOnlyList<string> RecoverOpenSessions() => inner.RecoverOpenSessions();
+        public void Dispose() { }
+    }
+}

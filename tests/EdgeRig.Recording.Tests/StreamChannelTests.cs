@@ -1,0 +1,53 @@
+using EdgeRig.Core;
+using EdgeRig.Recording;
+
+namespace EdgeRig.Recording.Tests;
+
+public class StreamChannelTests
+{
+    internal static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0");
+
+    internal static Sample At(StreamDescriptor d, long seq) =>
+        new(d.Id, seq, new SensorTime(seq), new HostTime(seq * 2_500_000), new RigTimestamp(new RigTime(seq * 2_500_000), new Duration(1000)), new byte[24]);
+
+    [Theory]
+    [InlineData(DropPolicy.DropOldest, 1, 1)]
+    [InlineData(DropPolicy.DropNewest, 1, 1)]
+    [InlineData(DropPolicy.DropOldest, 10, 25)]
+    [InlineData(DropPolicy.DropNewest, 10, 25)]
+    [InlineData(DropPolicy.DropOldest, 10_000, 25_000)]
+    [InlineData(DropPolicy.DropNewest, 10_000, 25_000)]
+    public void TryWrite_WhenFull_DropsByPolicyAndCountsEveryDrop(DropPolicy policy, int capacity, int writes)
+    {
+        var channel = new StreamChannel(Imu, capacity, policy);
+        for (int i = 0; i < writes; i++) Assert.True(channel.TryWrite(At(Imu, i)));
+        var kept = new List<long>();
+        while (channel.Reader.TryRead(out var s)) kept.Add(s.Sequence);
+        channel.MarkRecorded(kept.Count);
+        var c = channel.Counts;
+        Assert.Equal(writes, c.Produced);
+        Assert.Equal(Math.Max(0, writes - capacity), c.Dropped);
+        Assert.Equal(c.Produced, c.Recorded + c.Dropped);
+        long expectedFirst = policy == DropPolicy.DropOldest ? writes - Math.Min(capacity, writes) : 0;
+        Assert.Equal(expectedFirst, kept[0]);
+        Assert.Equal(Math.Min(capacity, writes), kept.Count);
+    }
+
+    [Fact]
+    public void TryWrite_SequenceGap_CountsSensorGaps()
+    {
+        var channel = new StreamChannel(Imu, 100, DropPolicy.DropOldest);
+        foreach (var seq in new long[] { 0, 1, 2, 5, 6, 10 }) channel.TryWrite(At(Imu, seq));
+        Assert.Equal(5, channel.Counts.SensorGaps);
+    }
+
+    [Fact]
+    public void TryWrite_AfterComplete_IsRefusedAndNotCounted()
+    {
+        var channel = new StreamChannel(Imu, 4, DropPolicy.DropOldest);
+        channel.TryWrite(At(Imu, 0));
+        channel.Complete();
+        Assert.False(channel.TryWrite(At(Imu, 1)));
+        Assert.Equal(1, channel.Counts.Produced);
+    }
+}
