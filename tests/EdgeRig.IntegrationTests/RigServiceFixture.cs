@@ -1,0 +1,61 @@
+using EdgeRig.Service;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeRig.IntegrationTests;
+
+/// <summary>The real service (Kestrel on a free loopback port, the simulated default rig, a LiteDB store in a temp dir).</summary>
+public sealed class RigServiceFixture : IAsyncLifetime
+{
+    public string DataDir { get; } = Paths.TempDir("svc");
+    public WebApplication App { get; private set; } = null!;
+    public string Url { get; private set; } = "";
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--rig", Paths.Rig("sim-default.json"), "--Logging:LogLevel:Default=Warning"]);
+        await App.StartAsync();
+        Url = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Channel = GrpcChannel.ForAddress(Url);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Directory.Delete(DataDir, recursive: true);
+    }
+}
+
+internal static class Paths
+{
+    public static string RepoRoot
+    {
+        get
+        {
+            var d = new DirectoryInfo(AppContext.BaseDirectory);
+            while (d is not null && !File.Exists(Path.Combine(d.FullName, "EdgeRig.sln"))) d = d.Parent;
+            return d?.FullName ?? throw new InvalidOperationException("EdgeRig.sln not found above the test binaries");
+        }
+    }
+
+    public static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+
+    public static string Rig(string name) => Path.Combine(RepoRoot, "hardware", "rigs", name);
+
+    public static string ServiceDll => Path.Combine(RepoRoot, "src", "EdgeRig.Service", "bin", Configuration, "net10.0", "edgerig-service.dll");
+
+    public static string CliDll => Path.Combine(RepoRoot, "src", "EdgeRig.Cli", "bin", Configuration, "net10.0", "edgerig.dll");
+
+    public static string TempDir(string tag)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"edgerig-it-{tag}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}
