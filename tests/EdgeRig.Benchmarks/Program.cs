@@ -1,0 +1,23 @@
+using EdgeRig.Benchmarks;
+
+// scripts/bench [slice] [--seconds N] [--baseline-seconds N] [--rig FILE]
+string root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "EdgeRig.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run from inside the EdgeRig tree");
+var benches = args.Where(a => !a.StartsWith("--") && !double.TryParse(a, out _) && !a.EndsWith(".json")).ToHashSet();
+string Option(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
+double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.CultureInfo.InvariantCulture);
+double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
+string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
+var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
+string[] known = ["slice"];
+foreach (var b in benches.Where(b => !known.Contains(b)))
+{
+    Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
+    return 2;
+}
+if (benches.Count == 0 || benches.Contains("slice"))
+{
+    await SliceBench.RunAsync(rig, seconds, baselineSeconds, results);
+    results.Flush();
+}
+return 0;

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using EdgeRig.Core;
+using EdgeRig.Devices;
+using EdgeRig.Devices.Simulation;
+using EdgeRig.Recording;
+using EdgeRig.Storage;
+using EdgeRig.Timing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeRig.Benchmarks;
+
+/// <summary>
+/// `slice`: the simulated default rig recorded into a LiteDB store. Baselines from the same run: each stream's
+/// nominal rate, and the CPU and memory of the same rig capturing without recording.
+/// </summary>
+public static class SliceBench
+{
+    public static async Task RunAsync(string rigFile, double recordSeconds, double baselineSeconds, BenchResults results)
+    {
+        var rig = RigProfile.Load(rigFile);
+        string dir = Path.Combine(Path.GetTempPath(), "edgerig-bench-" + Guid.NewGuid().ToString("N"));
+        var clock = new SystemRigClock();
+        var world = new SimulatedWorld(rig.World, clock);
+        var sensors = SimulatedRig.Create(rig, world, clock);
+        using var store = new LiteDbSessionStore(dir);
+        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, NullLogger<RecordingPipeline>.Instance);
+        var self = Process.GetCurrentProcess();
+        try
+        {
+            foreach (var s in sensors) await s.StartAsync(pipeline, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromSeconds(2)); // warm-up: JIT, first mappings
+
+            Console.Error.WriteLine($"slice: capture only for {baselineSeconds} s (baseline)...");
+            double cpuCaptureOnly = await CpuPerSecond(self, baselineSeconds);
+            long rssCaptureOnly = PeakRss();
+
+            Console.Error.WriteLine($"slice: recording for {recordSeconds} s...");
+            var session = await pipeline.StartAsync("bench", "bench", new Dictionary<string, string>());
+            var sw = Stopwatch.StartNew();
+            double cpuRecording = await CpuPerSecond(self, recordSeconds);
+            var record = await pipeline.StopAsync();
+            double wall = sw.Elapsed.TotalSeconds;
+            long rssRecording = PeakRss();
+
+            var chunks = store.ListChunks(session.Id);
+            long totalRecorded = 0, totalDropped = 0;
+            foreach (var d in pipeline.Streams)
+            {
+                var c = record.Counts[d.Id.Value];
+                totalRecorded += c.Recorded;
+                totalDropped += c.Dropped;
+                string name = d.Id.Value;
+                results.Add("slice", $"{name}.produced", c.Produced, "samples", c.Produced);
+                results.Add("slice", $"{name}.recorded", c.Recorded, "samples", c.Produced);
+                results.Add("slice", $"{name}.dropped", c.Dropped, "samples", c.Produced);
+                if (d.NominalRateHz > 0)
+                {
+                    var mine = chunks.Where(x => x.Stream == d.Id).ToList();
+                    // effective rate: samples over the rig-time span they cover (first to last sample)
+                    double span = (mine.Max(x => x.LastRigTime) - mine.Min(x => x.FirstRigTime)).TotalSeconds;
+                    double rate = (c.Recorded - 1) / span;
+                    results.Add("slice", $"{name}.rate_hz", rate, "Hz", d.NominalRateHz);
+                }
+            }
+            results.Add("slice", "all.dropped", totalDropped, "samples", totalRecorded + totalDropped);
+            results.Add("slice", "cpu_s_per_recorded_s", cpuRecording, "cpu-s/s", cpuCaptureOnly);
+            results.Add("slice", "peak_rss", rssRecording / 1048576.0, "MiB", rssCaptureOnly / 1048576.0);
+            results.Add("slice", "store_write_rate", record.StoredBytes / 1048576.0 / wall, "MiB/s", record.StoredBytes / 1048576.0 / wall);
+            long fileBytes = new FileInfo(store.SessionFilePath(session.Id)).Length;
+            results.Add("slice", "session_file_overhead", fileBytes / 1048576.0, "MiB", record.StoredBytes / 1048576.0);
+        }
+        finally
+        {
+            foreach (var s in sensors) await s.DisposeAsync();
+            store.Dispose();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Process CPU seconds per wall second over the interval.</summary>
+    private static async Task<double> CpuPerSecond(Process self, double seconds)
+    {
+        self.Refresh();
+        var cpu0 = self.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        self.Refresh();
+        return (self.TotalProcessorTime - cpu0).TotalSeconds / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Peak resident set size so far (VmHWM).</summary>
+    private static long PeakRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+}
