@@ -65,7 +65,8 @@ public static class SliceBench
             results.Add("slice", "all.dropped", totalDropped, "samples", totalRecorded + totalDropped);
             results.Add("slice", "cpu_s_per_recorded_s", cpuRecording, "cpu-s/s", cpuCaptureOnly);
             results.Add("slice", "peak_rss", rssRecording / 1048576.0, "MiB", rssCaptureOnly / 1048576.0);
-            results.Add("slice", "store_write_rate", record.StoredBytes / 1048576.0 / wall, "MiB/s", record.StoredBytes / 1048576.0 / wall);
+            // the rig's demand on the disk, against what the same disk takes in plain sequential writes
+            results.Add("slice", "store_write_rate", record.StoredBytes / 1048576.0 / wall, "MiB/s", DiskWriteMiBPerSecond(dir));
             long fileBytes = new FileInfo(store.SessionFilePath(session.Id)).Length;
             results.Add("slice", "session_file_overhead", fileBytes / 1048576.0, "MiB", record.StoredBytes / 1048576.0);
         }
@@ -86,6 +87,23 @@ public static class SliceBench
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         self.Refresh();
         return (self.TotalProcessorTime - cpu0).TotalSeconds / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Sequential write speed of the data directory's disk: 256 MiB in 4 MiB blocks, then fsync.</summary>
+    private static double DiskWriteMiBPerSecond(string dir)
+    {
+        string path = Path.Combine(dir, "disk-speed.tmp");
+        var block = new byte[4 * 1024 * 1024];
+        Random.Shared.NextBytes(block);
+        var sw = Stopwatch.StartNew();
+        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            for (int i = 0; i < 64; i++) f.Write(block);
+            f.Flush(flushToDisk: true);
+        }
+        double rate = 256 / sw.Elapsed.TotalSeconds;
+        File.Delete(path);
+        return rate;
     }
 
     /// <summary>Peak resident set size so far (VmHWM).</summary>
