@@ -65,12 +65,27 @@ public sealed record RecordingProfile
     public int MaxChunkBytes { get; init; } = 4 * 1024 * 1024;
 }
 
+/// <summary>PTP monitoring settings (rig file section "ptp").</summary>
+public sealed record PtpProfile
+{
+    public bool Enabled { get; init; }
+    /// <summary>ptp4l's management socket (its uds_address).</summary>
+    public string Socket { get; init; } = "/var/run/ptp4l";
+    public double PollIntervalSeconds { get; init; } = 1;
+    /// <summary>|master offset| at or under which a poll counts toward lock (1 µs suits hardware timestamping; software needs more).</summary>
+    public long OffsetThresholdNs { get; init; } = 1000;
+    public int PollsToLock { get; init; } = 3;
+    /// <summary>Refuse to start recording while PTP is not locked.</summary>
+    public bool RequireLockToRecord { get; init; }
+}
+
 /// <summary>A rig: its devices and settings, loaded from hardware/rigs/*.json.</summary>
 public sealed record RigProfile
 {
     public string Name { get; init; } = "";
     public WorldProfile World { get; init; } = new();
     public RecordingProfile Recording { get; init; } = new();
+    public PtpProfile Ptp { get; init; } = new();
     public IReadOnlyList<DeviceProfile> Devices { get; init; } = [];
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -131,6 +146,10 @@ public sealed record RigProfile
         if (Devices.Count == 0) Fail("devices", "must list at least one device");
         if (Recording.FlushIntervalSeconds is <= 0 or > 10) Fail("recording.flushIntervalSeconds", $"must be in (0, 10], was {Recording.FlushIntervalSeconds}");
         if (Recording.MaxChunkBytes is < 4096 or > 12 * 1024 * 1024) Fail("recording.maxChunkBytes", $"must be between 4096 and 12 MiB, was {Recording.MaxChunkBytes}");
+        if (Ptp.PollIntervalSeconds is < 0.1 or > 60) Fail("ptp.pollIntervalSeconds", $"must be in [0.1, 60], was {Ptp.PollIntervalSeconds}");
+        if (Ptp.OffsetThresholdNs <= 0) Fail("ptp.offsetThresholdNs", $"must be > 0, was {Ptp.OffsetThresholdNs}");
+        if (Ptp.PollsToLock is < 1 or > 1000) Fail("ptp.pollsToLock", $"must be 1..1000, was {Ptp.PollsToLock}");
+        if (Ptp.RequireLockToRecord && !Ptp.Enabled) Fail("ptp.requireLockToRecord", "needs ptp.enabled");
         if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)

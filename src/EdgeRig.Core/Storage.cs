@@ -31,7 +31,17 @@ public sealed record SessionRecord(
     IReadOnlyDictionary<string, StreamCounts> Counts,
     IReadOnlyList<Marker> Markers,
     int ChunkCount,
-    long StoredBytes);
+    long StoredBytes)
+{
+    /// <summary>Per stream: the distribution of the rig-time error bounds of its recorded samples.</summary>
+    public IReadOnlyDictionary<string, BoundStats> Sync { get; init; } = new Dictionary<string, BoundStats>();
+}
+
+/// <summary>Distribution of a stream's rig-time error bounds: how good its timestamps were.</summary>
+public sealed record BoundStats(long Count, Duration P50, Duration P99, Duration Max);
+
+/// <summary>One PTP poll recorded into a session's timeline.</summary>
+public sealed record PtpRecord(RigTime At, bool Available, string PortState, long OffsetNs, double PathDelayNs, bool Locked);
 
 /// <summary>Thrown when stored bytes fail their checksum: they are never served as good data.</summary>
 public sealed class CorruptChunkException(string message) : Exception(message);
@@ -47,6 +57,13 @@ public interface ISessionStore : IDisposable
     void AddMarker(string sessionId, Marker marker);
 
     void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts);
+
+    void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync);
+
+    /// <summary>Appends PTP polls to the session's timeline (kept in the session's own file).</summary>
+    void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records);
+
+    IReadOnlyList<PtpRecord> ReadPtp(string sessionId);
 
     void CloseSession(string sessionId, RigTime stop, SessionState state, string reason);
 

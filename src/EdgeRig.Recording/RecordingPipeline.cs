@@ -43,6 +43,9 @@ public sealed class RecordingPipeline : ISampleSink
 
     public IReadOnlyList<StreamDescriptor> Streams => _streams;
 
+    /// <summary>Asked before a session starts: a reason to refuse (e.g. PTP not locked), or null.</summary>
+    public Func<string?>? StartBlocker { get; set; }
+
     public Session? Active => _active?.Session;
 
     /// <summary>The latest sample of a stream (for previews), if any arrived.</summary>
@@ -67,6 +70,8 @@ public sealed class RecordingPipeline : ISampleSink
         {
             if (_active is { } current)
                 throw new InvalidRigStateException($"session '{current.Session.Id}' is already recording; stop it first");
+            if (StartBlocker?.Invoke() is { } blocked)
+                throw new InvalidRigStateException($"recording refused: {blocked}");
             var start = _clock.RigNow;
             string id = $"{start.ToDateTimeOffset():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
             var session = new Session(id, string.IsNullOrWhiteSpace(name) ? id : name, @operator, tags, start, null, SessionState.Recording, _rig.Name);

@@ -29,6 +29,10 @@ public sealed class StreamChannel
     }
 
     public StreamDescriptor Descriptor { get; }
+
+    /// <summary>Error bounds of every sample accepted into the session.</summary>
+    public BoundHistogram Bounds { get; } = new();
+
     public int Capacity { get; }
     public ChannelReader<Sample> Reader => _channel.Reader;
 
@@ -37,6 +41,7 @@ public sealed class StreamChannel
     {
         if (!_channel.Writer.TryWrite(sample)) return false;
         Interlocked.Increment(ref _produced);
+        Bounds.Add(sample.Rig.ErrorBound);
         if (_lastSequence >= 0 && sample.Sequence > _lastSequence + 1)
             Interlocked.Add(ref _gaps, sample.Sequence - _lastSequence - 1);
         _lastSequence = sample.Sequence;

@@ -6,6 +6,7 @@ using EdgeRig.Recording;
 using EdgeRig.Service.Grpc;
 using EdgeRig.Storage;
 using EdgeRig.Timing;
+using EdgeRig.Timing.Ptp;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace EdgeRig.Service;
@@ -48,6 +49,7 @@ public static class EdgeRigHost
         builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
+        builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
         builder.Services.AddHostedService<RigRuntime>();
 
         builder.Services.AddGrpc(o =>

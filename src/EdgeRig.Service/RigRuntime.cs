@@ -1,5 +1,6 @@
 using EdgeRig.Core;
 using EdgeRig.Recording;
+using EdgeRig.Timing.Ptp;
 
 namespace EdgeRig.Service;
 
@@ -9,10 +10,17 @@ namespace EdgeRig.Service;
 /// </summary>
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
-    IConfiguration configuration, ILogger<RigRuntime> logger) : IHostedService
+    PtpMonitor ptp, IRigClock clock, IConfiguration configuration, ILogger<RigRuntime> logger) : IHostedService
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _ptpLoop = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (rig.Ptp.RequireLockToRecord)
+            pipeline.StartBlocker = () => ptp.Status.Locked ? null : $"PTP is not locked ({ptp.Status.Summary}) and the rig file sets ptp.requireLockToRecord";
+        ptp.Polled += RecordPtp;
+        _ptpLoop = Task.Run(() => ptp.RunAsync(_stopping.Token));
         foreach (var id in store.RecoverOpenSessions())
             logger.LogWarning("Recovered session {Session}, left recording by an unclean shutdown", id);
         foreach (var sensor in sensors)
@@ -31,8 +39,24 @@ public sealed class RigRuntime(
             rig.Name, sensors.Count, data.Path, urls);
     }
 
+    private void RecordPtp(PtpStatus status)
+    {
+        if (pipeline.Active is not { } session) return;
+        try
+        {
+            store.AppendPtp(session.Id, [new PtpRecord(clock.RigNow, status.Available, status.Snapshot?.PortState ?? "",
+                status.Snapshot?.MasterOffsetNs ?? 0, status.Snapshot?.MeanPathDelayNs ?? 0, status.Locked)]);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or SessionNotFoundException or LiteDB.LiteException)
+        {
+            logger.LogWarning("Could not record PTP status into session {Session}: {Reason}", session.Id, e.Message);
+        }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping.Cancel();
+        try { await _ptpLoop; } catch (OperationCanceledException) { }
         if (pipeline.Active is not null)
         {
             try

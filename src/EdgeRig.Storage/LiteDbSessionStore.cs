@@ -25,6 +25,7 @@ public sealed class LiteDbSessionStore : ISessionStore
         public LiteDatabase Db { get; } = db;
         public ILiteCollection<BsonDocument> Index { get; } = db.GetCollection("chunk_index");
         public ILiteCollection<BsonDocument> Data { get; } = db.GetCollection("chunk_data");
+        public ILiteCollection<BsonDocument> Ptp { get; } = db.GetCollection("ptp");
         public Dictionary<string, int> NextIndex { get; } = new();
         public object Gate { get; } = new();
     }
@@ -114,6 +115,23 @@ public sealed class LiteDbSessionStore : ISessionStore
 
     public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) =>
         UpdateSession(sessionId, doc => doc["counts"] = SessionDocuments.ToBson(counts));
+
+    public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) =>
+        UpdateSession(sessionId, doc => doc["sync"] = SessionDocuments.ToBson(sync));
+
+    public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records)
+    {
+        GetSession(sessionId);
+        var file = Open(sessionId, create: false);
+        lock (file.Gate)
+            file.Ptp.InsertBulk(records.Select(SessionDocuments.ToBson));
+    }
+
+    public IReadOnlyList<PtpRecord> ReadPtp(string sessionId)
+    {
+        GetSession(sessionId);
+        return Open(sessionId, create: false).Ptp.FindAll().Select(SessionDocuments.ToPtp).OrderBy(r => r.At).ToList();
+    }
 
     public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason)
     {

@@ -90,9 +90,34 @@ internal static class SessionDocuments
         var counts = b["counts"].AsDocument.ToDictionary(kv => kv.Key, kv => new StreamCounts(
             kv.Value["produced"].AsInt64, kv.Value["recorded"].AsInt64, kv.Value["dropped"].AsInt64, kv.Value["gaps"].AsInt64));
         var markers = b["markers"].AsArray.Select(m => new Marker(new RigTime(m["t"].AsInt64), m["label"].AsString, m["note"].AsString, m["source"].AsString)).ToList();
+        var sync = b["sync"].IsDocument
+            ? b["sync"].AsDocument.ToDictionary(kv => kv.Key, kv => new BoundStats(kv.Value["count"].AsInt64,
+                new Duration(kv.Value["p50"].AsInt64), new Duration(kv.Value["p99"].AsInt64), new Duration(kv.Value["max"].AsInt64)))
+            : new Dictionary<string, BoundStats>();
         return new SessionRecord(session, b["streams"].AsArray.Select(s => ToStream(s.AsDocument)).ToList(), counts, markers,
-            b["chunkCount"].AsInt32, b["storedBytes"].AsInt64);
+            b["chunkCount"].AsInt32, b["storedBytes"].AsInt64) { Sync = sync };
     }
+
+    public static BsonDocument ToBson(IReadOnlyDictionary<string, BoundStats> sync)
+    {
+        var doc = new BsonDocument();
+        foreach (var (k, b) in sync)
+            doc[k] = new BsonDocument { ["count"] = b.Count, ["p50"] = b.P50.Nanoseconds, ["p99"] = b.P99.Nanoseconds, ["max"] = b.Max.Nanoseconds };
+        return doc;
+    }
+
+    public static BsonDocument ToBson(PtpRecord r) => new()
+    {
+        ["t"] = r.At.Nanoseconds,
+        ["available"] = r.Available,
+        ["state"] = r.PortState,
+        ["offset"] = r.OffsetNs,
+        ["delay"] = r.PathDelayNs,
+        ["locked"] = r.Locked,
+    };
+
+    public static PtpRecord ToPtp(BsonDocument b) =>
+        new(new RigTime(b["t"].AsInt64), b["available"].AsBoolean, b["state"].AsString, b["offset"].AsInt64, b["delay"].AsDouble, b["locked"].AsBoolean);
 
     public static BsonDocument ToBson(ChunkInfo c) => new()
     {

@@ -22,6 +22,7 @@ internal static class ShowCommand
             if (s.Tags.Count > 0) ansi.MarkupLine("tags: " + Markup.Escape(string.Join(", ", s.Tags.Select(kv => $"{kv.Key}={kv.Value}"))));
             ansi.MarkupLine($"{s.ChunkCount} chunks, {Output.Bytes(s.StoredBytes)}");
             RenderCounts(s);
+            RenderSync(s);
             if (s.Markers.Count > 0)
             {
                 var markers = new Table().AddColumns("time", "label", "note", "source");
@@ -32,6 +33,25 @@ internal static class ShowCommand
         }));
         return command;
     }
+
+    /// <summary>Sync quality: each stream's error-bound distribution and the PTP lock history.</summary>
+    public static void RenderSync(SessionInfo s)
+    {
+        if (s.Sync.Count > 0)
+        {
+            var table = new Table().AddColumns("stream", "timestamps", "bound p50", "bound p99", "bound max");
+            foreach (var stream in s.Streams)
+                if (s.Sync.TryGetValue(stream.Id, out var b) && b.Count > 0)
+                    table.AddRow(Markup.Escape(stream.Id), stream.Timestamps, Ms(b.P50Ns), Ms(b.P99Ns), Ms(b.MaxNs));
+            Output.Ansi.Write(table);
+        }
+        var ptp = s.Ptp;
+        if (ptp is null || ptp.Polls == 0) Output.Ansi.MarkupLine("PTP: [grey]no polls recorded[/]");
+        else Output.Ansi.MarkupLine($"PTP: locked in {ptp.LockedPolls} of {ptp.Polls} polls ({100.0 * ptp.LockedPolls / ptp.Polls:0.#} %), " +
+            $"{ptp.UnavailablePolls} unavailable, max |offset| {ptp.MaxAbsOffsetNs} ns, {ptp.LockChanges} lock changes");
+    }
+
+    private static string Ms(long ns) => $"{ns / 1e6:0.000} ms";
 
     public static void RenderCounts(SessionInfo s)
     {

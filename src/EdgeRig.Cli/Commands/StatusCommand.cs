@@ -24,6 +24,12 @@ internal static class StatusCommand
     {
         var ansi = Output.Ansi;
         ansi.MarkupLine($"[bold]{Markup.Escape(status.RigName)}[/]  edgerig {Markup.Escape(status.Version)}  rig time {Output.Time(status.RigTimeNs)}  data free {Output.Bytes(status.DataFreeBytes)}");
+        var ptp = status.Ptp;
+        if (ptp is null || !ptp.Enabled) ansi.MarkupLine("PTP: [grey]not monitored[/] (rig file: ptp.enabled)");
+        else if (!ptp.Available) ansi.MarkupLine($"PTP: [red]unavailable[/]: {Markup.Escape(ptp.Error)}");
+        else ansi.MarkupLine($"PTP: {(ptp.Locked ? "[green]locked[/]" : "[yellow]not locked[/]")} {Markup.Escape(ptp.PortState)}, offset {ptp.MasterOffsetNs} ns, " +
+            $"path delay {ptp.MeanPathDelayNs:0} ns, grandmaster {(ptp.GrandmasterPresent ? Markup.Escape(ptp.GrandmasterIdentity) : "absent")}" +
+            (ptp.RequiredToRecord && !ptp.Locked ? " [red](recording refused until locked)[/]" : ""));
         if (status.Recording)
         {
             var s = status.ActiveSession;

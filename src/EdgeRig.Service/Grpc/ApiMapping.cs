@@ -56,9 +56,41 @@ internal static class ApiMapping
         info.Streams.AddRange(r.Streams.Select(ToApi));
         foreach (var (k, c) in r.Counts) info.Counts[k] = c.ToApi();
         info.Markers.AddRange(r.Markers.OrderBy(m => m.Time).Select(ToApi));
+        foreach (var (k, b) in r.Sync)
+            info.Sync[k] = new BoundStatsInfo { Count = b.Count, P50Ns = b.P50.Nanoseconds, P99Ns = b.P99.Nanoseconds, MaxNs = b.Max.Nanoseconds };
         info.ChunkCount = r.ChunkCount;
         info.StoredBytes = r.StoredBytes;
         return info;
+    }
+
+    public static PtpInfo ToApi(this Timing.Ptp.PtpStatus s, PtpProfile profile) => new()
+    {
+        Enabled = profile.Enabled,
+        Available = s.Available,
+        Error = s.Error,
+        PortState = s.Snapshot?.PortState ?? "",
+        MasterOffsetNs = s.Snapshot?.MasterOffsetNs ?? 0,
+        MeanPathDelayNs = s.Snapshot?.MeanPathDelayNs ?? 0,
+        GrandmasterPresent = s.Snapshot?.GrandmasterPresent ?? false,
+        GrandmasterIdentity = s.Snapshot?.GrandmasterIdentity ?? "",
+        Locked = s.Locked,
+        LockedSinceNs = s.LockedSince is { } t ? RigTime.FromDateTimeOffset(t).Nanoseconds : 0,
+        Summary = s.Summary,
+        RequiredToRecord = profile.RequireLockToRecord,
+    };
+
+    public static PtpHistory ToApi(this IReadOnlyList<PtpRecord> polls)
+    {
+        var h = new PtpHistory
+        {
+            Polls = polls.Count,
+            LockedPolls = polls.Count(p => p.Locked),
+            UnavailablePolls = polls.Count(p => !p.Available),
+            MaxAbsOffsetNs = polls.Where(p => p.Available).Select(p => Math.Abs(p.OffsetNs)).DefaultIfEmpty(0).Max(),
+            LockChanges = polls.Zip(polls.Skip(1)).Count(x => x.First.Locked != x.Second.Locked),
+        };
+        h.Recent.AddRange(polls.TakeLast(20).Select(p => new PtpPoll { TimeNs = p.At.Nanoseconds, Available = p.Available, PortState = p.PortState, OffsetNs = p.OffsetNs, Locked = p.Locked }));
+        return h;
     }
 
     public static ChunkMeta ToApi(this ChunkInfo c, int ordinal) => new()

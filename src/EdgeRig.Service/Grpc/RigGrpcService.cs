@@ -7,7 +7,7 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Status and recording control: a thin adapter over <see cref="RecordingPipeline"/>.</summary>
-public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data) : Api.V1.Rig.RigBase
+public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp) : Api.V1.Rig.RigBase
 {
     private static readonly string Version =
         typeof(RigGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -25,6 +25,7 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
             LastStopReason = status.LastStopReason,
             DataFreeBytes = data.FreeBytes,
             DataDir = data.Path,
+            Ptp = ptp.Status.ToApi(rig.Ptp),
         };
         if (status.Active is { } active) reply.ActiveSession = active.ToApi();
         reply.Streams.AddRange(status.Streams.Select(s => new Api.V1.StreamStatus

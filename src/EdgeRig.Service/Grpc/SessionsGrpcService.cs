@@ -18,8 +18,13 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
         return Task.FromResult(reply);
     }
 
-    public override Task<SessionInfo> GetSession(GetSessionRequest request, ServerCallContext context) =>
-        Task.FromResult(store.GetSession(RequireId(request.SessionId)).ToApi());
+    public override Task<SessionInfo> GetSession(GetSessionRequest request, ServerCallContext context)
+    {
+        string id = RequireId(request.SessionId);
+        var info = store.GetSession(id).ToApi();
+        info.Ptp = store.ReadPtp(id).ToApi();
+        return Task.FromResult(info);
+    }
 
     public override async Task PullSession(PullSessionRequest request, IServerStreamWriter<PullSessionResponse> responseStream, ServerCallContext context)
     {
