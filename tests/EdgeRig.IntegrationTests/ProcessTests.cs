@@ -72,6 +72,38 @@ public sealed class ProcessTests
         }
     }
 
+    [Fact]
+    public async Task PtpRequiredButUnavailable_RecordingRefusedWithReason_StatusSaysWhy()
+    {
+        string dir = Paths.TempDir("ptp-policy");
+        string rigFile = Path.Combine(dir, "rig.json");
+        string json = File.ReadAllText(Paths.Rig("sim-default.json")).Replace("\"devices\": [",
+            "\"ptp\": { \"enabled\": true, \"socket\": \"/nonexistent/ptp4l\", \"requireLockToRecord\": true, \"pollIntervalSeconds\": 0.2 },\n  \"devices\": [");
+        File.WriteAllText(rigFile, json);
+        var app = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--rig", rigFile, "--Logging:LogLevel:Default=Warning"]);
+        await app.StartAsync();
+        try
+        {
+            string url = app.Urls.Single();
+            using var channel = GrpcChannel.ForAddress(url);
+            var rig = new Rig.RigClient(channel);
+            await Task.Delay(600);
+            var status = await rig.GetStatusAsync(new GetStatusRequest());
+            Assert.True(status.Ptp.Enabled);
+            Assert.False(status.Ptp.Available);
+            Assert.Contains("/nonexistent/ptp4l does not exist", status.Ptp.Error);
+            var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => rig.StartRecordingAsync(new StartRecordingRequest { Name = "x" }).ResponseAsync);
+            Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, e.StatusCode);
+            Assert.Contains("PTP is not locked", e.Status.Detail);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static async Task WaitUntilServing(Rig.RigClient rig)
     {
         var sw = Stopwatch.StartNew();

@@ -22,7 +22,7 @@ public sealed class PmcClient(string socketPath, string pmcPath = "pmc", TimeSpa
         if (!File.Exists(socketPath))
             throw new PtpUnavailableException($"ptp4l management socket {socketPath} does not exist (is ptp4l running?)");
         var psi = new ProcessStartInfo(pmcPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-u", "-b", "0", "-t", "1", "-s", socketPath, "GET TIME_STATUS_NP", "GET PORT_DATA_SET", "GET CURRENT_DATA_SET" })
+        foreach (var a in new[] { "-u", "-b", "0", "-s", socketPath, "GET TIME_STATUS_NP", "GET PORT_DATA_SET", "GET CURRENT_DATA_SET" })
             psi.ArgumentList.Add(a);
         Process process;
         try
