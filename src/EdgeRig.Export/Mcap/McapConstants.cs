@@ -46,7 +46,7 @@ public static class McapConstants
 }
 
 /// <summary>Thrown when bytes are not a well-formed MCAP file; the message names the defect and its offset.</summary>
-public sealed class McapFormatException : InvalidDataException
+public sealed class McapFormatException : IOException
 {
     /// <summary>Creates the exception with a message that names what is wrong.</summary>
     public McapFormatException(string message) : base(message) { }
