@@ -9,7 +9,7 @@ double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.Cu
 double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
 string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
 var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
-string[] known = ["slice"];
+string[] known = ["slice", "sync"];
 foreach (var b in benches.Where(b => !known.Contains(b)))
 {
     Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
@@ -18,6 +18,11 @@ foreach (var b in benches.Where(b => !known.Contains(b)))
 if (benches.Count == 0 || benches.Contains("slice"))
 {
     await SliceBench.RunAsync(rig, seconds, baselineSeconds, results);
+    results.Flush();
+}
+if (benches.Count == 0 || benches.Contains("sync"))
+{
+    SyncBench.Run(double.Parse(Option("--sync-seconds", "120"), System.Globalization.CultureInfo.InvariantCulture), results);
     results.Flush();
 }
 return 0;

@@ -106,6 +106,24 @@ public class ClockMapperTests
         Assert.InRange(last.Time.Nanoseconds - Rig.RigOffsetNs - (host - 10_000_000), -1_000_000, 1_000_000);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Map_OneSecondSensorClockStep_ResetsAndReconverges(int direction)
+    {
+        // a 1 kHz device clock steps by one second (e.g. it was re-synchronised); host time runs on
+        var mapper = new ClockMapper(new ClockMapperOptions { TickRateHz = 1000 }, Rig);
+        long host = 1_000_000_000, ticks = 5_000_000;
+        for (int k = 0; k < 300; k++, host += 10_000_000, ticks += 10) mapper.Map(new SensorTime(ticks), new HostTime(host));
+        ticks += direction * 1000;
+        RigTimestamp last = default;
+        for (int k = 0; k < 300; k++, host += 10_000_000, ticks += 10) last = mapper.Map(new SensorTime(ticks), new HostTime(host));
+        Assert.Equal(1, mapper.Resets);
+        long error = last.Time.Nanoseconds - Rig.RigOffsetNs - (host - 10_000_000);
+        Assert.InRange(error, -100_000, 100_000);
+        Assert.True(Math.Abs(error) <= last.ErrorBound.Nanoseconds);
+    }
+
     [Fact]
     public void Map_FirstPair_HasWideBound()
     {
