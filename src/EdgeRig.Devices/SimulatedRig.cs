@@ -8,9 +8,12 @@ using EdgeRig.Devices.Simulation;
 
 namespace EdgeRig.Devices;
 
-/// <summary>Builds the simulated twins of a rig profile around one shared world.</summary>
+/// <summary>Builds a rig's devices: simulated twins around one shared world, or real drivers where the rig file names one.</summary>
 public static class SimulatedRig
 {
+    /// <summary>Real drivers available so far, by kind.</summary>
+    private static readonly Dictionary<string, string[]> RealDrivers = new() { ["gpio-button"] = ["gpiochip"] };
+
     public static IReadOnlyList<ISensor> Create(RigProfile rig, SimulatedWorld world, IRigClock clock)
     {
         var sensors = new List<ISensor>();
@@ -18,7 +21,14 @@ public static class SimulatedRig
         {
             var d = rig.Devices[i];
             if (d.Driver != "sim")
-                throw new RigProfileException(rig.Name, $"devices[{i}].driver", $"driver '{d.Driver}' is not available in the simulated rig (use \"sim\")");
+            {
+                if (!RealDrivers.TryGetValue(d.Kind, out var drivers) || !drivers.Contains(d.Driver))
+                    throw new RigProfileException(rig.Name, $"devices[{i}].driver", $"driver '{d.Driver}' is not available for a {d.Kind} (use \"sim\"{(drivers is null ? "" : " or " + string.Join(", ", drivers.Select(x => $"\"{x}\"")))})");
+                if (string.IsNullOrWhiteSpace(d.Path))
+                    throw new RigProfileException(rig.Name, $"devices[{i}].path", $"driver '{d.Driver}' needs the device path, e.g. /dev/gpiochip0");
+                sensors.Add(new GpioChipMarkerButton(d));
+                continue;
+            }
             sensors.Add(d.Kind switch
             {
                 "camera" => new SimulatedCamera(d, world, clock),
