@@ -81,3 +81,37 @@ public class GpioV2Tests
         Assert.Contains("No such file", e.Message);
     }
 }
+
+public class PpsDeviceTests
+{
+    [Fact]
+    public void FetchIoctl_MatchesLinuxPpsH() => Assert.Equal(0xC00870A4u, PpsDevice.FetchIoctl);
+
+    [Fact]
+    public void ParseFetchData_ReadsAssertSequenceAndTime()
+    {
+        var data = new byte[PpsDevice.FetchDataSize];
+        BitConverter.GetBytes(42u).CopyTo(data, 0);
+        BitConverter.GetBytes(1_795_000_000L).CopyTo(data, 8);
+        BitConverter.GetBytes(123_456_789).CopyTo(data, 16);
+        PpsDevice.WriteTimeout(data, TimeSpan.FromSeconds(1.5));
+        Assert.Equal(new PpsPulse(42, 1_795_000_000_123_456_789), PpsDevice.ParseFetchData(data));
+        Assert.Equal(1L, BitConverter.ToInt64(data, 48));
+        Assert.Equal(500_000_000, BitConverter.ToInt32(data, 56));
+    }
+
+    [Fact]
+    public void ParseFetchData_BadNanoseconds_IsInvalidData()
+    {
+        var data = new byte[PpsDevice.FetchDataSize];
+        BitConverter.GetBytes(2_000_000_000).CopyTo(data, 16);
+        Assert.Throws<InvalidDataException>(() => PpsDevice.ParseFetchData(data));
+    }
+
+    [Fact]
+    public void Open_MissingDevice_NamesIt()
+    {
+        var e = Assert.Throws<IOException>(() => PpsDevice.Open("/dev/pps-does-not-exist"));
+        Assert.Contains("/dev/pps-does-not-exist", e.Message);
+    }
+}
