@@ -9,6 +9,11 @@ namespace EdgeRig.Timing;
 /// </summary>
 public sealed class SystemRigClock : IRigClock
 {
+    private readonly Func<int, long> _read;
+
+    /// <param name="readClock">reads a clock id in ns; clock_gettime unless a test substitutes its own clocks.</param>
+    public SystemRigClock(Func<int, long>? readClock = null) => _read = readClock ?? LinuxClock.ReadNanoseconds;
+
     private readonly object _gate = new();
     private long _offsetNs;
     private long _boundNs;
@@ -16,13 +21,13 @@ public sealed class SystemRigClock : IRigClock
 
     public static readonly Duration RefreshInterval = Duration.FromMilliseconds(250);
 
-    public HostTime Now => new(LinuxClock.ReadNanoseconds(LinuxClock.Monotonic));
+    public HostTime Now => new(_read(LinuxClock.Monotonic));
 
-    public RigTime RigNow => new(LinuxClock.ReadNanoseconds(LinuxClock.Realtime));
+    public RigTime RigNow => new(_read(LinuxClock.Realtime));
 
     public RigTimestamp ToRig(HostTime host)
     {
-        long now = LinuxClock.ReadNanoseconds(LinuxClock.Monotonic);
+        long now = _read(LinuxClock.Monotonic);
         lock (_gate)
         {
             if (_measuredAtMono == long.MinValue || now - _measuredAtMono > RefreshInterval.Nanoseconds)
@@ -36,9 +41,9 @@ public sealed class SystemRigClock : IRigClock
         long bestBracket = long.MaxValue;
         for (int i = 0; i < 5; i++)
         {
-            long m1 = LinuxClock.ReadNanoseconds(LinuxClock.Monotonic);
-            long r = LinuxClock.ReadNanoseconds(LinuxClock.Realtime);
-            long m2 = LinuxClock.ReadNanoseconds(LinuxClock.Monotonic);
+            long m1 = _read(LinuxClock.Monotonic);
+            long r = _read(LinuxClock.Realtime);
+            long m2 = _read(LinuxClock.Monotonic);
             long bracket = m2 - m1;
             if (bracket < bestBracket)
             {

@@ -37,6 +37,20 @@ public class StreamTimestamperTests
     }
 
     [Fact]
+    public void SystemRigClock_RealtimeSteps_MappingFollowsAfterRefresh()
+    {
+        long mono = 1_000_000_000, realtimeOffset = 1_700_000_000_000_000_000;
+        var clock = new SystemRigClock(id => id == LinuxClock.Monotonic ? mono += 1000 : mono + realtimeOffset);
+        var before = clock.ToRig(new HostTime(5_000_000_000));
+        Assert.InRange(before.Time.Nanoseconds - (5_000_000_000 + realtimeOffset), -2000, 2000);
+        realtimeOffset += 1_000_000_000; // phc2sys (or an operator) stepped CLOCK_REALTIME by +1 s
+        mono += SystemRigClock.RefreshInterval.Nanoseconds + 1;
+        var after = clock.ToRig(new HostTime(5_000_000_000));
+        Assert.InRange(after.Time.Nanoseconds - (5_000_000_000 + realtimeOffset), -2000, 2000);
+        Assert.True(after.ErrorBound < Duration.FromMicroseconds(5));
+    }
+
+    [Fact]
     public void SystemRigClock_MapsMonotonicNearRealtime()
     {
         var clock = new SystemRigClock();
