@@ -5,7 +5,7 @@ public enum ChunkCodec { None = 0, Lz4 = 1 }
 
 /// <summary>
 /// The index of one stored chunk: which samples it holds, how it is encoded, and its checksums.
-/// CRC32C protects the stored bytes on disk; SHA-256 is what pulls are verified against.
+/// CRC32C protects the stored bytes on disk; SHA-256 is what pulls are verified against (empty until first needed).
 /// </summary>
 public sealed record ChunkInfo(
     StreamId Stream,
@@ -33,6 +33,9 @@ public sealed record SessionRecord(
     int ChunkCount,
     long StoredBytes)
 {
+    /// <summary>When a pull of the whole session last completed, if ever (retention's keep-until-pulled).</summary>
+    public DateTimeOffset? PulledAt { get; init; }
+
     /// <summary>Per stream: the distribution of the rig-time error bounds of its recorded samples.</summary>
     public IReadOnlyDictionary<string, BoundStats> Sync { get; init; } = new Dictionary<string, BoundStats>();
 }
@@ -43,8 +46,15 @@ public sealed record BoundStats(long Count, Duration P50, Duration P99, Duration
 /// <summary>One PTP poll recorded into a session's timeline.</summary>
 public sealed record PtpRecord(RigTime At, bool Available, string PortState, long OffsetNs, double PathDelayNs, bool Locked);
 
-/// <summary>Thrown when stored bytes fail their checksum: they are never served as good data.</summary>
-public sealed class CorruptChunkException(string message) : Exception(message);
+/// <summary>The data disk reached its free-space reserve, or is full: nothing was written by the refused call.</summary>
+public sealed class StorageFullException(string message) : IOException(message);
+
+/// <summary>Thrown when stored bytes fail their checksum (or are gone): they are never served as good data.</summary>
+public sealed class CorruptChunkException(string message, bool missing = false) : Exception(message)
+{
+    /// <summary>The chunk's bytes are not there at all, rather than there but wrong.</summary>
+    public bool Missing { get; } = missing;
+}
 
 /// <summary>The session store: a catalogue of sessions plus their chunked sample data.</summary>
 public interface ISessionStore : IDisposable
@@ -72,8 +82,18 @@ public interface ISessionStore : IDisposable
     /// <exception cref="SessionNotFoundException">no session has that id.</exception>
     SessionRecord GetSession(string sessionId);
 
-    /// <summary>The session's chunks in pull order (stream id, then chunk index).</summary>
+    /// <summary>Records that a pull of the whole session completed.</summary>
+    void MarkPulled(string sessionId, DateTimeOffset at);
+
+    /// <summary>Deletes a finished session and its files, freeing the space.</summary>
+    /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
+    void DeleteSession(string sessionId);
+
+    /// <summary>The session's chunks in pull order: the order they were written, stable while the session still records.</summary>
     IReadOnlyList<ChunkInfo> ListChunks(string sessionId);
+
+    /// <summary>Like <see cref="ListChunks"/>, with every chunk's SHA-256 (computed and kept on first use: pulls need it, recording does not).</summary>
+    IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId);
 
     /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked.</summary>
     /// <exception cref="CorruptChunkException">the bytes do not match their CRC32C.</exception>

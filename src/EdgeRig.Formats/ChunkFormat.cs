@@ -27,33 +27,63 @@ public static class ChunkFormat
         return size;
     }
 
-    /// <summary>Encodes samples as one chunk; returns its index entry (Index left for the store to set) and its stored bytes.</summary>
+    /// <summary>Encodes samples as one chunk; returns its index entry (with SHA-256) and its stored bytes in one array.</summary>
     public static (ChunkInfo Info, byte[] Stored) Encode(StreamDescriptor descriptor, IReadOnlyList<Sample> samples, int index)
     {
+        var (info, pieces) = EncodePieces(descriptor, samples, index);
+        byte[] stored = Concat(pieces, info.StoredLength);
+        return (info with { Sha256Hex = Convert.ToHexStringLower(SHA256.HashData(stored)) }, stored);
+    }
+
+    /// <summary>
+    /// Encodes samples as one chunk without copying payloads where the codec stores them as they are (JPEG):
+    /// the stored bytes come back as pieces (sample headers interleaved with the payloads themselves) for a
+    /// gather write. The CRC-32C is set; the SHA-256 is left empty (the store computes it when first pulled).
+    /// </summary>
+    public static (ChunkInfo Info, IReadOnlyList<ReadOnlyMemory<byte>> Pieces) EncodePieces(StreamDescriptor descriptor, IReadOnlyList<Sample> samples, int index)
+    {
         if (samples.Count == 0) throw new ArgumentException("a chunk needs at least one sample", nameof(samples));
-        var raw = new byte[RawSize(samples)];
-        var span = raw.AsSpan();
-        Magic.CopyTo(span);
-        BinaryPrimitives.WriteInt32LittleEndian(span[4..], samples.Count);
-        int at = 8;
-        foreach (var s in samples)
+        var codec = CodecFor(descriptor);
+        int rawLength = RawSize(samples);
+        var headers = new byte[8 + samples.Count * SampleHeaderSize];
+        Magic.CopyTo(headers);
+        BinaryPrimitives.WriteInt32LittleEndian(headers.AsSpan(4), samples.Count);
+        var pieces = new List<ReadOnlyMemory<byte>>(1 + 2 * samples.Count) { headers.AsMemory(0, 8) };
+        for (int i = 0; i < samples.Count; i++)
         {
-            var h = span[at..];
+            var s = samples[i];
+            var h = headers.AsSpan(8 + i * SampleHeaderSize, SampleHeaderSize);
             BinaryPrimitives.WriteInt64LittleEndian(h, s.Sequence);
             BinaryPrimitives.WriteInt64LittleEndian(h[8..], s.SensorTime.Ticks);
             BinaryPrimitives.WriteInt64LittleEndian(h[16..], s.HostTime.Nanoseconds);
             BinaryPrimitives.WriteInt64LittleEndian(h[24..], s.Rig.Time.Nanoseconds);
             BinaryPrimitives.WriteInt64LittleEndian(h[32..], s.Rig.ErrorBound.Nanoseconds);
             BinaryPrimitives.WriteInt32LittleEndian(h[40..], s.Payload.Length);
-            s.Payload.Span.CopyTo(h[SampleHeaderSize..]);
-            at += SampleHeaderSize + s.Payload.Length;
+            pieces.Add(headers.AsMemory(8 + i * SampleHeaderSize, SampleHeaderSize));
+            if (s.Payload.Length > 0) pieces.Add(s.Payload);
         }
-        var codec = CodecFor(descriptor);
-        byte[] stored = codec == ChunkCodec.Lz4 ? Lz4(raw) : raw;
+        if (codec == ChunkCodec.Lz4)
+            pieces = [Lz4(Concat(pieces, rawLength))];
+        int storedLength = pieces.Sum(p => p.Length);
+        uint crc = 0xFFFFFFFFu;
+        foreach (var p in pieces) crc = Crc32C.Append(crc, p.Span);
         var info = new ChunkInfo(descriptor.Id, index, samples[0].Sequence, samples[^1].Sequence, samples.Count,
-            samples[0].Rig.Time, samples[^1].Rig.Time, codec, raw.Length, stored.Length,
-            Crc32C.Compute(stored), Convert.ToHexStringLower(SHA256.HashData(stored)));
-        return (info, stored);
+            samples[0].Rig.Time, samples[^1].Rig.Time, codec, rawLength, storedLength, ~crc, "");
+        return (info, pieces);
+    }
+
+    public static byte[] Concat(IReadOnlyList<ReadOnlyMemory<byte>> pieces, int length)
+    {
+        if (pieces.Count == 1 && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(pieces[0], out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length)
+            return seg.Array;
+        var bytes = new byte[length];
+        int at = 0;
+        foreach (var p in pieces)
+        {
+            p.Span.CopyTo(bytes.AsSpan(at));
+            at += p.Length;
+        }
+        return bytes;
     }
 
     /// <summary>Decodes stored chunk bytes back into samples after checking the CRC.</summary>

@@ -166,7 +166,7 @@ public sealed class SessionRecorder
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _failure = $"storage failed: {e.Message}";
+            _failure = e is StorageFullException ? e.Message : $"storage failed: {e.Message}";
             _logger.LogError(e, "Recording of session {Session} stopped: storage failed", Session.Id);
             foreach (var c in _channels.Values) c.Complete();
             Failed?.Invoke(this, _failure);

@@ -6,33 +6,26 @@ using LiteDB;
 namespace EdgeRig.Storage;
 
 /// <summary>
-/// The session store of record: a LiteDB catalogue (catalogue.db: sessions with their streams, counts and
-/// markers) plus one LiteDB file per session (sessions/ID.db: a chunk index collection and a chunk data
-/// collection), so deleting, transferring or recovering a session touches one file.
-/// Each <see cref="WriteChunks"/> call is one LiteDB transaction.
+/// The session store of record: a LiteDB catalogue (catalogue.db: sessions with their streams, counts, markers)
+/// plus per session a LiteDB file (sessions/ID.db: chunk index, PTP timeline) and, in the default
+/// <see cref="ChunkPayloadLayout.Segments"/> layout, an append-only segment file of chunk bytes (sessions/ID.seg).
+/// Deleting, moving or recovering a session touches only its own files. Each <see cref="WriteChunks"/> call is
+/// one durable step: segment bytes fdatasync'd, then one LiteDB transaction for their index.
 /// </summary>
 public sealed class LiteDbSessionStore : ISessionStore
 {
     private readonly string _root;
+    private readonly SessionStoreOptions _options;
     private readonly LiteDatabase _catalogue;
     private readonly ILiteCollection<BsonDocument> _sessions;
     private readonly ConcurrentDictionary<string, SessionFile> _open = new();
     private readonly object _catalogueGate = new();
     private readonly FileStream _lock;
 
-    private sealed class SessionFile(LiteDatabase db)
-    {
-        public LiteDatabase Db { get; } = db;
-        public ILiteCollection<BsonDocument> Index { get; } = db.GetCollection("chunk_index");
-        public ILiteCollection<BsonDocument> Data { get; } = db.GetCollection("chunk_data");
-        public ILiteCollection<BsonDocument> Ptp { get; } = db.GetCollection("ptp");
-        public Dictionary<string, int> NextIndex { get; } = new();
-        public object Gate { get; } = new();
-    }
-
-    public LiteDbSessionStore(string dataDirectory)
+    public LiteDbSessionStore(string dataDirectory, SessionStoreOptions? options = null)
     {
         _root = Path.GetFullPath(dataDirectory);
+        _options = options ?? new SessionStoreOptions();
         Directory.CreateDirectory(Path.Combine(_root, "sessions"));
         try
         {
@@ -48,8 +41,13 @@ public sealed class LiteDbSessionStore : ISessionStore
     }
 
     public string DataDirectory => _root;
+    public SessionStoreOptions Options => _options;
 
     public string SessionFilePath(string sessionId) => Path.Combine(_root, "sessions", SafeId(sessionId) + ".db");
+
+    /// <summary>Bytes this session occupies on disk (its LiteDB file, log and segment).</summary>
+    public long SessionDiskBytes(string sessionId) =>
+        SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists).Sum(p => new FileInfo(p).Length);
 
     public void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams)
     {
@@ -57,8 +55,7 @@ public sealed class LiteDbSessionStore : ISessionStore
         lock (_catalogueGate)
         {
             if (_sessions.FindById(session.Id) is not null) throw new InvalidRigStateException($"session '{session.Id}' already exists");
-            var file = Open(session.Id, create: true);
-            file.Index.EnsureIndex("stream_index", "{s: $.stream, i: $.index}", unique: true);
+            Open(session.Id, create: true);
             _sessions.Insert(SessionDocuments.ToBson(session, streams));
         }
     }
@@ -66,48 +63,28 @@ public sealed class LiteDbSessionStore : ISessionStore
     public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches)
     {
         var file = Open(sessionId, create: false);
-        var written = new List<ChunkInfo>(batches.Count);
-        long bytes = 0;
-        lock (file.Gate)
-        {
-            var docs = new List<(BsonDocument Index, BsonDocument Data)>(batches.Count);
-            foreach (var batch in batches)
-            {
-                string stream = batch.Descriptor.Id.Value;
-                if (!file.NextIndex.TryGetValue(stream, out int next))
-                    next = file.Index.Query().Where("$.stream = @0", stream).Count();
-                var (info, stored) = ChunkFormat.Encode(batch.Descriptor, batch.Samples, next);
-                file.NextIndex[stream] = next + 1;
-                var id = ObjectId.NewObjectId();
-                var index = SessionDocuments.ToBson(info);
-                index["_id"] = id;
-                docs.Add((index, new BsonDocument { ["_id"] = id, ["bytes"] = stored }));
-                written.Add(info);
-                bytes += stored.Length;
-            }
-            file.Db.BeginTrans();
-            try
-            {
-                foreach (var (index, data) in docs)
-                {
-                    file.Data.Insert(data);
-                    file.Index.Insert(index);
-                }
-                file.Db.Commit();
-            }
-            catch
-            {
-                file.Db.Rollback();
-                foreach (var info in written) file.NextIndex[info.Stream.Value] = Math.Min(file.NextIndex[info.Stream.Value], info.Index);
-                throw;
-            }
-        }
+        var (written, bytes) = file.Write(batches, EnsureSpace);
         UpdateSession(sessionId, doc =>
         {
             doc["chunkCount"] = doc["chunkCount"].AsInt32 + written.Count;
             doc["storedBytes"] = doc["storedBytes"].AsInt64 + bytes;
         });
         return written;
+    }
+
+    /// <exception cref="StorageFullException">writing <paramref name="bytes"/> would go below the free-space reserve.</exception>
+    private void EnsureSpace(long bytes)
+    {
+        long free = FreeBytes();
+        if (free >= 0 && free - bytes < _options.FreeSpaceReserveBytes)
+            throw new StorageFullException($"disk reserve reached: {free / 1048576.0:0.0} MiB free on the data disk, reserve {_options.FreeSpaceReserveBytes / 1048576.0:0.0} MiB");
+    }
+
+    /// <summary>Free bytes on the data disk, or -1 if unknown.</summary>
+    public long FreeBytes()
+    {
+        try { return new DriveInfo(_root).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return -1; }
     }
 
     public void AddMarker(string sessionId, Marker marker) =>
@@ -119,18 +96,19 @@ public sealed class LiteDbSessionStore : ISessionStore
     public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) =>
         UpdateSession(sessionId, doc => doc["sync"] = SessionDocuments.ToBson(sync));
 
+    public void MarkPulled(string sessionId, DateTimeOffset at) =>
+        UpdateSession(sessionId, doc => doc["pulledAt"] = at.ToUnixTimeMilliseconds());
+
     public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records)
     {
         GetSession(sessionId);
-        var file = Open(sessionId, create: false);
-        lock (file.Gate)
-            file.Ptp.InsertBulk(records.Select(SessionDocuments.ToBson));
+        Open(sessionId, create: false).AppendPtp(records);
     }
 
     public IReadOnlyList<PtpRecord> ReadPtp(string sessionId)
     {
         GetSession(sessionId);
-        return Open(sessionId, create: false).Ptp.FindAll().Select(SessionDocuments.ToPtp).OrderBy(r => r.At).ToList();
+        return Open(sessionId, create: false).ReadPtp();
     }
 
     public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason)
@@ -141,8 +119,7 @@ public sealed class LiteDbSessionStore : ISessionStore
             doc["state"] = state.ToString();
             doc["stopReason"] = reason;
         });
-        if (_open.TryGetValue(sessionId, out var file))
-            lock (file.Gate) file.Db.Checkpoint();
+        if (_open.TryGetValue(sessionId, out var file)) file.Checkpoint();
     }
 
     public IReadOnlyList<SessionRecord> ListSessions()
@@ -160,21 +137,29 @@ public sealed class LiteDbSessionStore : ISessionStore
     public IReadOnlyList<ChunkInfo> ListChunks(string sessionId)
     {
         GetSession(sessionId);
-        var file = Open(sessionId, create: false);
-        return file.Index.FindAll().Select(SessionDocuments.ToChunk)
-            .OrderBy(c => c.Stream.Value, StringComparer.Ordinal).ThenBy(c => c.Index).ToList();
+        return Open(sessionId, create: false).ListChunks();
     }
 
-    public byte[] ReadChunk(string sessionId, ChunkInfo chunk)
+    public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId)
     {
-        var file = Open(sessionId, create: false);
-        var index = file.Index.FindOne(Query.And(Query.EQ("stream", chunk.Stream.Value), Query.EQ("index", chunk.Index)))
-            ?? throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is not in its index");
-        var data = file.Data.FindById(index["_id"])
-            ?? throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' has no data");
-        byte[] bytes = data["bytes"].AsBinary;
-        ChunkFormat.Verify(SessionDocuments.ToChunk(index), bytes);
-        return bytes;
+        GetSession(sessionId);
+        return Open(sessionId, create: false).ListChunksWithSha256(sessionId);
+    }
+
+    public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).ReadChunk(sessionId, chunk);
+
+    public void DeleteSession(string sessionId)
+    {
+        lock (_catalogueGate)
+        {
+            var record = SessionDocuments.ToRecord(FindSession(sessionId));
+            if (record.Session.State == SessionState.Recording)
+                throw new InvalidRigStateException($"session '{sessionId}' is still recording; stop it before deleting");
+            if (_open.TryRemove(sessionId, out var file)) file.Dispose();
+            foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)))
+                File.Delete(path);
+            _sessions.Delete(sessionId);
+        }
     }
 
     public IReadOnlyList<string> RecoverOpenSessions()
@@ -205,7 +190,7 @@ public sealed class LiteDbSessionStore : ISessionStore
 
     public void Dispose()
     {
-        foreach (var file in _open.Values) file.Db.Dispose();
+        foreach (var file in _open.Values) file.Dispose();
         _open.Clear();
         _catalogue.Dispose();
         _lock.Dispose();
@@ -230,7 +215,7 @@ public sealed class LiteDbSessionStore : ISessionStore
         return _open.GetOrAdd(sessionId, _ =>
         {
             if (!create && !File.Exists(path)) throw new SessionNotFoundException(sessionId);
-            return new SessionFile(new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }));
+            return new SessionFile(path, _options.Layout);
         });
     }
 

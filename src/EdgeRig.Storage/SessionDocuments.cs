@@ -95,7 +95,11 @@ internal static class SessionDocuments
                 new Duration(kv.Value["p50"].AsInt64), new Duration(kv.Value["p99"].AsInt64), new Duration(kv.Value["max"].AsInt64)))
             : new Dictionary<string, BoundStats>();
         return new SessionRecord(session, b["streams"].AsArray.Select(s => ToStream(s.AsDocument)).ToList(), counts, markers,
-            b["chunkCount"].AsInt32, b["storedBytes"].AsInt64) { Sync = sync };
+            b["chunkCount"].AsInt32, b["storedBytes"].AsInt64)
+        {
+            Sync = sync,
+            PulledAt = b["pulledAt"].IsNumber ? DateTimeOffset.FromUnixTimeMilliseconds(b["pulledAt"].AsInt64) : null,
+        };
     }
 
     public static BsonDocument ToBson(IReadOnlyDictionary<string, BoundStats> sync)

@@ -9,7 +9,7 @@ double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.Cu
 double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
 string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
 var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
-string[] known = ["slice", "sync"];
+string[] known = ["slice", "sync", "store"];
 foreach (var b in benches.Where(b => !known.Contains(b)))
 {
     Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
@@ -18,6 +18,13 @@ foreach (var b in benches.Where(b => !known.Contains(b)))
 if (benches.Count == 0 || benches.Contains("slice"))
 {
     await SliceBench.RunAsync(rig, seconds, baselineSeconds, results);
+    results.Flush();
+}
+if (benches.Count == 0 || benches.Contains("store"))
+{
+    double storeSeconds = double.Parse(Option("--store-seconds", "20"), System.Globalization.CultureInfo.InvariantCulture);
+    StoreBench.Run(d => new EdgeRig.Storage.LiteDbSessionStore(d, new() { Layout = EdgeRig.Storage.ChunkPayloadLayout.Embedded, FreeSpaceReserveBytes = 0 }), "embedded", storeSeconds, results);
+    StoreBench.Run(d => new EdgeRig.Storage.LiteDbSessionStore(d, new() { Layout = EdgeRig.Storage.ChunkPayloadLayout.Segments, FreeSpaceReserveBytes = 0 }), "segments", storeSeconds, results);
     results.Flush();
 }
 if (benches.Count == 0 || benches.Contains("sync"))

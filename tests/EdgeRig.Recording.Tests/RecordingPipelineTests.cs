@@ -137,6 +137,12 @@ public sealed class RecordingPipelineTests : IDisposable
         public IReadOnlyList<ChunkInfo> ListChunks(string sessionId) => inner.ListChunks(sessionId);
         public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => inner.ReadChunk(sessionId, chunk);
         public IReadOnlyList<string> RecoverOpenSessions() => inner.RecoverOpenSessions();
+        public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) => inner.UpdateSync(sessionId, sync);
+        public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records) => inner.AppendPtp(sessionId, records);
+        public IReadOnlyList<PtpRecord> ReadPtp(string sessionId) => inner.ReadPtp(sessionId);
+        public void MarkPulled(string sessionId, DateTimeOffset at) => inner.MarkPulled(sessionId, at);
+        public void DeleteSession(string sessionId) => inner.DeleteSession(sessionId);
+        public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId) => inner.ListChunksWithSha256(sessionId);
         public void Dispose() { }
     }
 }

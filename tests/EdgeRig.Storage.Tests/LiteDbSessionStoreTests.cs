@@ -4,16 +4,21 @@ using EdgeRig.Storage;
 
 namespace EdgeRig.Storage.Tests;
 
-public sealed class LiteDbSessionStoreTests : IDisposable
+/// <summary>The store contract, run against every implementation (layout) below.</summary>
+public abstract class SessionStoreContractTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-store-" + Guid.NewGuid().ToString("N"));
+    protected readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-store-" + Guid.NewGuid().ToString("N"));
+
+    protected abstract ChunkPayloadLayout Layout { get; }
+
+    private LiteDbSessionStore NewStore(long reserve = 0) => new(_dir, new SessionStoreOptions { Layout = Layout, FreeSpaceReserveBytes = reserve });
 
     public void Dispose()
     {
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0");
+    protected static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0");
     private static readonly StreamDescriptor Cam = new(new StreamId("cam0"), Modality.Camera, Encodings.Jpeg, 30, "", "cam0", "cam0");
 
     private static Session NewSession(string id) =>
@@ -26,12 +31,12 @@ public sealed class LiteDbSessionStoreTests : IDisposable
     [Fact]
     public void WriteChunks_ThenList_ReturnsChunksInPullOrderWithIndexes()
     {
-        using var store = new LiteDbSessionStore(_dir);
+        using var store = NewStore();
         store.CreateSession(NewSession("s1"), [Imu, Cam]);
         store.WriteChunks("s1", [new ChunkBatch(Imu, Samples(Imu, 0, 100, 24)), new ChunkBatch(Cam, Samples(Cam, 0, 3, 5000))]);
         store.WriteChunks("s1", [new ChunkBatch(Imu, Samples(Imu, 100, 50, 24))]);
         var chunks = store.ListChunks("s1");
-        Assert.Equal(["cam0/0", "imu0/0", "imu0/1"], chunks.Select(c => $"{c.Stream}/{c.Index}"));
+        Assert.Equal(["imu0/0", "cam0/0", "imu0/1"], chunks.Select(c => $"{c.Stream}/{c.Index}")); // write order
         Assert.Equal(100, chunks[2].FirstSequence);
         var record = store.GetSession("s1");
         Assert.Equal(3, record.ChunkCount);
@@ -43,7 +48,7 @@ public sealed class LiteDbSessionStoreTests : IDisposable
     [Fact]
     public void Session_SurvivesReopen_WithMarkersCountsAndTags()
     {
-        using (var store = new LiteDbSessionStore(_dir))
+        using (var store = NewStore())
         {
             store.CreateSession(NewSession("s2"), [Imu]);
             store.WriteChunks("s2", [new ChunkBatch(Imu, Samples(Imu, 0, 10, 24))]);
@@ -51,7 +56,7 @@ public sealed class LiteDbSessionStoreTests : IDisposable
             store.UpdateCounts("s2", new Dictionary<string, StreamCounts> { ["imu0"] = new(12, 10, 2, 0) });
             store.CloseSession("s2", new RigTime(9_000), SessionState.Complete, "stopped by user");
         }
-        using var reopened = new LiteDbSessionStore(_dir);
+        using var reopened = NewStore();
         var r = reopened.GetSession("s2");
         Assert.Equal(SessionState.Complete, r.Session.State);
         Assert.Equal(new RigTime(9_000), r.Session.Stop);
@@ -65,13 +70,13 @@ public sealed class LiteDbSessionStoreTests : IDisposable
     [Fact]
     public void RecoverOpenSessions_AfterCrash_MarksRecoveredWithLastDurableSample()
     {
-        using (var store = new LiteDbSessionStore(_dir))
+        using (var store = NewStore())
         {
             store.CreateSession(NewSession("s3"), [Imu]);
             store.WriteChunks("s3", [new ChunkBatch(Imu, Samples(Imu, 0, 10, 24))]);
             // no CloseSession: the process "died" here
         }
-        using var restarted = new LiteDbSessionStore(_dir);
+        using var restarted = NewStore();
         Assert.Equal(["s3"], restarted.RecoverOpenSessions());
         var r = restarted.GetSession("s3");
         Assert.Equal(SessionState.Recovered, r.Session.State);
@@ -83,7 +88,7 @@ public sealed class LiteDbSessionStoreTests : IDisposable
     [Fact]
     public void GetSession_UnknownOrHostileId_ThrowsNotFoundNamingIt()
     {
-        using var store = new LiteDbSessionStore(_dir);
+        using var store = NewStore();
         var e = Assert.Throws<SessionNotFoundException>(() => store.GetSession("nope"));
         Assert.Contains("'nope'", e.Message);
         Assert.Throws<SessionNotFoundException>(() => store.ListChunks("../../etc/passwd"));
@@ -93,17 +98,77 @@ public sealed class LiteDbSessionStoreTests : IDisposable
     [Fact]
     public void SecondStore_OnSameDirectory_IsRefused()
     {
-        using var first = new LiteDbSessionStore(_dir);
-        var e = Assert.Throws<IOException>(() => new LiteDbSessionStore(_dir));
+        using var first = NewStore();
+        var e = Assert.Throws<IOException>(() => NewStore());
         Assert.Contains("in use by another EdgeRig service", e.Message);
     }
 
     [Fact]
     public void CreateSession_DuplicateId_Throws()
     {
-        using var store = new LiteDbSessionStore(_dir);
+        using var store = NewStore();
         store.CreateSession(NewSession("dup"), [Imu]);
         Assert.Throws<InvalidRigStateException>(() => store.CreateSession(NewSession("dup"), [Imu]));
+    }
+
+    [Fact]
+    public void ReadChunk_FlippedByteOnDisk_ReportsThatChunkAndNeighboursStillRead()
+    {
+        using (var store = NewStore())
+        {
+            store.CreateSession(NewSession("c1"), [Imu]);
+            for (int i = 0; i < 3; i++) store.WriteChunks("c1", [new ChunkBatch(Imu, Samples(Imu, i * 100, 100, 24))]);
+            store.CloseSession("c1", new RigTime(1), SessionState.Complete, "done");
+        }
+        CorruptMiddleChunk("c1");
+        using var reopened = NewStore();
+        var chunks = reopened.ListChunks("c1");
+        var e = Assert.Throws<CorruptChunkException>(() => reopened.ReadChunk("c1", chunks[1]));
+        Assert.Contains("imu0/1", e.Message);
+        Assert.Contains("'c1'", e.Message);
+        Assert.NotEmpty(ChunkFormat.Decode(chunks[0], reopened.ReadChunk("c1", chunks[0])));
+        Assert.NotEmpty(ChunkFormat.Decode(chunks[2], reopened.ReadChunk("c1", chunks[2])));
+    }
+
+    /// <summary>Flips a byte inside the stored bytes of the second chunk, wherever this layout keeps them.</summary>
+    protected abstract void CorruptMiddleChunk(string sessionId);
+
+    [Fact]
+    public void WriteChunks_BelowFreeSpaceReserve_RefusedAndNothingWritten()
+    {
+        using var store = NewStore(reserve: long.MaxValue / 2);
+        store.CreateSession(NewSession("full"), [Imu]);
+        var e = Assert.Throws<StorageFullException>(() => store.WriteChunks("full", [new ChunkBatch(Imu, Samples(Imu, 0, 10, 24))]));
+        Assert.Contains("disk reserve reached", e.Message);
+        Assert.Empty(store.ListChunks("full"));
+        Assert.Equal(0, store.GetSession("full").ChunkCount);
+    }
+
+    [Fact]
+    public void DeleteSession_RemovesItsFilesAndRecord_RecordingOnesRefused()
+    {
+        using var store = NewStore();
+        store.CreateSession(NewSession("d1"), [Imu]);
+        store.WriteChunks("d1", [new ChunkBatch(Imu, Samples(Imu, 0, 1000, 24))]);
+        Assert.Throws<InvalidRigStateException>(() => store.DeleteSession("d1"));
+        store.CloseSession("d1", new RigTime(5), SessionState.Complete, "done");
+        Assert.True(store.SessionDiskBytes("d1") > 0);
+        store.DeleteSession("d1");
+        Assert.Throws<SessionNotFoundException>(() => store.GetSession("d1"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "sessions"), "d1*"));
+    }
+
+    [Fact]
+    public void MarkPulledAndPtpTimeline_RoundTrip()
+    {
+        using var store = NewStore();
+        store.CreateSession(NewSession("p1"), [Imu]);
+        Assert.Null(store.GetSession("p1").PulledAt);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
+        store.MarkPulled("p1", at);
+        Assert.Equal(at, store.GetSession("p1").PulledAt);
+        store.AppendPtp("p1", [new PtpRecord(new RigTime(2), true, "SLAVE", 120, 2500, true), new PtpRecord(new RigTime(1), false, "", 0, 0, false)]);
+        Assert.Equal([new RigTime(1), new RigTime(2)], store.ReadPtp("p1").Select(r => r.At));
     }
 
     private sealed class DescriptorComparer : IEqualityComparer<StreamDescriptor>
@@ -113,5 +178,57 @@ public sealed class LiteDbSessionStoreTests : IDisposable
             a.NominalRateHz == b.NominalRateHz && a.SensorTickRateHz == b.SensorTickRateHz && a.Timestamps == b.Timestamps;
 
         public int GetHashCode(StreamDescriptor d) => d.Id.GetHashCode();
+    }
+}
+
+public sealed class SegmentLayoutStoreTests : SessionStoreContractTests
+{
+    protected override ChunkPayloadLayout Layout => ChunkPayloadLayout.Segments;
+
+    protected override void CorruptMiddleChunk(string sessionId)
+    {
+        // the chunk index points into the segment; the second chunk's bytes follow the first frame
+        string seg = Path.Combine(_dir, "sessions", sessionId + ".seg");
+        var bytes = File.ReadAllBytes(seg);
+        int first = BitConverter.ToInt32(bytes, 4);
+        int secondData = SegmentFile.FrameHeaderSize + first + SegmentFile.FrameHeaderSize;
+        bytes[secondData + 10] ^= 0x55;
+        File.WriteAllBytes(seg, bytes);
+    }
+
+    [Fact]
+    public void Reopen_AfterAnAppendWhoseIndexNeverCommitted_CutsTheOrphanBytes()
+    {
+        long indexedLength;
+        using (var store = new LiteDbSessionStore(_dir))
+        {
+            store.CreateSession(new Session("t1", "t", "o", new Dictionary<string, string>(), new RigTime(1), null, SessionState.Recording, "rig"), [Imu]);
+            store.WriteChunks("t1", [new ChunkBatch(Imu, [new Sample(Imu.Id, 0, default, default, default, new byte[24])])]);
+            indexedLength = new FileInfo(Path.Combine(_dir, "sessions", "t1.seg")).Length;
+        }
+        // a crash after the segment write but before the index commit leaves unindexed bytes at the end
+        File.AppendAllText(Path.Combine(_dir, "sessions", "t1.seg"), "torn frame without an index entry");
+        using var reopened = new LiteDbSessionStore(_dir);
+        Assert.Single(reopened.ListChunks("t1"));
+        Assert.Equal(indexedLength, new FileInfo(Path.Combine(_dir, "sessions", "t1.seg")).Length);
+        reopened.WriteChunks("t1", [new ChunkBatch(Imu, [new Sample(Imu.Id, 1, default, default, default, new byte[24])])]);
+        Assert.All(reopened.ListChunks("t1"), c => reopened.ReadChunk("t1", c));
+    }
+}
+
+public sealed class EmbeddedLayoutStoreTests : SessionStoreContractTests
+{
+    protected override ChunkPayloadLayout Layout => ChunkPayloadLayout.Embedded;
+
+    protected override void CorruptMiddleChunk(string sessionId)
+    {
+        using var db = new LiteDB.LiteDatabase(Path.Combine(_dir, "sessions", sessionId + ".db"));
+        var index = db.GetCollection("chunk_index").FindOne(LiteDB.Query.EQ("seq", 1));
+        var data = db.GetCollection("chunk_data");
+        var doc = data.FindById(index["_id"]);
+        var bytes = doc["bytes"].AsBinary;
+        bytes[10] ^= 0x55;
+        doc["bytes"] = bytes;
+        data.Update(doc);
     }
 }

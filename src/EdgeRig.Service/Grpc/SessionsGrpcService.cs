@@ -1,11 +1,14 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using EdgeRig.Api.V1;
 using EdgeRig.Core;
+using EdgeRig.Export.SessionMcap;
 using Google.Protobuf;
 using global::Grpc.Core;
 
 namespace EdgeRig.Service.Grpc;
 
-/// <summary>Session listing and the verified, resumable pull.</summary>
+/// <summary>Session listing, the verified, resumable pull, and export to MCAP.</summary>
 public sealed class SessionsGrpcService(ISessionStore store) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
@@ -32,7 +35,7 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
         var record = store.GetSession(id);
         if (record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; stop it before pulling");
-        var chunks = store.ListChunks(id);
+        var chunks = store.ListChunksWithSha256(id);
         if (request.FromChunk < 0 || request.FromChunk > chunks.Count)
             throw new ArgumentException($"from_chunk {request.FromChunk} is outside 0..{chunks.Count} for session '{id}'");
 
@@ -67,6 +70,92 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
                 if (bytes.Length == 0) break;
             }
         }
+    }
+
+    public override async Task ExportSession(ExportSessionRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
+    {
+        string id = RequireId(request.SessionId);
+        if (request.Format != "mcap") throw new ArgumentException($"format '{request.Format}' is not supported; use \"mcap\"");
+        if (request.FromNs < 0 || request.ToNs < 0) throw new ArgumentException($"from_ns {request.FromNs} / to_ns {request.ToNs}: must not be negative");
+        var source = new SessionStoreSource(store, id);
+        if (source.Record.Session.State == SessionState.Recording)
+            throw new InvalidRigStateException($"session '{id}' is still recording; stop it before exporting");
+        var options = new SessionMcapOptions
+        {
+            Streams = request.Streams.ToList(),
+            From = request.FromNs > 0 ? new RigTime(request.FromNs) : null,
+            To = request.ToNs > 0 ? new RigTime(request.ToNs) : null,
+            Compression = SessionMcapOptions.ParseCompression(request.Compression),
+        };
+        options.Validate(source.Record.Streams);
+
+        var ct = context.CancellationToken;
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 * PieceSize, resumeWriterThreshold: 2 * PieceSize));
+        var progress = new LatestProgress();
+        var export = Task.Run(() =>
+        {
+            try
+            {
+                using var file = pipe.Writer.AsStream(leaveOpen: true);
+                var result = SessionMcapExporter.Export(source, file, options, progress, ct);
+                pipe.Writer.Complete();
+                return result;
+            }
+            catch (Exception e)
+            {
+                pipe.Writer.Complete(e);
+                throw;
+            }
+        }, ct);
+        try
+        {
+            await ForwardPiecesAsync(pipe.Reader, responseStream, progress, ct);
+        }
+        catch (Exception e)
+        {
+            await pipe.Reader.CompleteAsync(new OperationCanceledException("the export's reader stopped", e));
+            throw;
+        }
+        await pipe.Reader.CompleteAsync();
+        var summary = Summary(await export);
+        await responseStream.WriteAsync(new ExportChunk { Progress = 1, Summary = summary }, ct);
+    }
+
+    /// <summary>Sends the pipe's bytes in pieces of exactly <see cref="PieceSize"/> (the last may be shorter).</summary>
+    private static async Task ForwardPiecesAsync(PipeReader reader, IServerStreamWriter<ExportChunk> responseStream, LatestProgress progress, CancellationToken ct)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(ct);
+            var buffer = read.Buffer;
+            while (buffer.Length >= PieceSize || (read.IsCompleted && buffer.Length > 0))
+            {
+                var piece = buffer.Slice(0, Math.Min(PieceSize, buffer.Length));
+                await responseStream.WriteAsync(new ExportChunk { Data = UnsafeByteOperations.UnsafeWrap(piece.ToArray()), Progress = progress.Value }, ct);
+                buffer = buffer.Slice(piece.End);
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (read.IsCompleted) return;
+        }
+    }
+
+    private static ExportSummary Summary(SessionMcapResult result)
+    {
+        var summary = new ExportSummary { Format = "mcap", Bytes = result.Bytes, Sha256 = result.Sha256 };
+        foreach (var (topic, n) in result.MessageCounts) summary.MessageCounts[topic] = n;
+        summary.Problems.AddRange(result.Problems.Select(p => new ExportProblem
+        {
+            Stream = p.Stream, Index = p.Index, Kind = p.Kind.ToString().ToLowerInvariant(), Reason = p.Reason,
+        }));
+        return summary;
+    }
+
+    /// <summary>Keeps the latest progress value reported from the export thread.</summary>
+    private sealed class LatestProgress : IProgress<double>
+    {
+        private double _value;
+        public double Value => Volatile.Read(ref _value);
+        public void Report(double value) => Volatile.Write(ref _value, value);
     }
 
     private static string RequireId(string id) =>

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using EdgeRig.Api.V1;
+using EdgeRig.Core;
+using EdgeRig.Export.SessionMcap;
+using Grpc.Net.Client;
+using Spectre.Console;
+
+namespace EdgeRig.Cli.Commands;
+
+/// <summary>
+/// `edgerig export ID --format mcap --out FILE` (streamed from the rig) or `edgerig export --from-folder DIR ...` (offline, from a
+/// pulled session). Exit 5 when chunks were missing or corrupt (the file holds the rest and says so) unless --allow-partial.
+/// </summary>
+internal static class ExportCommand
+{
+    public const int PartialExitCode = 5;
+
+    /// <summary>The --json summary of an export.</summary>
+    public sealed record ExportReport(string SessionId, string File, string Format, string Source, long Bytes, string Sha256,
+        IReadOnlyDictionary<string, long> MessageCounts, IReadOnlyList<string> MissingChunks, bool Complete, double Seconds);
+
+    private sealed record Request(string? Id, string? Folder, string Out, string[] Streams, string? From, string? To, string Compression);
+
+    public static Command Create()
+    {
+        var id = new Argument<string?>("id") { Description = "Session id on the rig (omit with --from-folder)", Arity = ArgumentArity.ZeroOrOne };
+        var folder = new Option<string?>("--from-folder") { Description = "Export a pulled session folder offline (DIR/ID from `edgerig pull`)" };
+        var format = new Option<string>("--format") { Description = "Output format (mcap)", DefaultValueFactory = _ => "mcap" };
+        var outFile = new Option<string>("--out") { Description = "File to write", Required = true };
+        var streams = new Option<string?>("--streams") { Description = "Comma-separated stream ids (default: all)" };
+        var from = new Option<string?>("--from") { Description = "Start: rig-time ns, ISO-8601 UTC time, or +SECONDS after the session start" };
+        var to = new Option<string?>("--to") { Description = "End (inclusive), same forms as --from" };
+        var compression = new Option<string>("--compression") { Description = "MCAP chunk compression: zstd, lz4 or none", DefaultValueFactory = _ => "zstd" };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Exit 0 even when some chunks were missing or corrupt" };
+        var command = new Command("export", "Export a session to MCAP (opens in Foxglove), from the rig or from a pulled folder")
+            { id, folder, format, outFile, streams, from, to, compression, allowPartial };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            if (parse.GetValue(format) != "mcap") throw new ArgumentException($"--format '{parse.GetValue(format)}' is not supported; use mcap");
+            var request = new Request(parse.GetValue(id), parse.GetValue(folder), parse.GetValue(outFile)!,
+                (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd");
+            if ((request.Id is null) == (request.Folder is null)) throw new ArgumentException("give either a session ID or --from-folder DIR");
+            bool json = parse.GetValue(EdgeRigCli.Json);
+            var report = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
+                report => request.Folder is { } dir ? Task.Run(() => FromFolder(request, dir, report, ct), ct) : FromRigAsync(request, channel, report, ct));
+            if (json) Output.Json(report);
+            else Render(report);
+            if (report.Complete || parse.GetValue(allowPartial)) return 0;
+            await Console.Error.WriteLineAsync($"edgerig: export incomplete: {report.MissingChunks.Count} chunks missing or corrupt: {string.Join("; ", report.MissingChunks)}");
+            return PartialExitCode;
+        }));
+        return command;
+    }
+
+    private static async Task<ExportReport> FromRigAsync(Request r, GrpcChannel channel, Action<double> report, CancellationToken ct)
+    {
+        var client = new Sessions.SessionsClient(channel);
+        var session = await client.GetSessionAsync(new GetSessionRequest { SessionId = r.Id }, cancellationToken: ct);
+        var request = new ExportSessionRequest
+        {
+            SessionId = r.Id, Format = "mcap", Compression = r.Compression,
+            FromNs = ParseTime(r.From, session.StartNs, "--from") ?? 0, ToNs = ParseTime(r.To, session.StartNs, "--to") ?? 0,
+        };
+        request.Streams.AddRange(r.Streams);
+        var clock = Stopwatch.StartNew();
+        string part = r.Out + ".part";
+        ExportSummary? summary = null;
+        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        await using (var file = File.Create(part))
+        {
+            using var call = client.ExportSession(request, cancellationToken: ct);
+            while (await call.ResponseStream.MoveNext(ct))
+            {
+                var piece = call.ResponseStream.Current;
+                sha.AppendData(piece.Data.Span);
+                await file.WriteAsync(piece.Data.Memory, ct);
+                report(piece.Progress);
+                summary = piece.Summary ?? summary;
+            }
+            if (summary is null) throw new InvalidDataException("the rig ended the export without its summary");
+            string got = Convert.ToHexStringLower(sha.GetHashAndReset());
+            if (got != summary.Sha256 || file.Length != summary.Bytes)
+                throw new InvalidDataException($"export of '{r.Id}' arrived damaged: {file.Length} bytes, SHA-256 {got}; the rig sent {summary.Bytes} bytes, {summary.Sha256}");
+        }
+        File.Move(part, r.Out, overwrite: true);
+        return new ExportReport(r.Id!, Path.GetFullPath(r.Out), "mcap", "rig", summary.Bytes, summary.Sha256, summary.MessageCounts.ToDictionary(),
+            summary.Problems.Select(p => $"{p.Stream}/{p.Index} {p.Kind}: {p.Reason}").ToList(), summary.Problems.Count == 0, clock.Elapsed.TotalSeconds);
+    }
+
+    private static ExportReport FromFolder(Request r, string dir, Action<double> report, CancellationToken ct)
+    {
+        var source = new PulledFolderSessionSource(dir);
+        long start = source.Record.Session.Start.Nanoseconds;
+        var options = new SessionMcapOptions
+        {
+            Streams = r.Streams,
+            From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
+            To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
+            Compression = SessionMcapOptions.ParseCompression(r.Compression),
+        };
+        var clock = Stopwatch.StartNew();
+        string part = r.Out + ".part";
+        SessionMcapResult result;
+        using (var file = File.Create(part))
+            result = SessionMcapExporter.Export(source, file, options, new Progress<double>(report), ct);
+        File.Move(part, r.Out, overwrite: true);
+        return new ExportReport(result.SessionId, Path.GetFullPath(r.Out), "mcap", "folder", result.Bytes, result.Sha256, result.MessageCounts,
+            result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Rig-time ns from "1750000000000000000", "2026-01-01T10:00:00.5Z" or "+1.5" (seconds after the session start).</summary>
+    internal static long? ParseTime(string? text, long sessionStartNs, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (text.StartsWith('+') && double.TryParse(text.AsSpan(1).TrimEnd('s'), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+            return sessionStartNs + (long)Math.Round(seconds * 1e9);
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long ns)) return ns;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return RigTime.FromDateTimeOffset(at).Nanoseconds;
+        throw new ArgumentException($"{option} '{text}' is not rig-time ns, an ISO-8601 time or +SECONDS");
+    }
+
+    private static async Task<ExportReport> WithProgressAsync(string label, bool json, Func<Action<double>, Task<ExportReport>> export)
+    {
+        if (json || Console.IsOutputRedirected) return await export(_ => { });
+        return await Output.Ansi.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"export {Markup.Escape(label)}", maxValue: 1);
+                var report = await export(p => task.Value = Math.Clamp(p, 0, 1));
+                task.Value = 1;
+                return report;
+            });
+    }
+
+    private static void Render(ExportReport r)
+    {
+        var ansi = Output.Ansi;
+        ansi.MarkupLine($"{(r.Complete ? "[green]exported[/]" : "[yellow]exported what is intact[/]")} {Markup.Escape(r.SessionId)} to {Markup.Escape(r.File)}: " +
+            $"{Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s ({r.Bytes / 1e6 / Math.Max(r.Seconds, 1e-9):0.0} MB/s)\nsha256 {r.Sha256}");
+        var table = new Table().AddColumns("topic", "messages");
+        foreach (var (topic, n) in r.MessageCounts) table.AddRow(Markup.Escape(topic), n.ToString(CultureInfo.InvariantCulture));
+        ansi.Write(table);
+        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using EdgeRig.Core;
+using EdgeRig.Formats;
+
+namespace EdgeRig.Export.SessionMcap;
+
+/// <summary>A session read from a pulled session folder (manifest.json + chunks/), no rig needed; every chunk is checked against its SHA-256 and CRC-32C.</summary>
+public sealed class PulledFolderSessionSource : ISessionSource
+{
+    private readonly string _folder;
+    private readonly Dictionary<(string Stream, int Index), ManifestChunk> _files;
+
+    /// <exception cref="InvalidDataException">the folder has no readable manifest.</exception>
+    public PulledFolderSessionSource(string folder)
+    {
+        _folder = folder;
+        var manifest = PulledSessionManifest.Load(folder);
+        Manifest = manifest;
+        var s = manifest.Session;
+        var session = new Session(s.Id, s.Name, s.Operator, s.Tags, new RigTime(s.StartNs), s.StopNs == 0 ? null : new RigTime(s.StopNs),
+            Enum.Parse<SessionState>(s.State, ignoreCase: true), s.Rig) { StopReason = s.StopReason };
+        Record = new SessionRecord(session,
+            manifest.Streams.Select(x => x.ToDescriptor()).ToList(),
+            manifest.Counts.ToDictionary(kv => kv.Key, kv => new StreamCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
+            manifest.Markers.Select(m => new Marker(new RigTime(m.TimeNs), m.Label, m.Note, m.Source)).ToList(),
+            manifest.Chunks.Count, manifest.Chunks.Sum(c => (long)c.StoredLength));
+        Chunks = manifest.Chunks.OrderBy(c => c.Stream, StringComparer.Ordinal).ThenBy(c => c.Index).Select(c => c.ToChunkInfo()).ToList();
+        _files = manifest.Chunks.ToDictionary(c => (c.Stream, c.Index));
+    }
+
+    /// <summary>The folder's manifest as loaded.</summary>
+    public PulledSessionManifest Manifest { get; }
+
+    public SessionRecord Record { get; }
+
+    public IReadOnlyList<ChunkInfo> Chunks { get; }
+
+    public bool TryReadChunk(ChunkInfo chunk, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)
+    {
+        samples = null;
+        var entry = _files[(chunk.Stream.Value, chunk.Index)];
+        string path = Path.Combine(_folder, entry.File);
+        byte[] stored;
+        try { stored = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Missing, $"{entry.File} does not exist");
+            return false;
+        }
+        string sha = Convert.ToHexStringLower(SHA256.HashData(stored));
+        if (sha != entry.Sha256)
+        {
+            problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Corrupt, $"{entry.File}: SHA-256 {sha} does not match {entry.Sha256}");
+            return false;
+        }
+        return ChunkDecoding.TryDecode(chunk, stored, out samples, out problem);
+    }
+}
+
+/// <summary>Decodes stored chunk bytes into samples, turning format failures into a <see cref="ChunkProblem"/>.</summary>
+internal static class ChunkDecoding
+{
+    public static bool TryDecode(ChunkInfo chunk, byte[] stored, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)
+    {
+        samples = null;
+        try
+        {
+            var decoded = ChunkFormat.Decode(chunk, stored);
+            if (decoded.Count != chunk.Count)
+            {
+                problem = new ChunkProblem(chunk.Stream.Value, chunk.Index, ChunkProblemKind.Corrupt, $"{decoded.Count} samples decoded, index says {chunk.Count}");
+                return false;
+            }
+            samples = decoded;
+            problem = null;
+            return true;
+        }
+        catch (CorruptChunkException e)
+        {
+            problem = new ChunkProblem(chunk.Stream.Value, chunk.Index, ChunkProblemKind.Corrupt, e.Message);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using EdgeRig.Core;
+using EdgeRig.Storage;
+using Microsoft.Win32.SafeHandles;
+
+namespace EdgeRig.Benchmarks;
+
+/// <summary>
+/// `store`: ingest throughput of the session store. (1) A camera-heavy mix (4 cameras of ~200 KB JPEG frames
+/// at 30 fps, 2-channel 48 kHz audio, 1 kHz IMU, 10 Hz LIDAR) pushed as fast as it goes, in half-second
+/// transactions, against a raw sequential write of the same bytes in the same batches, each batch fdatasync'd,
+/// to the same disk in the same run. (2) IMU-sized samples, samples per second.
+/// </summary>
+public static class StoreBench
+{
+    public static void Run(Func<string, ISessionStore> open, string label, double seconds, BenchResults results)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "edgerig-storebench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var batches = CameraHeavyMix(seconds);
+            long bytes = batches.Sum(b => b.Sum(c => c.Samples.Sum(s => (long)s.Payload.Length)));
+            double raw = RawWrite(Path.Combine(dir, "raw.bin"), batches);
+            double store;
+            using (var s = open(Path.Combine(dir, "store")))
+            {
+                var session = NewSession("mix");
+                s.CreateSession(session, batches[0].Select(b => b.Descriptor).ToList());
+                var sw = Stopwatch.StartNew();
+                foreach (var batch in batches) s.WriteChunks(session.Id, batch);
+                store = bytes / 1048576.0 / sw.Elapsed.TotalSeconds;
+            }
+            results.Add("store", $"{label}.mix_ingest", store, "MiB/s", raw);
+
+            using (var s = open(Path.Combine(dir, "small")))
+            {
+                var imu = new StreamDescriptor(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 1000, "", "imu0", "imu0");
+                var session = NewSession("small");
+                s.CreateSession(session, [imu]);
+                var small = Enumerable.Range(0, 20).Select(b => new[] { new ChunkBatch(imu, Samples(imu, b * 50_000L, 50_000, 24)) }).ToList();
+                var sw = Stopwatch.StartNew();
+                foreach (var batch in small) s.WriteChunks(session.Id, batch);
+                double perSecond = 1_000_000 / sw.Elapsed.TotalSeconds;
+                results.Add("store", $"{label}.small_samples", perSecond, "samples/s", 1_000_000);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static Session NewSession(string id) =>
+        new(id, id, "bench", new Dictionary<string, string>(), new RigTime(1), null, SessionState.Recording, "bench");
+
+    /// <summary>Half-second batches: per stream one chunk (cameras split at 4 MiB).</summary>
+    private static List<ChunkBatch[]> CameraHeavyMix(double seconds)
+    {
+        var random = new Random(1);
+        var jpeg = new byte[200_000];
+        random.NextBytes(jpeg); // JPEG data is close to incompressible
+        jpeg[0] = 0xFF; jpeg[1] = 0xD8;
+        var cams = Enumerable.Range(0, 4).Select(i => new StreamDescriptor(new StreamId($"cam{i}"), Modality.Camera, Encodings.Jpeg, 30, "", $"cam{i}", "c")).ToList();
+        var mic = new StreamDescriptor(new StreamId("mic0"), Modality.Audio, Encodings.PcmS16Le, 100, "", "mic0", "m");
+        var imu = new StreamDescriptor(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 1000, "", "imu0", "i");
+        var lidar = new StreamDescriptor(new StreamId("lidar0"), Modality.Lidar, Encodings.LidarScan, 10, "", "lidar0", "l");
+        var pcm = new byte[1920];
+        for (int i = 0; i < pcm.Length; i += 2) BitConverter.TryWriteBytes(pcm.AsSpan(i), (short)(1000 * Math.Sin(i * 0.05)));
+        var scan = new byte[450 * 13];
+        random.NextBytes(scan);
+        var batches = new List<ChunkBatch[]>();
+        for (int b = 0; b < seconds * 2; b++)
+        {
+            var list = new List<ChunkBatch>();
+            foreach (var cam in cams)
+            {
+                var frames = Samples(cam, b * 15L, 15, 0, jpeg);
+                foreach (var part in frames.Chunk(20)) list.Add(new ChunkBatch(cam, part));
+            }
+            list.Add(new ChunkBatch(mic, Samples(mic, b * 50L, 50, 0, pcm)));
+            list.Add(new ChunkBatch(imu, Samples(imu, b * 500L, 500, 24)));
+            list.Add(new ChunkBatch(lidar, Samples(lidar, b * 5L, 5, 0, scan)));
+            batches.Add(list.ToArray());
+        }
+        return batches;
+    }
+
+    private static Sample[] Samples(StreamDescriptor d, long first, int count, int size, byte[]? payload = null) =>
+        Enumerable.Range(0, count).Select(i => new Sample(d.Id, first + i, new SensorTime(first + i), new HostTime((first + i) * 1_000_000),
+            new RigTimestamp(new RigTime(1_700_000_000_000_000_000 + (first + i) * 1_000_000), new Duration(5000)),
+            payload ?? BitConverter.GetBytes((double)(first + i)).Concat(new byte[size - 8]).ToArray())).ToArray();
+
+    /// <summary>The same payload bytes written sequentially in the same batches, fdatasync after each; MiB/s.</summary>
+    private static double RawWrite(string path, List<ChunkBatch[]> batches)
+    {
+        long bytes = 0;
+        var sw = Stopwatch.StartNew();
+        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            foreach (var batch in batches)
+            {
+                foreach (var c in batch)
+                    foreach (var s in c.Samples)
+                    {
+                        f.Write(s.Payload.Span);
+                        bytes += s.Payload.Length;
+                    }
+                f.Flush(flushToDisk: true);
+            }
+        }
+        return bytes / 1048576.0 / sw.Elapsed.TotalSeconds;
+    }
+}
