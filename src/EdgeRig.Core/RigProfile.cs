@@ -63,6 +63,9 @@ public sealed record RecordingProfile
 {
     public double FlushIntervalSeconds { get; init; } = 0.5;
     public int MaxChunkBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Free space to keep on the data disk; recording stops cleanly when a write would go below it.</summary>
+    public double FreeSpaceReserveMiB { get; init; } = 256;
 }
 
 /// <summary>PTP monitoring settings (rig file section "ptp").</summary>
@@ -150,6 +153,7 @@ public sealed record RigProfile
         if (Ptp.OffsetThresholdNs <= 0) Fail("ptp.offsetThresholdNs", $"must be > 0, was {Ptp.OffsetThresholdNs}");
         if (Ptp.PollsToLock is < 1 or > 1000) Fail("ptp.pollsToLock", $"must be 1..1000, was {Ptp.PollsToLock}");
         if (Ptp.RequireLockToRecord && !Ptp.Enabled) Fail("ptp.requireLockToRecord", "needs ptp.enabled");
+        if (Recording.FreeSpaceReserveMiB < 0) Fail("recording.freeSpaceReserveMiB", $"must be >= 0, was {Recording.FreeSpaceReserveMiB}");
         if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)

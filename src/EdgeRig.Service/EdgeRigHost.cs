@@ -45,7 +45,8 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<IRigClock>(clock);
         builder.Services.AddSingleton(world);
         builder.Services.AddSingleton(sensors);
-        builder.Services.AddSingleton<ISessionStore>(_ => new LiteDbSessionStore(dataDir));
+        builder.Services.AddSingleton<ISessionStore>(_ => new LiteDbSessionStore(dataDir,
+            new SessionStoreOptions { FreeSpaceReserveBytes = (long)(rig.Recording.FreeSpaceReserveMiB * 1024 * 1024) }));
         builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));

@@ -52,6 +52,7 @@ public sealed class LiteDbSessionStore : ISessionStore
     public void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams)
     {
         SafeId(session.Id);
+        EnsureSpace(_options.StartHeadroomBytes);
         lock (_catalogueGate)
         {
             if (_sessions.FindById(session.Id) is not null) throw new InvalidRigStateException($"session '{session.Id}' already exists");

@@ -16,4 +16,7 @@ public sealed record SessionStoreOptions
 
     /// <summary>Free space to keep on the data disk: a write that would go below it is refused and recording stops cleanly.</summary>
     public long FreeSpaceReserveBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Room above the reserve a new session needs to start, so it does not stop again at once.</summary>
+    public long StartHeadroomBytes { get; init; } = 32L * 1024 * 1024;
 }

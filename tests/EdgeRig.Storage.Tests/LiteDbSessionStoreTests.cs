@@ -136,8 +136,11 @@ public abstract class SessionStoreContractTests : IDisposable
     [Fact]
     public void WriteChunks_BelowFreeSpaceReserve_RefusedAndNothingWritten()
     {
+        using (var roomy = NewStore())
+            roomy.CreateSession(NewSession("full"), [Imu]);
         using var store = NewStore(reserve: long.MaxValue / 2);
-        store.CreateSession(NewSession("full"), [Imu]);
+        var refused = Assert.Throws<StorageFullException>(() => store.CreateSession(NewSession("other"), [Imu]));
+        Assert.Contains("disk reserve reached", refused.Message);
         var e = Assert.Throws<StorageFullException>(() => store.WriteChunks("full", [new ChunkBatch(Imu, Samples(Imu, 0, 10, 24))]));
         Assert.Contains("disk reserve reached", e.Message);
         Assert.Empty(store.ListChunks("full"));

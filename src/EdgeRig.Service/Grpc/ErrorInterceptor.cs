@@ -27,6 +27,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
             InvalidRigStateException => new Status(StatusCode.FailedPrecondition, e.Message),
             ArgumentException => new Status(StatusCode.InvalidArgument, e.Message),
             CorruptChunkException => new Status(StatusCode.DataLoss, e.Message),
+            StorageFullException => new Status(StatusCode.ResourceExhausted, e.Message),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "the call was cancelled"),
             _ => new Status(StatusCode.Internal, $"internal error: {e.GetType().Name}"),
         };
