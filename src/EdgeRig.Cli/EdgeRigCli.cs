@@ -29,6 +29,7 @@ public static class EdgeRigCli
         root.Subcommands.Add(SessionsCommand.Create());
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(PullCommand.Create());
+        root.Subcommands.Add(DeleteCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         return root;
     }

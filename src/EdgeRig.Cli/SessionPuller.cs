@@ -11,7 +11,8 @@ namespace EdgeRig.Cli;
 public sealed record PullProgress(long BytesDone, long BytesTotal, int ChunksDone, int ChunksTotal);
 
 /// <summary>What a pull did.</summary>
-public sealed record PullResult(string SessionId, string Folder, int Chunks, long Bytes, int ResumedFromChunk, int ChunksTransferred, string SessionSha256, int Attempts);
+/// <summary>What a pull did. Complete is false for a live tail of a session still recording: run the pull again to continue.</summary>
+public sealed record PullResult(string SessionId, string Folder, int Chunks, long Bytes, int ResumedFromChunk, int ChunksTransferred, string SessionSha256, int Attempts, bool Complete = true);
 
 /// <summary>
 /// Pulls a session into a folder (DIR/ID: manifest.json plus chunks/STREAM/INDEX.chunk), verifying every chunk's
@@ -96,8 +97,10 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
         return (header, transferred);
     }
 
-    private static PullResult Finish(string folder, PullHeader header, List<ManifestChunk> done, int resumedFrom, int transferred, int attempts)
+    private PullResult Finish(string folder, PullHeader header, List<ManifestChunk> done, int resumedFrom, int transferred, int attempts)
     {
+        if (!header.Complete)
+            return new PullResult(header.Session.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, "", attempts, Complete: false);
         if (done.Count != header.TotalChunks)
             throw new InvalidDataException($"the pull ended after {done.Count} of {header.TotalChunks} chunks");
         string sessionHash = SessionHash.Compute(done.Select(c => (c.Stream, c.Index, c.Sha256)));
@@ -114,6 +117,7 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
             done, sessionHash, DateTimeOffset.UtcNow);
         manifest.Save(folder);
         File.Delete(Path.Combine(folder, StateFile));
+        client.ConfirmPull(new ConfirmPullRequest { SessionId = s.Id, SessionSha256 = sessionHash });
         return new PullResult(s.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, sessionHash, attempts);
     }
 

@@ -68,6 +68,18 @@ public sealed record RecordingProfile
     public double FreeSpaceReserveMiB { get; init; } = 256;
 }
 
+/// <summary>When finished sessions are deleted to make room (rig file section "retention"); 0 turns a limit off.</summary>
+public sealed record RetentionProfile
+{
+    /// <summary>Delete sessions that stopped longer ago than this.</summary>
+    public double MaxAgeDays { get; init; }
+    /// <summary>Delete the oldest sessions while all sessions together take more than this.</summary>
+    public double MaxTotalGiB { get; init; }
+    /// <summary>Never delete a session no verified pull was confirmed for.</summary>
+    public bool KeepUntilPulled { get; init; } = true;
+    public double CheckIntervalSeconds { get; init; } = 60;
+}
+
 /// <summary>PTP monitoring settings (rig file section "ptp").</summary>
 public sealed record PtpProfile
 {
@@ -89,6 +101,7 @@ public sealed record RigProfile
     public WorldProfile World { get; init; } = new();
     public RecordingProfile Recording { get; init; } = new();
     public PtpProfile Ptp { get; init; } = new();
+    public RetentionProfile Retention { get; init; } = new();
     public IReadOnlyList<DeviceProfile> Devices { get; init; } = [];
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -154,6 +167,9 @@ public sealed record RigProfile
         if (Ptp.PollsToLock is < 1 or > 1000) Fail("ptp.pollsToLock", $"must be 1..1000, was {Ptp.PollsToLock}");
         if (Ptp.RequireLockToRecord && !Ptp.Enabled) Fail("ptp.requireLockToRecord", "needs ptp.enabled");
         if (Recording.FreeSpaceReserveMiB < 0) Fail("recording.freeSpaceReserveMiB", $"must be >= 0, was {Recording.FreeSpaceReserveMiB}");
+        if (Retention.MaxAgeDays < 0) Fail("retention.maxAgeDays", $"must be >= 0, was {Retention.MaxAgeDays}");
+        if (Retention.MaxTotalGiB < 0) Fail("retention.maxTotalGiB", $"must be >= 0, was {Retention.MaxTotalGiB}");
+        if (Retention.CheckIntervalSeconds is < 1 or > 86400) Fail("retention.checkIntervalSeconds", $"must be 1..86400, was {Retention.CheckIntervalSeconds}");
         if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)

@@ -85,6 +85,9 @@ public interface ISessionStore : IDisposable
     /// <summary>Records that a pull of the whole session completed.</summary>
     void MarkPulled(string sessionId, DateTimeOffset at);
 
+    /// <summary>Bytes the session occupies on disk, all its files together.</summary>
+    long SessionDiskBytes(string sessionId);
+
     /// <summary>Deletes a finished session and its files, freeing the space.</summary>
     /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
     void DeleteSession(string sessionId);

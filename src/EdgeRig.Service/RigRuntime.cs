@@ -1,5 +1,6 @@
 using EdgeRig.Core;
 using EdgeRig.Recording;
+using EdgeRig.Storage;
 using EdgeRig.Timing.Ptp;
 
 namespace EdgeRig.Service;
@@ -14,6 +15,7 @@ public sealed class RigRuntime(
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
+    private Task _retentionLoop = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +23,7 @@ public sealed class RigRuntime(
             pipeline.StartBlocker = () => ptp.Status.Locked ? null : $"PTP is not locked ({ptp.Status.Summary}) and the rig file sets ptp.requireLockToRecord";
         ptp.Polled += RecordPtp;
         _ptpLoop = Task.Run(() => ptp.RunAsync(_stopping.Token));
+        _retentionLoop = Task.Run(() => RetentionLoopAsync(_stopping.Token));
         foreach (var id in store.RecoverOpenSessions())
             logger.LogWarning("Recovered session {Session}, left recording by an unclean shutdown", id);
         foreach (var sensor in sensors)
@@ -37,6 +40,29 @@ public sealed class RigRuntime(
         string urls = configuration["urls"] ?? EdgeRigHost.DefaultUrl;
         logger.LogInformation("EdgeRig rig '{Rig}' with {Devices} devices, data in {DataDir}, listening on {Urls} (plaintext: development mode, loopback only)",
             rig.Name, sensors.Count, data.Path, urls);
+    }
+
+    private async Task RetentionLoopAsync(CancellationToken cancellationToken)
+    {
+        var retention = rig.Retention;
+        if (retention.MaxAgeDays <= 0 && retention.MaxTotalGiB <= 0) return;
+        var runner = new RetentionRunner(store, retention, TimeProvider.System);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(retention.CheckIntervalSeconds));
+        do
+        {
+            try
+            {
+                var plan = runner.RunOnce();
+                foreach (var id in plan.Delete) logger.LogInformation("Retention deleted session {Session}", id);
+                if (plan.KeptUnpulled.Count > 0)
+                    logger.LogWarning("Retention keeps {Count} sessions that were never pulled: {Sessions}", plan.KeptUnpulled.Count, string.Join(", ", plan.KeptUnpulled));
+            }
+            catch (Exception e) when (e is IOException or InvalidRigStateException or SessionNotFoundException or LiteDB.LiteException)
+            {
+                logger.LogWarning("Retention pass failed: {Reason}", e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
     }
 
     private void RecordPtp(PtpStatus status)
@@ -57,6 +83,7 @@ public sealed class RigRuntime(
     {
         _stopping.Cancel();
         try { await _ptpLoop; } catch (OperationCanceledException) { }
+        try { await _retentionLoop; } catch (OperationCanceledException) { }
         if (pipeline.Active is not null)
         {
             try

@@ -45,7 +45,6 @@ public sealed class LiteDbSessionStore : ISessionStore
 
     public string SessionFilePath(string sessionId) => Path.Combine(_root, "sessions", SafeId(sessionId) + ".db");
 
-    /// <summary>Bytes this session occupies on disk (its LiteDB file, log and segment).</summary>
     public long SessionDiskBytes(string sessionId) =>
         SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists).Sum(p => new FileInfo(p).Length);
 

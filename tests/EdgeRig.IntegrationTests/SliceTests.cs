@@ -128,12 +128,9 @@ public sealed class SliceTests(RigServiceFixture rig) : IClassFixture<RigService
             var emptyLabel = await Assert.ThrowsAsync<RpcException>(() => RigClient.AddMarkerAsync(new AddMarkerRequest { Label = " " }).ResponseAsync);
             Assert.Equal(StatusCode.InvalidArgument, emptyLabel.StatusCode);
 
-            var pullWhileRecording = await Assert.ThrowsAsync<RpcException>(async () =>
-            {
-                using var call = SessionsClient.PullSession(new PullSessionRequest { SessionId = session.Id });
-                await call.ResponseStream.MoveNext(CancellationToken.None);
-            });
-            Assert.Equal(StatusCode.FailedPrecondition, pullWhileRecording.StatusCode);
+                var deleteWhileRecording = await Assert.ThrowsAsync<RpcException>(() =>
+                SessionsClient.DeleteSessionAsync(new DeleteSessionRequest { SessionId = session.Id, Force = true }).ResponseAsync);
+            Assert.Equal(StatusCode.FailedPrecondition, deleteWhileRecording.StatusCode);
         }
         finally
         {
@@ -213,6 +210,68 @@ public sealed class SliceTests(RigServiceFixture rig) : IClassFixture<RigService
         Assert.Equal(1, stop.ExitCode);
         Assert.Contains("FailedPrecondition", stop.Stderr);
         Assert.Single(stop.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task LiveTailPull_WhileRecording_ThenCompletes_SameBytesAsAfterwardsPull()
+    {
+        var session = await RigClient.StartRecordingAsync(new StartRecordingRequest { Name = "live tail" });
+        string tail = Paths.TempDir("tail"), after = Paths.TempDir("after");
+        try
+        {
+            await Task.Delay(1500);
+            var first = await new SessionPuller(SessionsClient).PullAsync(session.Id, tail, null, CancellationToken.None);
+            Assert.False(first.Complete);
+            Assert.True(first.Chunks > 0);
+            await Task.Delay(1500);
+            var second = await new SessionPuller(SessionsClient).PullAsync(session.Id, tail, null, CancellationToken.None);
+            Assert.False(second.Complete);
+            Assert.Equal(first.Chunks, second.ResumedFromChunk); // only the chunks after the ones it had
+            Assert.True(second.Chunks > first.Chunks);
+            var stopped = await RigClient.StopRecordingAsync(new StopRecordingRequest());
+
+            var final = await new SessionPuller(SessionsClient).PullAsync(session.Id, tail, null, CancellationToken.None);
+            Assert.True(final.Complete);
+            Assert.Equal(stopped.ChunkCount, final.Chunks);
+            var whole = await new SessionPuller(SessionsClient).PullAsync(session.Id, after, null, CancellationToken.None);
+            Assert.Equal(whole.SessionSha256, final.SessionSha256);
+            Assert.Empty(new PulledSessionFolder(final.Folder).Verify());
+        }
+        finally
+        {
+            if ((await RigClient.GetStatusAsync(new GetStatusRequest())).Recording) await RigClient.StopRecordingAsync(new StopRecordingRequest());
+            Directory.Delete(tail, recursive: true);
+            Directory.Delete(after, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Delete_UnpulledNeedsForce_PulledDeletesAndFreesSpace()
+    {
+        var stopped = await RecordAsync(TimeSpan.FromSeconds(1), "delete me");
+        var refused = await Assert.ThrowsAsync<RpcException>(() => SessionsClient.DeleteSessionAsync(new DeleteSessionRequest { SessionId = stopped.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("never pulled", refused.Status.Detail);
+
+        var wrongHash = await Assert.ThrowsAsync<RpcException>(() => SessionsClient.ConfirmPullAsync(new ConfirmPullRequest { SessionId = stopped.Id, SessionSha256 = "00" }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, wrongHash.StatusCode);
+
+        string outDir = Paths.TempDir("del");
+        try
+        {
+            await new SessionPuller(SessionsClient).PullAsync(stopped.Id, outDir, null, CancellationToken.None);
+            var info = await SessionsClient.GetSessionAsync(new GetSessionRequest { SessionId = stopped.Id });
+            Assert.True(info.PulledAtMs > 0, "a verified pull is confirmed to the rig");
+            var deleted = await SessionsClient.DeleteSessionAsync(new DeleteSessionRequest { SessionId = stopped.Id });
+            Assert.True(deleted.FreedBytes >= info.StoredBytes);
+            Assert.Empty(Directory.GetFiles(Path.Combine(rig.DataDir, "sessions"), stopped.Id + "*"));
+            var gone = await Assert.ThrowsAsync<RpcException>(() => SessionsClient.GetSessionAsync(new GetSessionRequest { SessionId = stopped.Id }).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
     }
 
     private sealed class Progress(Action<PullProgress> report) : IProgress<PullProgress>

@@ -142,6 +142,7 @@ public sealed class RecordingPipelineTests : IDisposable
         public IReadOnlyList<PtpRecord> ReadPtp(string sessionId) => inner.ReadPtp(sessionId);
         public void MarkPulled(string sessionId, DateTimeOffset at) => inner.MarkPulled(sessionId, at);
         public void DeleteSession(string sessionId) => inner.DeleteSession(sessionId);
+        public long SessionDiskBytes(string sessionId) => inner.SessionDiskBytes(sessionId);
         public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId) => inner.ListChunksWithSha256(sessionId);
         public void Dispose() { }
     }

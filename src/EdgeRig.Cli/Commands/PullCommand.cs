@@ -40,6 +40,8 @@ internal static class PullCommand
                     });
             }
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(result);
+            else if (!result.Complete)
+                Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Markup.Escape(result.Folder)}; run the pull again to continue");
             else
                 Output.Ansi.MarkupLine($"[green]verified[/] {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Markup.Escape(result.Folder)}" +
                     (result.ResumedFromChunk > 0 ? $" (resumed at chunk {result.ResumedFromChunk})" : "") + $"\nsession sha256 {result.SessionSha256}");

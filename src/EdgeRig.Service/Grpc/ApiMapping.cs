@@ -59,6 +59,7 @@ internal static class ApiMapping
         foreach (var (k, b) in r.Sync)
             info.Sync[k] = new BoundStatsInfo { Count = b.Count, P50Ns = b.P50.Nanoseconds, P99Ns = b.P99.Nanoseconds, MaxNs = b.Max.Nanoseconds };
         info.ChunkCount = r.ChunkCount;
+        info.PulledAtMs = r.PulledAt?.ToUnixTimeMilliseconds() ?? 0;
         info.StoredBytes = r.StoredBytes;
         return info;
     }

@@ -33,8 +33,7 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
     {
         string id = RequireId(request.SessionId);
         var record = store.GetSession(id);
-        if (record.Session.State == SessionState.Recording)
-            throw new InvalidRigStateException($"session '{id}' is still recording; stop it before pulling");
+        bool complete = record.Session.State != SessionState.Recording;
         var chunks = store.ListChunksWithSha256(id);
         if (request.FromChunk < 0 || request.FromChunk > chunks.Count)
             throw new ArgumentException($"from_chunk {request.FromChunk} is outside 0..{chunks.Count} for session '{id}'");
@@ -45,8 +44,9 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
             {
                 Session = record.ToApi(),
                 TotalChunks = chunks.Count,
-                SessionSha256 = SessionHash.Compute(chunks.Select(c => (c.Stream.Value, c.Index, c.Sha256Hex))),
+                SessionSha256 = complete ? SessionHash.Compute(chunks.Select(c => (c.Stream.Value, c.Index, c.Sha256Hex))) : "",
                 TotalBytes = chunks.Sum(c => (long)c.StoredLength),
+                Complete = complete,
             },
         }, context.CancellationToken);
 
@@ -70,6 +70,30 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
                 if (bytes.Length == 0) break;
             }
         }
+    }
+
+    public override Task<SessionInfo> ConfirmPull(ConfirmPullRequest request, ServerCallContext context)
+    {
+        string id = RequireId(request.SessionId);
+        var record = store.GetSession(id);
+        if (record.Session.State == SessionState.Recording)
+            throw new InvalidRigStateException($"session '{id}' is still recording; a pull of it cannot be complete yet");
+        string expected = SessionHash.Compute(store.ListChunksWithSha256(id).Select(c => (c.Stream.Value, c.Index, c.Sha256Hex)));
+        if (!string.Equals(expected, request.SessionSha256, StringComparison.Ordinal))
+            throw new InvalidRigStateException($"session_sha256 '{request.SessionSha256}' does not match session '{id}' ({expected}); pull it again");
+        store.MarkPulled(id, DateTimeOffset.UtcNow);
+        return Task.FromResult(store.GetSession(id).ToApi());
+    }
+
+    public override Task<DeleteSessionResponse> DeleteSession(DeleteSessionRequest request, ServerCallContext context)
+    {
+        string id = RequireId(request.SessionId);
+        var record = store.GetSession(id);
+        if (record.PulledAt is null && !request.Force)
+            throw new InvalidRigStateException($"session '{id}' was never pulled and verified; delete it with force if you mean it");
+        long bytes = store.SessionDiskBytes(id);
+        store.DeleteSession(id);
+        return Task.FromResult(new DeleteSessionResponse { SessionId = id, FreedBytes = bytes });
     }
 
     public override async Task ExportSession(ExportSessionRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
