@@ -8,7 +8,13 @@ namespace EdgeRig.Recording;
 public sealed record StreamStatus(StreamDescriptor Descriptor, bool Live, double RateHz, long Total, StreamCounts Session, Duration LastErrorBound, double DriftPpm);
 
 /// <summary>A snapshot of the rig's recording state.</summary>
-public sealed record RecordingStatus(Session? Active, IReadOnlyList<StreamStatus> Streams, string LastStopReason);
+public sealed record RecordingStatus(Session? Active, IReadOnlyList<StreamStatus> Streams, string LastStopReason, ArmedStatus? Armed);
+
+/// <summary>The armed (pre-trigger) mode: how far back a trigger will reach and what is held.</summary>
+public sealed record ArmedStatus(Duration PreTrigger, long MaxBytes, long BufferedBytes, RigTime? Oldest, string Name);
+
+/// <summary>Metadata for a session started later (by a trigger).</summary>
+public sealed record SessionRequest(string Name, string Operator, IReadOnlyDictionary<string, string> Tags);
 
 /// <summary>
 /// Where capture delivers samples: the timing stage stamps them, live statistics observe them, and while a
@@ -26,6 +32,8 @@ public sealed class RecordingPipeline : ISampleSink
     private readonly HashSet<StreamId> _markerButtons;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private volatile SessionRecorder? _active;
+    private volatile PreTriggerBuffer? _armed;
+    private SessionRequest? _armedRequest;
     private string _lastStopReason = "";
 
     public RecordingPipeline(RigProfile rig, IReadOnlyList<StreamDescriptor> streams, ISessionStore store, IRigClock clock, ILogger<RecordingPipeline> logger)
@@ -55,11 +63,110 @@ public sealed class RecordingPipeline : ISampleSink
     {
         var stamped = _timestamper.Stamp(sample);
         _stats[sample.Stream].Observe(stamped);
+        bool buttonPressed = _markerButtons.Contains(sample.Stream) && sample.Payload.Length >= 2 && sample.Payload.Span[1] == 1;
         var recorder = _active;
+        if (recorder is null && _armed is { } armed)
+        {
+            if (armed.Add(stamped))
+            {
+                if (buttonPressed) _ = Task.Run(() => TriggerFromButtonAsync(stamped.Rig.Time));
+                return;
+            }
+            recorder = _active; // the buffer closed under us: a trigger just started the session
+        }
         if (recorder is null) return;
         recorder.Publish(stamped);
-        if (_markerButtons.Contains(sample.Stream) && sample.Payload.Length >= 2 && sample.Payload.Span[1] == 1)
+        if (buttonPressed)
             recorder.QueueMarker(new Marker(stamped.Rig.Time, "button", $"GPIO line {sample.Payload.Span[0]}", "gpio"));
+    }
+
+    /// <summary>Arms the pre-trigger buffer: the last <paramref name="preTrigger"/> of every stream (at most <paramref name="maxBytes"/>) is held in memory until a trigger.</summary>
+    /// <exception cref="InvalidRigStateException">a session is recording.</exception>
+    public async Task<ArmedStatus> ArmAsync(Duration preTrigger, long maxBytes, SessionRequest request)
+    {
+        if (preTrigger <= Duration.Zero || preTrigger > Duration.FromSeconds(600)) throw new ArgumentException($"pre_trigger_seconds must be in (0, 600], was {preTrigger.TotalSeconds}");
+        if (maxBytes is < 1024 * 1024 or > 4L * 1024 * 1024 * 1024) throw new ArgumentException($"max_bytes must be 1 MiB..4 GiB, was {maxBytes}");
+        await _lifecycle.WaitAsync();
+        try
+        {
+            if (_active is { } current) throw new InvalidRigStateException($"session '{current.Session.Id}' is recording; stop it before arming");
+            _armedRequest = request;
+            _armed = new PreTriggerBuffer(preTrigger, maxBytes);
+            _logger.LogInformation("Armed: holding the last {Seconds} s (at most {MiB} MiB) until a trigger", preTrigger.TotalSeconds, maxBytes / 1048576);
+            return Status().Armed!;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <exception cref="InvalidRigStateException">the rig is not armed.</exception>
+    public async Task DisarmAsync()
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            if (_armed is null) throw new InvalidRigStateException("the rig is not armed");
+            _armed = null;
+            _armedRequest = null;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Starts the armed session; it begins with the buffered samples, up to the pre-trigger span in the past.</summary>
+    /// <exception cref="InvalidRigStateException">the rig is not armed.</exception>
+    public async Task<Session> TriggerAsync()
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            if (_armed is not { } buffer || _armedRequest is not { } request) throw new InvalidRigStateException("the rig is not armed; arm it first (edgerig record arm)");
+            var start = buffer.Oldest ?? _clock.RigNow;
+            var recorder = CreateRecorder(request, start);
+            _active = recorder; // live samples now go to the session's channels
+            _armed = null;
+            var held = buffer.Close();
+            try
+            {
+                recorder.Start(held);
+            }
+            catch
+            {
+                _active = null;
+                throw;
+            }
+            _armedRequest = null;
+            _logger.LogInformation("Triggered session {Session}, starting {Seconds:0.0} s in the past with {Samples} buffered samples",
+                recorder.Session.Id, (_clock.RigNow - start).TotalSeconds, held.Values.Sum(l => l.Count));
+            return recorder.Session;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task TriggerFromButtonAsync(RigTime pressed)
+    {
+        try
+        {
+            var session = await TriggerAsync();
+            AddMarkerTo(session, new Marker(pressed, "trigger", "marker button", "gpio"));
+        }
+        catch (InvalidRigStateException) { /* already triggered or disarmed */ }
+        catch (Exception e) when (e is IOException or StorageFullException)
+        {
+            _logger.LogError("Trigger from the marker button failed: {Reason}", e.Message);
+        }
+    }
+
+    private void AddMarkerTo(Session session, Marker marker)
+    {
+        if (_active is { } recorder && recorder.Session.Id == session.Id) recorder.QueueMarker(marker);
     }
 
     /// <exception cref="InvalidRigStateException">a session is already recording.</exception>
@@ -70,28 +177,34 @@ public sealed class RecordingPipeline : ISampleSink
         {
             if (_active is { } current)
                 throw new InvalidRigStateException($"session '{current.Session.Id}' is already recording; stop it first");
-            if (StartBlocker?.Invoke() is { } blocked)
-                throw new InvalidRigStateException($"recording refused: {blocked}");
-            var start = _clock.RigNow;
-            string id = $"{start.ToDateTimeOffset():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
-            var session = new Session(id, string.IsNullOrWhiteSpace(name) ? id : name, @operator, tags, start, null, SessionState.Recording, _rig.Name);
-            var channels = _streams.Select(d =>
-            {
-                var device = _rig.Devices.FirstOrDefault(x => x.StreamName == d.Id.Value);
-                int capacity = device is { QueueCapacity: > 0 } ? device.QueueCapacity : StreamChannel.DefaultCapacity(d);
-                return new StreamChannel(d, capacity, device?.DropPolicy ?? DropPolicy.DropOldest);
-            }).ToList();
-            var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _logger);
-            recorder.Failed += OnRecorderFailed;
+            var recorder = CreateRecorder(new SessionRequest(name, @operator, tags), _clock.RigNow);
             recorder.Start();
             _active = recorder;
-            _logger.LogInformation("Recording session {Session} ({Name}) by {Operator}", id, session.Name, @operator);
-            return session;
+            _armed = null; // a manual start ends armed mode
+            _logger.LogInformation("Recording session {Session} ({Name}) by {Operator}", recorder.Session.Id, recorder.Session.Name, @operator);
+            return recorder.Session;
         }
         finally
         {
             _lifecycle.Release();
         }
+    }
+
+    private SessionRecorder CreateRecorder(SessionRequest request, RigTime start)
+    {
+        if (StartBlocker?.Invoke() is { } blocked)
+            throw new InvalidRigStateException($"recording refused: {blocked}");
+        string id = $"{start.ToDateTimeOffset():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+        var session = new Session(id, string.IsNullOrWhiteSpace(request.Name) ? id : request.Name, request.Operator, request.Tags, start, null, SessionState.Recording, _rig.Name);
+        var channels = _streams.Select(d =>
+        {
+            var device = _rig.Devices.FirstOrDefault(x => x.StreamName == d.Id.Value);
+            int capacity = device is { QueueCapacity: > 0 } ? device.QueueCapacity : StreamChannel.DefaultCapacity(d);
+            return new StreamChannel(d, capacity, device?.DropPolicy ?? DropPolicy.DropOldest);
+        }).ToList();
+        var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _logger);
+        recorder.Failed += OnRecorderFailed;
+        return recorder;
     }
 
     /// <exception cref="InvalidRigStateException">nothing is recording.</exception>
@@ -139,7 +252,10 @@ public sealed class RecordingPipeline : ISampleSink
                 counts?.GetValueOrDefault(s.Descriptor.Id.Value) ?? StreamCounts.Empty,
                 s.Last?.Rig.ErrorBound ?? Duration.Zero, mapper?.DriftPpm ?? 0);
         }).ToList();
-        return new RecordingStatus(recorder?.Session, streams, _lastStopReason);
+        var armed = _armed;
+        var armedStatus = armed is null ? null
+            : new ArmedStatus(armed.Span, armed.MaxBytes, armed.Bytes, armed.Oldest, _armedRequest?.Name ?? "");
+        return new RecordingStatus(recorder?.Session, streams, _lastStopReason, armedStatus);
     }
 
     private void OnRecorderFailed(SessionRecorder recorder, string reason)

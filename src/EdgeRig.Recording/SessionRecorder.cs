@@ -57,11 +57,33 @@ public sealed class SessionRecorder
 
     public IReadOnlyDictionary<string, StreamCounts> Counts => _channels.ToDictionary(kv => kv.Key.Value, kv => kv.Value.Counts);
 
-    public void Start()
+    /// <summary>Creates the session, writes any pre-trigger samples first, then starts the writer.</summary>
+    public void Start(IReadOnlyDictionary<StreamId, IReadOnlyList<Sample>>? preloaded = null)
     {
         _store.CreateSession(Session, _channels.Values.Select(c => c.Descriptor).ToList());
+        if (preloaded is not null) WritePreloaded(preloaded);
         _lastCountsUpdate = _clock.Now;
         _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    private void WritePreloaded(IReadOnlyDictionary<StreamId, IReadOnlyList<Sample>> preloaded)
+    {
+        foreach (var (stream, samples) in preloaded)
+        {
+            if (!_channels.TryGetValue(stream, out var channel) || samples.Count == 0) continue;
+            var batches = new List<ChunkBatch>();
+            var part = new List<Sample>();
+            int bytes = 0;
+            foreach (var s in samples)
+            {
+                part.Add(s);
+                bytes += s.Payload.Length + 44;
+                if (bytes >= _maxChunkBytes) { batches.Add(new ChunkBatch(channel.Descriptor, part.ToArray())); part.Clear(); bytes = 0; }
+            }
+            if (part.Count > 0) batches.Add(new ChunkBatch(channel.Descriptor, part.ToArray()));
+            _store.WriteChunks(Session.Id, batches);
+            channel.AddPreloaded(samples);
+        }
     }
 
     /// <summary>Hands a stamped sample to its stream's channel; never blocks.</summary>

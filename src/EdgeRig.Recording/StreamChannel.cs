@@ -48,6 +48,19 @@ public sealed class StreamChannel
         return true;
     }
 
+    /// <summary>Counts samples written straight from the pre-trigger buffer: produced and recorded at once.</summary>
+    public void AddPreloaded(IReadOnlyList<Sample> samples)
+    {
+        Interlocked.Add(ref _produced, samples.Count);
+        Interlocked.Add(ref _recorded, samples.Count);
+        foreach (var s in samples)
+        {
+            Bounds.Add(s.Rig.ErrorBound);
+            if (_lastSequence >= 0 && s.Sequence > _lastSequence + 1) Interlocked.Add(ref _gaps, s.Sequence - _lastSequence - 1);
+            _lastSequence = s.Sequence;
+        }
+    }
+
     /// <summary>Counts samples the recorder has made durable.</summary>
     public void MarkRecorded(int count) => Interlocked.Add(ref _recorded, count);
 

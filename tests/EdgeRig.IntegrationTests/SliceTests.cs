@@ -274,6 +274,35 @@ public sealed class SliceTests(RigServiceFixture rig) : IClassFixture<RigService
         }
     }
 
+    [Fact]
+    public async Task ArmThenTrigger_SessionStartsPreTriggerSecondsBeforeTheTrigger()
+    {
+        var notArmed = await Assert.ThrowsAsync<RpcException>(() => RigClient.TriggerAsync(new TriggerRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, notArmed.StatusCode);
+        var badArm = await Assert.ThrowsAsync<RpcException>(() => RigClient.ArmAsync(new ArmRequest { PreTriggerSeconds = -3 }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badArm.StatusCode);
+
+        await RigClient.ArmAsync(new ArmRequest { PreTriggerSeconds = 2, Name = "armed" });
+        await Task.Delay(3000);
+        var status = await RigClient.GetStatusAsync(new GetStatusRequest());
+        Assert.True(status.Armed.Armed);
+        Assert.False(status.Recording);
+        Assert.InRange(status.Armed.BufferedSeconds, 1.5, 2.5);
+        var triggered = await RigClient.TriggerAsync(new TriggerRequest());
+        long triggerNs = (await RigClient.GetStatusAsync(new GetStatusRequest())).RigTimeNs;
+        await Task.Delay(1000);
+        var stopped = await RigClient.StopRecordingAsync(new StopRecordingRequest());
+        Assert.Equal("armed", stopped.Name);
+        Assert.InRange((triggerNs - stopped.StartNs) / 1e9, 1.7, 2.5);
+        foreach (var s in stopped.Streams.Where(s => s.NominalRateHz > 0))
+        {
+            var c = stopped.Counts[s.Id];
+            Assert.Equal(c.Produced, c.Recorded + c.Dropped);
+            Assert.True(c.Recorded > s.NominalRateHz * 2.5, $"{s.Id}: {c.Recorded} samples for ~3 s");
+        }
+        Assert.False((await RigClient.GetStatusAsync(new GetStatusRequest())).Armed.Armed);
+    }
+
     private sealed class Progress(Action<PullProgress> report) : IProgress<PullProgress>
     {
         public void Report(PullProgress value) => report(value);

@@ -5,7 +5,7 @@ namespace EdgeRig.Recording.Tests;
 
 public class StreamChannelTests
 {
-    internal static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0");
+    internal static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0") { SensorTickRateHz = 400 };
 
     internal static Sample At(StreamDescriptor d, long seq) =>
         new(d.Id, seq, new SensorTime(seq), new HostTime(seq * 2_500_000), new RigTimestamp(new RigTime(seq * 2_500_000), new Duration(1000)), new byte[24]);

@@ -36,6 +36,10 @@ internal static class StatusCommand
             double secs = (status.RigTimeNs - s.StartNs) / 1e9;
             ansi.MarkupLine($"[red bold]● RECORDING[/] {Markup.Escape(s.Id)} \"{Markup.Escape(s.Name)}\" for {secs:0.0} s");
         }
+        else if (status.Armed is { Armed: true } armed)
+        {
+            ansi.MarkupLine($"[yellow bold]ARMED[/] holding {armed.BufferedSeconds:0.0} of {armed.PreTriggerSeconds:0.#} s ({Output.Bytes(armed.BufferedBytes)} of {Output.Bytes(armed.MaxBytes)}); waiting for a trigger");
+        }
         else
         {
             ansi.MarkupLine("[grey]idle[/]" + (status.LastStopReason.Length > 0 ? $" (last stop: {Markup.Escape(status.LastStopReason)})" : ""));

@@ -28,6 +28,7 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
             Ptp = ptp.Status.ToApi(rig.Ptp),
         };
         if (status.Active is { } active) reply.ActiveSession = active.ToApi();
+        reply.Armed = ToApi(status.Armed);
         reply.Streams.AddRange(status.Streams.Select(s => new Api.V1.StreamStatus
         {
             Stream = s.Descriptor.ToApi(),
@@ -54,6 +55,35 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
         var session = await pipeline.StartAsync(request.Name, request.Operator, request.Tags.ToDictionary());
         return session.ToApi();
     }
+
+    public override async Task<ArmedInfo> Arm(ArmRequest request, ServerCallContext context)
+    {
+        Validate.Text(request.Name, "name", 200);
+        Validate.Text(request.Operator, "operator", 200);
+        if (double.IsNaN(request.PreTriggerSeconds)) throw new ArgumentException("pre_trigger_seconds is not a number");
+        var armed = await pipeline.ArmAsync(Duration.FromSeconds(request.PreTriggerSeconds), request.MaxBytes == 0 ? 256L * 1024 * 1024 : request.MaxBytes,
+            new SessionRequest(request.Name, request.Operator, request.Tags.ToDictionary()));
+        return ToApi(armed);
+    }
+
+    public override async Task<ArmedInfo> Disarm(DisarmRequest request, ServerCallContext context)
+    {
+        await pipeline.DisarmAsync();
+        return new ArmedInfo { Armed = false };
+    }
+
+    public override async Task<SessionInfo> Trigger(TriggerRequest request, ServerCallContext context) =>
+        (await pipeline.TriggerAsync()).ToApi();
+
+    private ArmedInfo ToApi(ArmedStatus? a) => a is null ? new ArmedInfo { Armed = false } : new ArmedInfo
+    {
+        Armed = true,
+        PreTriggerSeconds = a.PreTrigger.TotalSeconds,
+        MaxBytes = a.MaxBytes,
+        BufferedBytes = a.BufferedBytes,
+        BufferedSeconds = a.Oldest is { } oldest ? Math.Max(0, (clock.RigNow - oldest).TotalSeconds) : 0,
+        Name = a.Name,
+    };
 
     public override async Task<SessionInfo> StopRecording(StopRecordingRequest request, ServerCallContext context) =>
         (await pipeline.StopAsync()).ToApi();
