@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using EdgeRig.Api.V1;
 using EdgeRig.Core;
+using EdgeRig.Export.Dataset;
 using EdgeRig.Export.SessionMcap;
 using Grpc.Net.Client;
 using Spectre.Console;
@@ -12,7 +13,8 @@ namespace EdgeRig.Cli.Commands;
 
 /// <summary>
 /// `edgerig export ID --format mcap --out FILE` (streamed from the rig) or `edgerig export --from-folder DIR ...` (offline, from a
-/// pulled session). Exit 5 when chunks were missing or corrupt (the file holds the rest and says so) unless --allow-partial.
+/// pulled session); `--format dataset --out DIR` writes an aligned Parquet dataset (a rig session is pulled to a temp folder first).
+/// Exit 5 when chunks were missing or corrupt (the output holds the rest and says so) unless --allow-partial.
 /// </summary>
 internal static class ExportCommand
 {
@@ -22,38 +24,90 @@ internal static class ExportCommand
     public sealed record ExportReport(string SessionId, string File, string Format, string Source, long Bytes, string Sha256,
         IReadOnlyDictionary<string, long> MessageCounts, IReadOnlyList<string> MissingChunks, bool Complete, double Seconds);
 
-    private sealed record Request(string? Id, string? Folder, string Out, string[] Streams, string? From, string? To, string Compression);
+    /// <summary>The --json summary of a dataset export.</summary>
+    public sealed record DatasetReport(string SessionId, string Folder, string Format, string Source, string Reference, double ToleranceMs, long Bytes,
+        string Sha256, IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, long> MatchesInTolerance, IReadOnlyList<string> MissingChunks,
+        bool Complete, double Seconds);
+
+    private sealed record Request(string? Id, string? Folder, string Out, string[] Streams, string? From, string? To, string Compression,
+        string? Reference = null, double? ToleranceMs = null);
 
     public static Command Create()
     {
         var id = new Argument<string?>("id") { Description = "Session id on the rig (omit with --from-folder)", Arity = ArgumentArity.ZeroOrOne };
         var folder = new Option<string?>("--from-folder") { Description = "Export a pulled session folder offline (DIR/ID from `edgerig pull`)" };
-        var format = new Option<string>("--format") { Description = "Output format (mcap)", DefaultValueFactory = _ => "mcap" };
-        var outFile = new Option<string>("--out") { Description = "File to write", Required = true };
+        var format = new Option<string>("--format") { Description = "Output format: mcap (one file) or dataset (aligned Parquet folder)", DefaultValueFactory = _ => "mcap" };
+        var outFile = new Option<string>("--out") { Description = "File (mcap) or folder (dataset) to write", Required = true };
+        var reference = new Option<string?>("--reference") { Description = "dataset: the stream whose samples are the rows (default: the first camera)" };
+        var tolerance = new Option<double?>("--tolerance-ms") { Description = "dataset: largest |time difference| of an aligned match (default: half the reference period)" };
         var streams = new Option<string?>("--streams") { Description = "Comma-separated stream ids (default: all)" };
         var from = new Option<string?>("--from") { Description = "Start: rig-time ns, ISO-8601 UTC time, or +SECONDS after the session start" };
         var to = new Option<string?>("--to") { Description = "End (inclusive), same forms as --from" };
         var compression = new Option<string>("--compression") { Description = "MCAP chunk compression: zstd, lz4 or none", DefaultValueFactory = _ => "zstd" };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Exit 0 even when some chunks were missing or corrupt" };
         var command = new Command("export", "Export a session to MCAP (opens in Foxglove), from the rig or from a pulled folder")
-            { id, folder, format, outFile, streams, from, to, compression, allowPartial };
+            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
-            if (parse.GetValue(format) != "mcap") throw new ArgumentException($"--format '{parse.GetValue(format)}' is not supported; use mcap");
+            string outputFormat = parse.GetValue(format) ?? "mcap";
+            if (outputFormat is not ("mcap" or "dataset")) throw new ArgumentException($"--format '{outputFormat}' is not supported; use mcap or dataset");
             var request = new Request(parse.GetValue(id), parse.GetValue(folder), parse.GetValue(outFile)!,
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd");
+                parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance));
             if ((request.Id is null) == (request.Folder is null)) throw new ArgumentException("give either a session ID or --from-folder DIR");
             bool json = parse.GetValue(EdgeRigCli.Json);
+            if (outputFormat == "dataset")
+            {
+                var dataset = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
+                    report => DatasetAsync(request, channel, report, ct));
+                if (json) Output.Json(dataset);
+                else Render(dataset);
+                return await ExitCodeAsync(dataset.Complete, parse.GetValue(allowPartial), dataset.MissingChunks);
+            }
             var report = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
                 report => request.Folder is { } dir ? Task.Run(() => FromFolder(request, dir, report, ct), ct) : FromRigAsync(request, channel, report, ct));
             if (json) Output.Json(report);
             else Render(report);
-            if (report.Complete || parse.GetValue(allowPartial)) return 0;
-            await Console.Error.WriteLineAsync($"edgerig: export incomplete: {report.MissingChunks.Count} chunks missing or corrupt: {string.Join("; ", report.MissingChunks)}");
-            return PartialExitCode;
+            return await ExitCodeAsync(report.Complete, parse.GetValue(allowPartial), report.MissingChunks);
         }));
         return command;
+    }
+
+    private static async Task<int> ExitCodeAsync(bool complete, bool allowPartial, IReadOnlyList<string> missing)
+    {
+        if (complete || allowPartial) return 0;
+        await Console.Error.WriteLineAsync($"edgerig: export incomplete: {missing.Count} chunks missing or corrupt: {string.Join("; ", missing)}");
+        return PartialExitCode;
+    }
+
+    /// <summary>A dataset from a pulled folder, or from the rig by pulling the session into a temp folder first (first half of the progress).</summary>
+    private static async Task<DatasetReport> DatasetAsync(Request r, GrpcChannel channel, Action<double> report, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        string? temp = r.Folder is null ? Path.Combine(Path.GetTempPath(), $"edgerig-export-{Guid.NewGuid():N}") : null;
+        try
+        {
+            string folder = r.Folder ?? (await new SessionPuller(new Sessions.SessionsClient(channel)).PullAsync(r.Id!, temp!,
+                new Progress<PullProgress>(p => report(0.5 * p.BytesDone / Math.Max(1, p.BytesTotal))), ct)).Folder;
+            var source = new PulledFolderSessionSource(folder);
+            long start = source.Record.Session.Start.Nanoseconds;
+            var options = new DatasetOptions
+            {
+                Reference = r.Reference, Streams = r.Streams,
+                Tolerance = r.ToleranceMs is { } ms ? Duration.FromMilliseconds(ms) : null,
+                From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
+                To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
+            };
+            double offset = temp is null ? 0 : 0.5;
+            var result = await DatasetExporter.ExportAsync(source, r.Out, options, new Progress<double>(p => report(offset + (1 - offset) * p)), ct);
+            return new DatasetReport(result.SessionId, result.Folder, "dataset", temp is null ? "folder" : "rig (pulled)", result.Reference,
+                result.Tolerance.Nanoseconds / 1e6, result.Bytes, result.Sha256, result.Rows, result.MatchesInTolerance,
+                result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            if (temp is not null && Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
     }
 
     private static async Task<ExportReport> FromRigAsync(Request r, GrpcChannel channel, Action<double> report, CancellationToken ct)
@@ -123,7 +177,7 @@ internal static class ExportCommand
         throw new ArgumentException($"{option} '{text}' is not rig-time ns, an ISO-8601 time or +SECONDS");
     }
 
-    private static async Task<ExportReport> WithProgressAsync(string label, bool json, Func<Action<double>, Task<ExportReport>> export)
+    private static async Task<T> WithProgressAsync<T>(string label, bool json, Func<Action<double>, Task<T>> export)
     {
         if (json || Console.IsOutputRedirected) return await export(_ => { });
         return await Output.Ansi.Progress()
@@ -145,6 +199,22 @@ internal static class ExportCommand
         var table = new Table().AddColumns("topic", "messages");
         foreach (var (topic, n) in r.MessageCounts) table.AddRow(Markup.Escape(topic), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(table);
+        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
+    }
+
+    private static void Render(DatasetReport r)
+    {
+        var ansi = Output.Ansi;
+        ansi.MarkupLine($"{(r.Complete ? "[green]exported dataset[/]" : "[yellow]exported what is intact (metadata.json says complete: false)[/]")} " +
+            $"{Markup.Escape(r.SessionId)} to {Markup.Escape(r.Folder)}: {Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s\n" +
+            $"reference {Markup.Escape(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, digest {r.Sha256}");
+        var tables = new Table().AddColumns("table", "rows");
+        foreach (var (table, n) in r.Rows) tables.AddRow(Markup.Escape(table), n.ToString(CultureInfo.InvariantCulture));
+        ansi.Write(tables);
+        long frames = r.Rows.GetValueOrDefault("frames.parquet");
+        var matches = new Table().AddColumns("stream", "frames matched within tolerance");
+        foreach (var (stream, n) in r.MatchesInTolerance) matches.AddRow(Markup.Escape(stream), $"{n} of {frames}");
+        ansi.Write(matches);
         foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
     }
 }
