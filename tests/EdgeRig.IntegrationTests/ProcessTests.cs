@@ -104,7 +104,7 @@ public sealed class ProcessTests
         }
     }
 
-    private static async Task WaitUntilServing(Rig.RigClient rig)
+    internal static async Task WaitUntilServing(Rig.RigClient rig)
     {
         var sw = Stopwatch.StartNew();
         while (true)
@@ -114,7 +114,7 @@ public sealed class ProcessTests
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         l.Start();
