@@ -18,11 +18,28 @@ public static class EdgeRigCli
         Recursive = true,
     };
 
+    public static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Access token (default: $EDGERIG_TOKEN, $EDGERIG_TOKEN_FILE, or the one saved by `edgerig login`)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Fingerprint = new("--fingerprint")
+    {
+        Description = "SHA-256 fingerprint of the rig's TLS certificate to pin (shown by the rig's status and log)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> CaFile = new("--ca") { Description = "CA certificate (PEM) that signed the rig's TLS certificate", Recursive = true };
+
     public static RootCommand Build()
     {
         var root = new RootCommand("edgerig: control and pull from an EdgeRig capture appliance");
         root.Options.Add(Json);
         root.Options.Add(Url);
+        root.Options.Add(Token);
+        root.Options.Add(Fingerprint);
+        root.Options.Add(CaFile);
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RecordCommand.Create());
         root.Subcommands.Add(MarkCommand.Create());
@@ -31,27 +48,44 @@ public static class EdgeRigCli
         root.Subcommands.Add(PullCommand.Create());
         root.Subcommands.Add(DeleteCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(LoginCommand.Create());
+        root.Subcommands.Add(AdminCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         return root;
     }
 
     public static Task<int> RunAsync(string[] args) => Build().Parse(args).InvokeAsync();
 
-    public static string ResolveUrl(ParseResult parse) =>
-        parse.GetValue(Url) ?? (Environment.GetEnvironmentVariable("EDGERIG_URL") is { Length: > 0 } env ? env : DefaultUrl);
+    public static string ResolveUrl(ParseResult parse) => Connection(parse).Url;
+
+    public static RigConnection Connection(ParseResult parse) =>
+        RigConnection.Resolve(parse.GetValue(Url), parse.GetValue(Token), parse.GetValue(Fingerprint), parse.GetValue(CaFile));
 
     /// <summary>Runs a verb: failures print one line on stderr and give a non-zero exit code.</summary>
     public static async Task<int> Guard(ParseResult parse, Func<GrpcChannel, Task<int>> verb)
     {
-        string url = ResolveUrl(parse);
+        string url = "(unresolved)";
         try
         {
-            using var channel = GrpcChannel.ForAddress(url);
+            var connection = Connection(parse);
+            url = connection.Url;
+            using var channel = connection.Open();
             return await verb(channel);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is System.Security.Authentication.AuthenticationException)
+        {
+            await Console.Error.WriteLineAsync($"edgerig: the rig at {url} did not present the expected TLS certificate (check --fingerprint / --ca)");
+            return 3;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
         {
             await Console.Error.WriteLineAsync($"edgerig: cannot reach the rig at {url}: {e.Status.Detail}");
             return 3;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+        {
+            await Console.Error.WriteLineAsync($"edgerig: Unauthenticated: {e.Status.Detail}");
+            return 2;
         }
         catch (RpcException e)
         {

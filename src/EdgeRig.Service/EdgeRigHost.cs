@@ -4,6 +4,7 @@ using EdgeRig.Devices;
 using EdgeRig.Devices.Simulation;
 using EdgeRig.Recording;
 using EdgeRig.Service.Grpc;
+using EdgeRig.Service.Security;
 using EdgeRig.Storage;
 using EdgeRig.Timing;
 using EdgeRig.Timing.Ptp;
@@ -45,8 +46,12 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<IRigClock>(clock);
         builder.Services.AddSingleton(world);
         builder.Services.AddSingleton(sensors);
-        builder.Services.AddSingleton<ISessionStore>(_ => new LiteDbSessionStore(dataDir,
+        builder.Services.AddSingleton(_ => new LiteDbSessionStore(dataDir,
             new SessionStoreOptions { FreeSpaceReserveBytes = (long)(rig.Recording.FreeSpaceReserveMiB * 1024 * 1024) }));
+        builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<LiteDbSessionStore>());
+        builder.Services.AddSingleton<ITokenStore>(sp => new LiteDbTokenStore(sp.GetRequiredService<LiteDbSessionStore>()));
+        builder.Services.AddSingleton<IAuditLog>(sp => new LiteDbAuditLog(sp.GetRequiredService<LiteDbSessionStore>()));
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
@@ -55,6 +60,7 @@ public static class EdgeRigHost
 
         builder.Services.AddGrpc(o =>
         {
+            o.Interceptors.Add<AuthInterceptor>(); // outermost: refuses before anything runs, audits the outcome
             o.Interceptors.Add<ErrorInterceptor>();
             o.EnableDetailedErrors = false;
         });
@@ -64,6 +70,7 @@ public static class EdgeRigHost
         var app = builder.Build();
         app.MapGrpcService<RigGrpcService>();
         app.MapGrpcService<SessionsGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

@@ -11,7 +11,7 @@ namespace EdgeRig.Service;
 /// </summary>
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
-    PtpMonitor ptp, IRigClock clock, IConfiguration configuration, ILogger<RigRuntime> logger) : IHostedService
+    PtpMonitor ptp, IRigClock clock, ITokenStore tokens, IConfiguration configuration, ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
@@ -24,6 +24,8 @@ public sealed class RigRuntime(
         ptp.Polled += RecordPtp;
         _ptpLoop = Task.Run(() => ptp.RunAsync(_stopping.Token));
         _retentionLoop = Task.Run(() => RetentionLoopAsync(_stopping.Token));
+        if (Security.AdminTokenFile.EnsureFirstAdmin(tokens, data.Path) is { } tokenFile)
+            logger.LogWarning("No tokens existed: created the admin token; its secret is in {File} (mode 0600). Log in with it and create the others", tokenFile);
         foreach (var id in store.RecoverOpenSessions())
             logger.LogWarning("Recovered session {Session}, left recording by an unclean shutdown", id);
         foreach (var sensor in sensors)

@@ -41,6 +41,9 @@ public sealed class LiteDbSessionStore : ISessionStore
     }
 
     public string DataDirectory => _root;
+
+    /// <summary>Another collection of the catalogue (tokens, audit): one file of record for everything but sample data.</summary>
+    public ILiteCollection<BsonDocument> CatalogueCollection(string name) => _catalogue.GetCollection(name);
     public SessionStoreOptions Options => _options;
 
     public string SessionFilePath(string sessionId) => Path.Combine(_root, "sessions", SafeId(sessionId) + ".db");

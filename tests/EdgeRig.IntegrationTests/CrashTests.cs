@@ -28,7 +28,7 @@ public sealed class CrashTests
                 using var service = ProcessRunner.Start("dotnet", [Paths.ServiceDll, "--rig", Paths.Rig("sim-default.json"), "--data-dir", dir, "--urls", url]);
                 try
                 {
-                    using var channel = GrpcChannel.ForAddress(url);
+                    using var channel = Paths.AuthedChannel(url, dir);
                     var rig = new Rig.RigClient(channel);
                     await ProcessTests.WaitUntilServing(rig);
                     var session = await rig.StartRecordingAsync(new StartRecordingRequest { Name = $"crash {round}" });

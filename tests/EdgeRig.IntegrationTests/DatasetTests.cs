@@ -36,7 +36,7 @@ public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig
         try
         {
             string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-            using var channel = GrpcChannel.ForAddress(url);
+            using var channel = Paths.AuthedChannel(url, Path.Combine(dir, "data"));
             var rig = new Rig.RigClient(channel);
             await Task.Delay(1500); // let the clock mappers see a second of samples before recording
             await rig.StartRecordingAsync(new StartRecordingRequest { Name = "ground-truth", Operator = "ana" });
@@ -46,7 +46,7 @@ public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig
             // the CLI pulls the session into a temp folder and exports it uncalibrated
             string cliOut = Path.Combine(dir, "cli-dataset");
             var cli = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--format", "dataset", "--out", cliOut, "--json", "--url", url],
-                TimeSpan.FromSeconds(180));
+                TimeSpan.FromSeconds(180), Paths.CliEnv(url, Path.Combine(dir, "data")));
             Assert.True(cli.ExitCode == 0, cli.Stderr);
             using (var summary = JsonDocument.Parse(cli.Stdout))
             {

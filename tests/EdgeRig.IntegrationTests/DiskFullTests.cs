@@ -29,7 +29,7 @@ public sealed class DiskFullTests : IAsyncLifetime
         await app.StartAsync();
         try
         {
-            using var channel = GrpcChannel.ForAddress(app.Urls.Single());
+            using var channel = Paths.AuthedChannel(app.Urls.Single(), _mount);
             var rig = new Rig.RigClient(channel);
             var session = await rig.StartRecordingAsync(new StartRecordingRequest { Name = "fills the disk" });
             var sw = Stopwatch.StartNew();

@@ -11,7 +11,7 @@ public sealed class ExportTests(RigServiceFixture rig) : IClassFixture<RigServic
 {
     private Rig.RigClient RigClient => new(rig.Channel);
     private Sessions.SessionsClient SessionsClient => new(rig.Channel);
-    private Dictionary<string, string> Env => new() { ["EDGERIG_URL"] = rig.Url };
+    private Dictionary<string, string> Env => Paths.CliEnv(rig.Url, rig.DataDir);
 
     private async Task<SessionInfo> RecordAsync(TimeSpan length)
     {

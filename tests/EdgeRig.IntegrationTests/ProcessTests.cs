@@ -38,7 +38,7 @@ public sealed class ProcessTests
         string sessionId;
         try
         {
-            using var channel = GrpcChannel.ForAddress(url);
+            using var channel = Paths.AuthedChannel(url, dir);
             var rig = new Rig.RigClient(channel);
             await WaitUntilServing(rig);
             sessionId = (await rig.StartRecordingAsync(new StartRecordingRequest { Name = "doomed" })).Id;
@@ -85,7 +85,7 @@ public sealed class ProcessTests
         try
         {
             string url = app.Urls.Single();
-            using var channel = GrpcChannel.ForAddress(url);
+            using var channel = Paths.AuthedChannel(url, dir);
             var rig = new Rig.RigClient(channel);
             await Task.Delay(600);
             var status = await rig.GetStatusAsync(new GetStatusRequest());

@@ -20,7 +20,7 @@ public sealed class RigServiceFixture : IAsyncLifetime
         App = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--rig", Paths.Rig("sim-default.json"), "--Logging:LogLevel:Default=Warning"]);
         await App.StartAsync();
         Url = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Channel = GrpcChannel.ForAddress(Url);
+        Channel = Paths.AuthedChannel(Url, DataDir);
     }
 
     public async Task DisposeAsync()
@@ -51,6 +51,24 @@ internal static class Paths
     public static string ServiceDll => Path.Combine(RepoRoot, "src", "EdgeRig.Service", "bin", Configuration, "net10.0", "edgerig-service.dll");
 
     public static string CliDll => Path.Combine(RepoRoot, "src", "EdgeRig.Cli", "bin", Configuration, "net10.0", "edgerig.dll");
+
+    /// <summary>A channel that sends the rig's first admin token (DATA/admin.token), read at each call since the rig writes it on start.</summary>
+    public static GrpcChannel AuthedChannel(string url, string dataDir) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+    {
+        Credentials = Grpc.Core.ChannelCredentials.Create(Grpc.Core.ChannelCredentials.Insecure, Grpc.Core.CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            string file = AdminTokenFile(dataDir);
+            if (File.Exists(file)) metadata.Add("authorization", "Bearer " + File.ReadAllText(file).Trim());
+            return Task.CompletedTask;
+        })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+    });
+
+    public static string AdminTokenFile(string dataDir) => Path.Combine(dataDir, "admin.token");
+
+    /// <summary>Environment for a CLI process talking to the rig with the admin token.</summary>
+    public static Dictionary<string, string> CliEnv(string url, string dataDir) =>
+        new() { ["EDGERIG_URL"] = url, ["EDGERIG_TOKEN_FILE"] = AdminTokenFile(dataDir), ["EDGERIG_CONFIG"] = Path.Combine(dataDir, "no-login.json") };
 
     public static string TempDir(string tag)
     {

@@ -182,7 +182,8 @@ public sealed class SliceTests(RigServiceFixture rig) : IClassFixture<RigService
     {
         await RecordAsync(TimeSpan.FromSeconds(1), "node");
         var script = Path.Combine(Paths.RepoRoot, "tests", "node", "status-client.mjs");
-        var r = await ProcessRunner.RunAsync("node", [script, new Uri(rig.Url).Authority, "missing-id"], TimeSpan.FromSeconds(60));
+        var r = await ProcessRunner.RunAsync("node", [script, new Uri(rig.Url).Authority, "missing-id"], TimeSpan.FromSeconds(60),
+            new Dictionary<string, string> { ["EDGERIG_TOKEN"] = File.ReadAllText(Paths.AdminTokenFile(rig.DataDir)).Trim() });
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
@@ -191,12 +192,13 @@ public sealed class SliceTests(RigServiceFixture rig) : IClassFixture<RigService
         Assert.True(root.GetProperty("sessions").GetProperty("sessions").GetArrayLength() >= 1);
         Assert.Equal(5, root.GetProperty("missing").GetProperty("code").GetInt32()); // NOT_FOUND
         Assert.Contains("missing-id", root.GetProperty("missing").GetProperty("details").GetString());
+        Assert.Equal(16, root.GetProperty("anonymous").GetProperty("code").GetInt32()); // UNAUTHENTICATED without a token
     }
 
     [Fact]
     public async Task Cli_StatusJsonAndOneLineFailures()
     {
-        var env = new Dictionary<string, string> { ["EDGERIG_URL"] = rig.Url };
+        var env = Paths.CliEnv(rig.Url, rig.DataDir);
         var status = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "status", "--json"], TimeSpan.FromSeconds(60), env);
         Assert.True(status.ExitCode == 0, status.Stderr);
         using (var doc = JsonDocument.Parse(status.Stdout))

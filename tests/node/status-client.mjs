@@ -1,6 +1,6 @@
 // An independent gRPC client (@grpc/grpc-js + proto-loader) for the integration tests:
 //   node status-client.mjs HOST:PORT [SESSION_ID]
-// prints {"status": ..., "sessions": ..., "missing": {code, details}} as JSON.
+// prints {"status", "sessions", "missing": {code, details}, "anonymous": {code, details}} as JSON (token from $EDGERIG_TOKEN).
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
@@ -14,12 +14,15 @@ const api = grpc.loadPackageDefinition(definition).edgerig.v1;
 const [address, missingId = 'no-such-session'] = process.argv.slice(2);
 const rig = new api.Rig(address, grpc.credentials.createInsecure());
 const sessions = new api.Sessions(address, grpc.credentials.createInsecure());
-const call = (client, method, request) => new Promise((resolve) =>
-  client[method](request, { deadline: Date.now() + 10000 }, (err, reply) => resolve(err ? { code: err.code, details: err.details } : reply)));
+const auth = new grpc.Metadata();
+if (process.env.EDGERIG_TOKEN) auth.add('authorization', `Bearer ${process.env.EDGERIG_TOKEN}`);
+const call = (client, method, request, metadata = auth) => new Promise((resolve) =>
+  client[method](request, metadata, { deadline: Date.now() + 10000 }, (err, reply) => resolve(err ? { code: err.code, details: err.details } : reply)));
 
 const status = await call(rig, 'getStatus', {});
 const list = await call(sessions, 'listSessions', {});
 const missing = await call(sessions, 'getSession', { sessionId: missingId });
-console.log(JSON.stringify({ status, sessions: list, missing }));
+const anonymous = await call(rig, 'getStatus', {}, new grpc.Metadata());
+console.log(JSON.stringify({ status, sessions: list, missing, anonymous }));
 rig.close();
 sessions.close();

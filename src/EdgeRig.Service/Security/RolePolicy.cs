@@ -1,0 +1,49 @@
+using EdgeRig.Core;
+
+namespace EdgeRig.Service.Security;
+
+/// <summary>
+/// Which roles may call which RPC, and which calls go to the audit trail. Technician: status, record, mark;
+/// data: list, pull, export; lab: calibration plus data; admin: everything. Unknown methods are admin-only.
+/// </summary>
+public static class RolePolicy
+{
+    private static readonly Role[] Anyone = [Role.Technician, Role.Data, Role.Lab, Role.Admin];
+    private static readonly Role[] Technicians = [Role.Technician, Role.Admin];
+    private static readonly Role[] DataReaders = [Role.Data, Role.Lab, Role.Admin];
+    private static readonly Role[] Admins = [Role.Admin];
+
+    /// <summary>Methods answered without a token.</summary>
+    public static bool IsAnonymous(string method) => method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal);
+
+    private static readonly Dictionary<string, (Role[] Roles, string? Audit)> Methods = new()
+    {
+        ["/edgerig.v1.Rig/GetStatus"] = (Anyone, null),
+        ["/edgerig.v1.Rig/StartRecording"] = (Technicians, "record.start"),
+        ["/edgerig.v1.Rig/StopRecording"] = (Technicians, "record.stop"),
+        ["/edgerig.v1.Rig/AddMarker"] = (Technicians, "mark"),
+        ["/edgerig.v1.Rig/Arm"] = (Technicians, "record.arm"),
+        ["/edgerig.v1.Rig/Disarm"] = (Technicians, "record.disarm"),
+        ["/edgerig.v1.Rig/Trigger"] = (Technicians, "record.trigger"),
+        ["/edgerig.v1.Sessions/ListSessions"] = (Anyone, null),
+        ["/edgerig.v1.Sessions/GetSession"] = (Anyone, null),
+        ["/edgerig.v1.Sessions/PullSession"] = (DataReaders, "pull"),
+        ["/edgerig.v1.Sessions/ConfirmPull"] = (DataReaders, "pull.confirm"),
+        ["/edgerig.v1.Sessions/ExportSession"] = (DataReaders, "export"),
+        ["/edgerig.v1.Sessions/DeleteSession"] = (Admins, "delete"),
+        ["/edgerig.v1.Admin/WhoAmI"] = (Anyone, null),
+        ["/edgerig.v1.Admin/CreateToken"] = (Admins, "token.create"),
+        ["/edgerig.v1.Admin/RevokeToken"] = (Admins, "token.revoke"),
+        ["/edgerig.v1.Admin/ListTokens"] = (Admins, null),
+        ["/edgerig.v1.Admin/ListAudit"] = (Admins, null),
+        ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = (Anyone, null),
+        ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = (Anyone, null),
+    };
+
+    public static IReadOnlyList<Role> RolesFor(string method) => Methods.TryGetValue(method, out var m) ? m.Roles : Admins;
+
+    /// <summary>The audit action of a method, or null if calls to it are not audited.</summary>
+    public static string? AuditActionFor(string method) => Methods.TryGetValue(method, out var m) ? m.Audit : null;
+
+    public static string Describe(IReadOnlyList<Role> roles) => string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()));
+}
