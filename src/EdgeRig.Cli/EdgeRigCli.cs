@@ -61,6 +61,13 @@ public static class EdgeRigCli
     public static RigConnection Connection(ParseResult parse) =>
         RigConnection.Resolve(parse.GetValue(Url), parse.GetValue(Token), parse.GetValue(Fingerprint), parse.GetValue(CaFile));
 
+    private static bool IsCertificateFailure(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is System.Security.Authentication.AuthenticationException) return true;
+        return false;
+    }
+
     /// <summary>Runs a verb: failures print one line on stderr and give a non-zero exit code.</summary>
     public static async Task<int> Guard(ParseResult parse, Func<GrpcChannel, Task<int>> verb)
     {
@@ -72,9 +79,9 @@ public static class EdgeRigCli
             using var channel = connection.Open();
             return await verb(channel);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is System.Security.Authentication.AuthenticationException)
+        catch (RpcException e) when (IsCertificateFailure(e.Status.DebugException))
         {
-            await Console.Error.WriteLineAsync($"edgerig: the rig at {url} did not present the expected TLS certificate (check --fingerprint / --ca)");
+            await Console.Error.WriteLineAsync($"edgerig: the rig at {url} did not present a certificate this client trusts: pin it with --fingerprint (or `edgerig login`), or give --ca");
             return 3;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)

@@ -28,15 +28,33 @@ public static class EdgeRigHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddCommandLine(args, Switches);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-            builder.WebHost.UseUrls(DefaultUrl);
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
+        var listen = ListenPlan.Parse(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrl);
+        builder.WebHost.UseUrls(); // the addresses are bound below, with the TLS rule applied
         builder.Host.UseSystemd();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         var options = builder.Configuration.GetSection(EdgeRigOptions.Section).Get<EdgeRigOptions>() ?? new EdgeRigOptions();
         var rig = RigProfile.Load(options.Rig);
         string dataDir = Path.GetFullPath(options.DataDir);
+        Directory.CreateDirectory(dataDir);
+        var certificate = listen.Any(l => l.Tls) ? RigCertificate.LoadOrCreate(dataDir) : null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            foreach (var l in listen)
+            {
+                void Configure(ListenOptions o)
+                {
+                    // plaintext gRPC needs HTTP/2 with prior knowledge; over TLS, ALPN also allows HTTP/1.1 (browsers, downloads)
+                    o.Protocols = l.Tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
+                    if (l.Tls) o.UseHttps(certificate!);
+                }
+                if (l.Localhost) k.ListenLocalhost(l.Port, Configure);
+                else k.Listen(l.Address!, l.Port, Configure);
+            }
+        });
+        var transport = new TransportInfo(certificate is null ? "" : RigCertificate.Fingerprint(certificate),
+            listen.All(l => l.Tls) ? "tls" : listen.Any(l => l.Tls) ? "tls and plaintext on loopback (development mode)" : "plaintext on loopback (development mode)");
+        builder.Services.AddSingleton(transport);
 
         var clock = new SystemRigClock();
         var world = new SimulatedWorld(rig.World, clock);
@@ -85,7 +103,7 @@ public static class EdgeRigHost
         {
             app = Build(args);
         }
-        catch (RigProfileException e)
+        catch (Exception e) when (e is RigProfileException or UnsafeListenException)
         {
             Console.Error.WriteLine($"edgerig-service: refusing to start: {e.Message}");
             return 2;
@@ -102,6 +120,9 @@ public static class EdgeRigHost
         }
     }
 }
+
+/// <summary>How the service is reached: its certificate's fingerprint (if any) and the transport mode.</summary>
+public sealed record TransportInfo(string FingerprintSha256, string Mode);
 
 /// <summary>Where the service keeps its data.</summary>
 public sealed record DataDirectory(string Path)

@@ -11,7 +11,7 @@ namespace EdgeRig.Service;
 /// </summary>
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
-    PtpMonitor ptp, IRigClock clock, ITokenStore tokens, IConfiguration configuration, ILogger<RigRuntime> logger) : IHostedService
+    PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
@@ -39,9 +39,10 @@ public sealed class RigRuntime(
                 logger.LogError("Device {Device} did not start: {Reason}; its streams stay stale", sensor.DeviceId, e.Message);
             }
         }
-        string urls = configuration["urls"] ?? EdgeRigHost.DefaultUrl;
-        logger.LogInformation("EdgeRig rig '{Rig}' with {Devices} devices, data in {DataDir}, listening on {Urls} (plaintext: development mode, loopback only)",
-            rig.Name, sensors.Count, data.Path, urls);
+        logger.LogInformation("EdgeRig rig '{Rig}' with {Devices} devices, data in {DataDir}; transport: {Transport}",
+            rig.Name, sensors.Count, data.Path, transport.Mode);
+        if (transport.FingerprintSha256.Length > 0)
+            logger.LogInformation("TLS certificate SHA-256 fingerprint: {Fingerprint} (pin it: edgerig login URL --fingerprint ...)", transport.FingerprintSha256);
     }
 
     private async Task RetentionLoopAsync(CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Status and recording control: a thin adapter over <see cref="RecordingPipeline"/>.</summary>
-public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp) : Api.V1.Rig.RigBase
+public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp, TransportInfo transport) : Api.V1.Rig.RigBase
 {
     private static readonly string Version =
         typeof(RigGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -26,6 +26,8 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
             DataFreeBytes = data.FreeBytes,
             DataDir = data.Path,
             Ptp = ptp.Status.ToApi(rig.Ptp),
+            TlsFingerprintSha256 = transport.FingerprintSha256,
+            Transport = transport.Mode,
         };
         if (status.Active is { } active) reply.ActiveSession = active.ToApi();
         reply.Armed = ToApi(status.Armed);

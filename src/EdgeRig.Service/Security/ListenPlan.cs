@@ -1,0 +1,38 @@
+using System.Net;
+
+namespace EdgeRig.Service.Security;
+
+/// <summary>One address to listen on: TLS, or plaintext on loopback only (development mode).</summary>
+public sealed record ListenAddress(IPAddress? Address, bool Localhost, int Port, bool Tls);
+
+/// <summary>Thrown when the service would listen beyond loopback without TLS, or an address cannot be bound.</summary>
+public sealed class UnsafeListenException(string message) : Exception(message);
+
+/// <summary>
+/// Turns --urls into listen addresses with the security rule: https anywhere; http only on loopback
+/// (127.0.0.1, ::1, localhost) as a development mode that says so.
+/// </summary>
+public static class ListenPlan
+{
+    public static IReadOnlyList<ListenAddress> Parse(string urls)
+    {
+        var result = new List<ListenAddress>();
+        foreach (var raw in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string normalized = raw.Replace("://*:", "://0.0.0.0:").Replace("://+:", "://0.0.0.0:");
+            if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new UnsafeListenException($"--urls: '{raw}' is not an http:// or https:// address");
+            bool tls = uri.Scheme == "https";
+            bool localhost = uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+            IPAddress? ip = null;
+            if (!localhost && !IPAddress.TryParse(uri.Host.Trim('[', ']'), out ip))
+                throw new UnsafeListenException($"--urls: '{raw}': give an IP address (or localhost), not the host name '{uri.Host}'");
+            bool loopback = localhost || IPAddress.IsLoopback(ip!);
+            if (!tls && !loopback)
+                throw new UnsafeListenException($"--urls: '{raw}' listens beyond loopback without TLS; use {raw.Replace("http://", "https://")} (a self-signed certificate is made on first start)");
+            result.Add(new ListenAddress(ip, localhost, uri.Port, tls));
+        }
+        if (result.Count == 0) throw new UnsafeListenException("--urls: no address given");
+        return result;
+    }
+}
