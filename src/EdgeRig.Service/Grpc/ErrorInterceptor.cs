@@ -19,15 +19,22 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         catch (Exception e) when (e is not RpcException) { throw Translate(e, context); }
     }
 
+    /// <summary>Longest status message sent: messages may echo client input, and a huge trailer breaks the client's connection.</summary>
+    public const int MaxDetailLength = 1000;
+
+    public static string Bounded(string message) =>
+        message.Length <= MaxDetailLength ? message : message[..(MaxDetailLength - 40)] + $"… ({message.Length} characters in all)";
+
     private RpcException Translate(Exception e, ServerCallContext context)
     {
+        string message = Bounded(e.Message);
         var status = e switch
         {
-            SessionNotFoundException => new Status(StatusCode.NotFound, e.Message),
-            InvalidRigStateException => new Status(StatusCode.FailedPrecondition, e.Message),
-            ArgumentException => new Status(StatusCode.InvalidArgument, e.Message),
-            CorruptChunkException => new Status(StatusCode.DataLoss, e.Message),
-            StorageFullException => new Status(StatusCode.ResourceExhausted, e.Message),
+            SessionNotFoundException => new Status(StatusCode.NotFound, message),
+            InvalidRigStateException => new Status(StatusCode.FailedPrecondition, message),
+            ArgumentException => new Status(StatusCode.InvalidArgument, message),
+            CorruptChunkException => new Status(StatusCode.DataLoss, message),
+            StorageFullException => new Status(StatusCode.ResourceExhausted, message),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "the call was cancelled"),
             _ => new Status(StatusCode.Internal, $"internal error: {e.GetType().Name}"),
         };

@@ -82,14 +82,14 @@ public sealed class AuthInterceptor(ITokenStore tokens, IAuditLog audit, TimePro
     private void Audit(ServerCallContext context, Caller? caller, object request, object? response, Exception? error)
     {
         if (RolePolicy.AuditActionFor(context.Method) is not { } action) return;
-        string session = SessionIdOf(request) ?? (response is Api.V1.SessionInfo s ? s.Id : "");
+        string session = Grpc.ErrorInterceptor.Bounded(SessionIdOf(request) ?? (response is Api.V1.SessionInfo s ? s.Id : ""));
         string detail = error switch
         {
             null => "",
-            RpcException r => $"{r.StatusCode}: {r.Status.Detail}",
+            RpcException r => $"{r.StatusCode}: {Grpc.ErrorInterceptor.Bounded(r.Status.Detail)}",
             _ => error.GetType().Name,
         };
-        if (error is null && request is Api.V1.CreateTokenRequest ct) detail = $"name {ct.Name}, role {ct.Role}";
+        if (error is null && request is Api.V1.CreateTokenRequest ct) detail = Grpc.ErrorInterceptor.Bounded($"name {ct.Name}, role {ct.Role}");
         if (error is null && request is Api.V1.RevokeTokenRequest rt) detail = $"name {rt.Name}";
         try
         {
