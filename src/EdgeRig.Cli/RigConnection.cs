@@ -53,7 +53,8 @@ public sealed record RigConnection(string Url, string? Token, string? Fingerprin
         bool tls = uri.Scheme == Uri.UriSchemeHttps;
         if (!tls && Token is not null && !IsLoopback(uri))
             throw new ArgumentException($"refusing to send a token in plaintext to {uri.Host}: use an https:// URL");
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        // a large HTTP/2 receive window: pulls stream megabytes per chunk and the default window throttles them
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, InitialHttp2StreamWindowSize = 16 * 1024 * 1024 };
         if (tls && (FingerprintSha256 is not null || CaFile is not null))
             handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = CheckCertificate };
         var options = new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024 };

@@ -56,6 +56,16 @@ public sealed class RecordingPipeline : ISampleSink
 
     public Session? Active => _active?.Session;
 
+    /// <summary>How far recording is behind capture (0..1; 0 when idle). Pulls and exports yield while it is high.</summary>
+    public double RecordingBacklog => _active?.Backlog ?? 0;
+
+    /// <summary>Waits while recording is behind, so background work (pulls, exports) runs below recording in priority.</summary>
+    public async Task YieldToRecordingAsync(CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 200 && RecordingBacklog > 0.25; i++)
+            await Task.Delay(10, cancellationToken);
+    }
+
     /// <summary>The latest sample of a stream (for previews), if any arrived.</summary>
     public Sample? Latest(StreamId stream) => _stats.TryGetValue(stream, out var s) ? s.Last : null;
 

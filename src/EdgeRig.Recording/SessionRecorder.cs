@@ -55,6 +55,9 @@ public sealed class SessionRecorder
     /// <summary>Raised on the writer task when a storage failure ended recording.</summary>
     public event Action<SessionRecorder, string>? Failed;
 
+    /// <summary>The fullest stream channel, 0..1: how far the writer is behind capture.</summary>
+    public double Backlog => _channels.Values.Max(c => c.Fill);
+
     public IReadOnlyDictionary<string, StreamCounts> Counts => _channels.ToDictionary(kv => kv.Key.Value, kv => kv.Value.Counts);
 
     /// <summary>Creates the session, writes any pre-trigger samples first, then starts the writer.</summary>

@@ -69,6 +69,9 @@ public sealed class StreamChannel
 
     public void Complete() => _channel.Writer.TryComplete();
 
+    /// <summary>How full the channel is, 0..1: the recorder's backlog for this stream.</summary>
+    public double Fill => _channel.Reader.CanCount ? (double)_channel.Reader.Count / Capacity : 0;
+
     public StreamCounts Counts => new(Interlocked.Read(ref _produced), Interlocked.Read(ref _recorded), Interlocked.Read(ref _dropped), Interlocked.Read(ref _gaps));
 
     /// <summary>Default capacity: about two seconds of samples, at least 16.</summary>

@@ -29,7 +29,7 @@ public static class EdgeRigHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddCommandLine(args, Switches);
         var listen = ListenPlan.Parse(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrl);
-        builder.WebHost.UseUrls(); // the addresses are bound below, with the TLS rule applied
+        builder.Configuration["urls"] = ""; // the addresses are bound below, with the TLS rule applied
         builder.Host.UseSystemd();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 

@@ -9,7 +9,7 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Session listing, the verified, resumable pull, and export to MCAP.</summary>
-public sealed class SessionsGrpcService(ISessionStore store) : Sessions.SessionsBase
+public sealed class SessionsGrpcService(ISessionStore store, Recording.RecordingPipeline? pipeline = null) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
     public const int PieceSize = 1024 * 1024;
@@ -53,6 +53,7 @@ public sealed class SessionsGrpcService(ISessionStore store) : Sessions.Sessions
         for (int ordinal = request.FromChunk; ordinal < chunks.Count; ordinal++)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
+            if (pipeline is not null) await pipeline.YieldToRecordingAsync(context.CancellationToken); // pulls run below recording
             var chunk = chunks[ordinal];
             byte[] bytes = store.ReadChunk(id, chunk);
             for (int offset = 0; offset < bytes.Length || offset == 0; offset += PieceSize)
