@@ -47,6 +47,7 @@ public static class EdgeRigCli
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(PullCommand.Create());
         root.Subcommands.Add(DeleteCommand.Create());
+        root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(LoginCommand.Create());
         root.Subcommands.Add(AdminCommand.Create());

@@ -45,7 +45,27 @@ public sealed record DeviceProfile
     public int FifoBurst { get; init; } = 1;
     public int Line { get; init; }
     public double MeanIntervalSeconds { get; init; } = 10;
+    /// <summary>Device node or file: /dev/videoN or a video file (v4l2), the serial port (lidar), /dev/gpiochipN (gpio).</summary>
     public string Path { get; init; } = "";
+    /// <summary>I2C bus number (/dev/i2c-N) of an IMU.</summary>
+    public int Bus { get; init; } = 1;
+    /// <summary>7-bit I2C address of an IMU, a number or a "0x68" string; 0 means the chip's default.</summary>
+    [JsonConverter(typeof(HexIntJsonConverter))]
+    public int Address { get; init; }
+    /// <summary>Serial baud rate of a LIDAR; 0 means the model's default (LD06/LD19 230400, RPLIDAR A1/A2 115200).</summary>
+    public int Baud { get; init; }
+    /// <summary>Camera pixel format asked of V4L2; MJPG is passed through undecoded.</summary>
+    public string Fourcc { get; init; } = "MJPG";
+    /// <summary>PortAudio input device whose name contains this text; empty for the default input.</summary>
+    public string DeviceName { get; init; } = "";
+    /// <summary>GPIO line (BCM number) an IMU's data-ready (INT) pin is wired to; null when not wired.</summary>
+    public int? DataReadyLine { get; init; }
+    /// <summary>gpio-output role: trigger, strobe or status-led.</summary>
+    public string Role { get; init; } = "";
+    /// <summary>Pulse length of a trigger/strobe output.</summary>
+    public double PulseMs { get; init; } = 1;
+    /// <summary>An output that is active when driven low.</summary>
+    public bool ActiveLow { get; init; }
     public int QueueCapacity { get; init; }
     public DropPolicy DropPolicy { get; init; } = DropPolicy.DropOldest;
     public SimulatedClockProfile Clock { get; init; } = new();
@@ -153,7 +173,21 @@ public sealed record RigProfile
         return i > 0 ? message[..i] : message;
     }
 
-    private static readonly string[] Kinds = ["camera", "microphone", "lidar", "imu", "gpio-button"];
+    private static readonly string[] Kinds = ["camera", "microphone", "lidar", "imu", "gpio-button", "gpio-output", "pps"];
+
+    /// <summary>Drivers each kind may name besides "sim" (gpio-output and pps have no simulated twin).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> RealDrivers = new Dictionary<string, string[]>
+    {
+        ["camera"] = ["v4l2"],
+        ["microphone"] = ["portaudio"],
+        ["imu"] = ["mpu6050", "mpu9250", "bno055", "lsm9ds1"],
+        ["lidar"] = ["ld06", "ld19", "rplidar"],
+        ["gpio-button"] = ["gpiochip"],
+        ["gpio-output"] = ["gpiochip"],
+        ["pps"] = ["gpiochip"],
+    };
+
+    private static readonly string[] OutputRoles = ["trigger", "strobe", "status-led"];
 
     private void Validate(string file)
     {
@@ -186,6 +220,7 @@ public sealed record RigProfile
             if (d.Clock.LatencyMs < 0) Fail($"{at}.clock.latencyMs", $"must be >= 0, was {d.Clock.LatencyMs}");
             if (d.Clock.JitterMs < 0) Fail($"{at}.clock.jitterMs", $"must be >= 0, was {d.Clock.JitterMs}");
             if (Math.Abs(d.Clock.DriftPpm) > 1000) Fail($"{at}.clock.driftPpm", $"must be within ±1000 ppm, was {d.Clock.DriftPpm}");
+            ValidateDriver(d, i, file);
             switch (d.Kind)
             {
                 case "camera":
@@ -210,9 +245,65 @@ public sealed record RigProfile
                 case "gpio-button":
                     if (d.MeanIntervalSeconds <= 0) Fail($"{at}.meanIntervalSeconds", $"must be > 0, was {d.MeanIntervalSeconds}");
                     break;
+                case "gpio-output":
+                    if (!OutputRoles.Contains(d.Role)) Fail($"{at}.role", $"'{d.Role}' is not one of {string.Join(", ", OutputRoles)}");
+                    if (d.PulseMs is <= 0 or > 1000) Fail($"{at}.pulseMs", $"must be in (0, 1000], was {d.PulseMs}");
+                    if (d.Role != "status-led" && (d.RateHz is < 0 or > 1000)) Fail($"{at}.rateHz", $"must be in [0, 1000] (0: only on demand), was {d.RateHz}");
+                    break;
             }
         }
     }
+
+    /// <summary>Checks the fields a device's driver needs (path, bus, address, line, baud, fourcc).</summary>
+    /// <exception cref="RigProfileException">a field is missing or out of range; the message names it.</exception>
+    public static void ValidateDriver(DeviceProfile d, int index, string file)
+    {
+        string at = $"devices[{index}]";
+        void fail(string field, string problem) => throw new RigProfileException(file, field, problem);
+        if (d.Driver == "sim")
+        {
+            if (d.Kind is "gpio-output" or "pps") fail($"{at}.driver", $"a {d.Kind} has no simulated twin; use \"gpiochip\"");
+            return;
+        }
+        if (!RealDrivers.TryGetValue(d.Kind, out var drivers) || !drivers.Contains(d.Driver))
+            return; // unknown drivers are refused where devices are built, naming the ones available
+        bool needsPath = d.Kind is "camera" or "lidar" or "gpio-button" or "gpio-output" or "pps";
+        if (needsPath && string.IsNullOrWhiteSpace(d.Path))
+            fail($"{at}.path", $"driver '{d.Driver}' needs the device path (e.g. {ExamplePath(d.Kind)})");
+        if (d.Kind is "gpio-button" or "gpio-output" or "pps" && d.Line is < 0 or > 511) fail($"{at}.line", $"must be a GPIO line 0..511, was {d.Line}");
+        if (d.Kind == "imu")
+        {
+            if (d.Bus is < 0 or > 255) fail($"{at}.bus", $"must be an I2C bus number 0..255, was {d.Bus}");
+            if (d.Address != 0 && d.Address is < 0x03 or > 0x77) fail($"{at}.address", $"must be a 7-bit I2C address 0x03..0x77, was 0x{d.Address:X2}");
+            if (d.DataReadyLine is < 0 or > 511) fail($"{at}.dataReadyLine", $"must be a GPIO line 0..511, was {d.DataReadyLine}");
+        }
+        if (d.Kind == "lidar" && d.Baud != 0 && d.Baud is < 1200 or > 4_000_000) fail($"{at}.baud", $"must be 1200..4000000 (0 for the model's default), was {d.Baud}");
+        if (d.Kind == "camera" && (d.Fourcc.Length != 4 || !d.Fourcc.All(char.IsAsciiLetterOrDigit))) fail($"{at}.fourcc", $"must be four letters or digits such as MJPG, was '{d.Fourcc}'");
+    }
+
+    private static string ExamplePath(string kind) => kind switch
+    {
+        "camera" => "/dev/video0",
+        "lidar" => "/dev/ttyAMA0",
+        _ => "/dev/gpiochip0",
+    };
+}
+
+/// <summary>Reads an integer written either as a JSON number or as a "0x.." hex string (I2C addresses).</summary>
+public sealed class HexIntJsonConverter : JsonConverter<int>
+{
+    public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Number) return reader.GetInt32();
+        string text = reader.GetString() ?? "";
+        bool hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (int.TryParse(hex ? text[2..] : text, hex ? System.Globalization.NumberStyles.HexNumber : System.Globalization.NumberStyles.Integer,
+                System.Globalization.CultureInfo.InvariantCulture, out int value))
+            return value;
+        throw new JsonException($"'{text}' is not a number or a 0x.. hex value");
+    }
+
+    public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteStringValue($"0x{value:X2}");
 }
 
 public static class DeviceProfileExtensions

@@ -9,7 +9,7 @@ double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.Cu
 double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
 string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
 var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
-string[] known = ["slice", "sync", "store", "soak", "export"];
+string[] known = ["slice", "sync", "store", "soak", "export", "pull", "drivers"];
 foreach (var b in benches.Where(b => !known.Contains(b)))
 {
     Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
@@ -32,6 +32,11 @@ if (benches.Contains("soak")) // ten minutes: only when asked for by name
     await SoakBench.RunAsync(rig, double.Parse(Option("--minutes", "10"), System.Globalization.CultureInfo.InvariantCulture), results);
     results.Flush();
 }
+if (benches.Count == 0 || benches.Contains("pull"))
+{
+    await PullBench.RunAsync(rig, int.Parse(Option("--pull-mib", "1024"), System.Globalization.CultureInfo.InvariantCulture), results);
+    results.Flush();
+}
 if (benches.Count == 0 || benches.Contains("sync"))
 {
     SyncBench.Run(double.Parse(Option("--sync-seconds", "120"), System.Globalization.CultureInfo.InvariantCulture), results);
@@ -40,6 +45,11 @@ if (benches.Count == 0 || benches.Contains("sync"))
 if (benches.Count == 0 || benches.Contains("export"))
 {
     ExportBench.Run(root, double.Parse(Option("--export-seconds", "34"), System.Globalization.CultureInfo.InvariantCulture), results);
+    results.Flush();
+}
+if (benches.Count == 0 || benches.Contains("drivers"))
+{
+    await DriversBench.RunAsync(double.Parse(Option("--drivers-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture), results);
     results.Flush();
 }
 return 0;

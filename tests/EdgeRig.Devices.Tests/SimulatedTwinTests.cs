@@ -129,7 +129,7 @@ public class SimulatedTwinTests
     [Fact]
     public void SimulatedRig_RealDriverInRigFile_IsRefusedNamingTheField()
     {
-        var rig = new RigProfile { Name = "r", Devices = [new DeviceProfile { Id = "cam0", Kind = "camera", Driver = "v4l2" }] };
+        var rig = new RigProfile { Name = "r", Devices = [new DeviceProfile { Id = "cam0", Kind = "camera", Driver = "usb-magic" }] };
         var e = Assert.Throws<RigProfileException>(() => SimulatedRig.Create(rig, World(), Clock));
         Assert.Equal("devices[0].driver", e.Field);
     }

@@ -208,6 +208,11 @@ public sealed class SliceTests(RigServiceFixture rig) : IClassFixture<RigService
         Assert.Equal(1, show.ExitCode);
         Assert.Equal("edgerig: NotFound: session 'nope-123' not found", show.Stderr.Trim());
 
+        var devices = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "devices", "--json"], TimeSpan.FromSeconds(60), env);
+        Assert.True(devices.ExitCode == 0, devices.Stderr);
+        using (var doc = JsonDocument.Parse(devices.Stdout))
+            Assert.Contains(doc.RootElement.GetProperty("devices").EnumerateArray(), d => d.GetProperty("deviceId").GetString() == "cam0" && d.GetProperty("status").GetString() == "Simulated");
+
         var stop = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "record", "stop"], TimeSpan.FromSeconds(60), env);
         Assert.Equal(1, stop.ExitCode);
         Assert.Contains("FailedPrecondition", stop.Stderr);

@@ -74,6 +74,20 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
         return new ArmedInfo { Armed = false };
     }
 
+    public override Task<ListDevicesResponse> ListDevices(ListDevicesRequest request, ServerCallContext context)
+    {
+        var reply = new ListDevicesResponse();
+        reply.Devices.AddRange(Devices.DeviceInventory.Compare(rig, Devices.DeviceInventory.Scan()).Select(e => new DeviceEntry
+        {
+            Category = e.Category,
+            Name = e.Name,
+            DeviceId = e.DeviceId ?? "",
+            Status = e.Status.ToString(),
+            Detail = e.Detail,
+        }));
+        return Task.FromResult(reply);
+    }
+
     public override async Task<SessionInfo> Trigger(TriggerRequest request, ServerCallContext context) =>
         (await pipeline.TriggerAsync()).ToApi();
 

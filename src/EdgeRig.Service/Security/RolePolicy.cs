@@ -25,6 +25,7 @@ public static class RolePolicy
         ["/edgerig.v1.Rig/Arm"] = (Technicians, "record.arm"),
         ["/edgerig.v1.Rig/Disarm"] = (Technicians, "record.disarm"),
         ["/edgerig.v1.Rig/Trigger"] = (Technicians, "record.trigger"),
+        ["/edgerig.v1.Rig/ListDevices"] = (Anyone, null),
         ["/edgerig.v1.Sessions/ListSessions"] = (Anyone, null),
         ["/edgerig.v1.Sessions/GetSession"] = (Anyone, null),
         ["/edgerig.v1.Sessions/PullSession"] = (DataReaders, "pull"),

@@ -1,0 +1,87 @@
+using System.Device.Gpio;
+using EdgeRig.Core;
+using EdgeRig.Devices.Gpio;
+using EdgeRig.Timing;
+
+namespace EdgeRig.Devices.Tests.Gpio;
+
+/// <summary>A GpioDriver that records every write with its time, for the outputs' tests.</summary>
+internal sealed class RecordingGpioDriver : GpioDriver
+{
+    private readonly Dictionary<int, PinMode> _modes = [];
+    public List<(int Pin, PinValue Value, long Ticks)> Writes { get; } = [];
+
+    protected override int PinCount => 28;
+    protected override void OpenPin(int pinNumber) => _modes[pinNumber] = PinMode.Input;
+    protected override void ClosePin(int pinNumber) => _modes.Remove(pinNumber);
+    protected override void SetPinMode(int pinNumber, PinMode mode) => _modes[pinNumber] = mode;
+    protected override PinMode GetPinMode(int pinNumber) => _modes[pinNumber];
+    protected override bool IsPinModeSupported(int pinNumber, PinMode mode) => true;
+    protected override PinValue Read(int pinNumber) => Writes.LastOrDefault(w => w.Pin == pinNumber).Value;
+    protected override void Toggle(int pinNumber) => Write(pinNumber, !Read(pinNumber));
+
+    protected override void Write(int pinNumber, PinValue value)
+    {
+        if (_modes[pinNumber] != PinMode.Output) throw new InvalidOperationException($"pin {pinNumber} is not an output");
+        lock (Writes) Writes.Add((pinNumber, value, System.Diagnostics.Stopwatch.GetTimestamp()));
+    }
+
+    protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken) => throw new NotSupportedException();
+    protected override void AddCallbackForPinValueChangedEvent(int pinNumber, PinEventTypes eventTypes, PinChangeEventHandler callback) => throw new NotSupportedException();
+    protected override void RemoveCallbackForPinValueChangedEvent(int pinNumber, PinChangeEventHandler callback) => throw new NotSupportedException();
+}
+
+public class GpioOutputTests
+{
+    private static DeviceProfile Output(string role, bool activeLow = false, double rate = 0) =>
+        new() { Id = role, Kind = "gpio-output", Driver = "gpiochip", Path = "/dev/gpiochip0", Line = 23, Role = role, PulseMs = 2, ActiveLow = activeLow, RateHz = rate };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Pulse_DrivesActiveForPulseMsThenInactive(bool activeLow)
+    {
+        var driver = new RecordingGpioDriver();
+        using var controller = new GpioController(driver);
+        using (var trigger = new GpioOutput(Output("trigger", activeLow), controller, new SystemRigClock()))
+            trigger.Pulse();
+        var w = driver.Writes;
+        PinValue active = activeLow ? PinValue.Low : PinValue.High;
+        Assert.Equal(!active, w[0].Value);                  // opened inactive
+        Assert.Equal(active, w[1].Value);
+        Assert.Equal(!active, w[2].Value);
+        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(w[1].Ticks, w[2].Ticks).TotalMilliseconds, 2, 50);
+        Assert.All(w, x => Assert.Equal(23, x.Pin));
+        Assert.Equal(!active, w[^1].Value);                 // left inactive when disposed
+    }
+
+    [Fact]
+    public async Task RepeatingStrobe_PulsesAtTheRate_StopsWhenAsked()
+    {
+        var driver = new RecordingGpioDriver();
+        using var controller = new GpioController(driver);
+        using var strobe = new GpioOutput(Output("strobe", rate: 50), controller, new SystemRigClock());
+        strobe.StartRepeating();
+        await Task.Delay(300);
+        strobe.StopRepeating();
+        await Task.Delay(50);
+        long pulses = strobe.Pulses;
+        await Task.Delay(100);
+        Assert.InRange(pulses, 2, 30);                      // ~15 at 50 Hz in 300 ms; timer scheduling on a loaded machine varies
+        Assert.Equal(pulses, strobe.Pulses);
+        Assert.Equal(1 + 2 * pulses, driver.Writes.Count);
+    }
+
+    [Fact]
+    public void StatusLed_OnOff_AndRepeatingNeedsARate()
+    {
+        var driver = new RecordingGpioDriver();
+        using var controller = new GpioController(driver);
+        using var led = new GpioOutput(Output("status-led"), controller, new SystemRigClock());
+        led.Set(true);
+        led.Set(false);
+        Assert.Equal([PinValue.Low, PinValue.High, PinValue.Low], driver.Writes.Select(w => w.Value));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => led.StartRepeating());
+        Assert.Contains("status-led", e.Message);
+    }
+}

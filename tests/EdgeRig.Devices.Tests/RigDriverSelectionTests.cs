@@ -1,0 +1,49 @@
+using EdgeRig.Core;
+using EdgeRig.Devices.Audio;
+using EdgeRig.Devices.Camera;
+using EdgeRig.Devices.Gpio;
+using EdgeRig.Devices.Imu;
+using EdgeRig.Devices.Lidar;
+using EdgeRig.Devices.Simulation;
+using EdgeRig.Timing;
+
+namespace EdgeRig.Devices.Tests;
+
+public class RigDriverSelectionTests
+{
+    private static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "EdgeRig.sln"))) d = d.Parent;
+        return d!.FullName;
+    }
+
+    [Fact]
+    public void Pi5ReferenceRig_EveryDeviceGetsItsRealDriver()
+    {
+        var rig = RigProfile.Load(Path.Combine(RepoRoot(), "hardware", "rigs", "pi5-reference.json"));
+        var clock = new FakeRigClock();
+        var sensors = SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock);
+        Assert.Equal(2, sensors.OfType<V4l2Camera>().Count());
+        Assert.Single(sensors.OfType<PortAudioMicrophone>());
+        Assert.Single(sensors.OfType<SerialLidar>());
+        Assert.Single(sensors.OfType<Mpu6050Imu>());
+        Assert.Equal(2, sensors.OfType<GpioChipMarkerButton>().Count()); // marker button and PPS
+        Assert.Contains(rig.Devices, d => d.Kind == "gpio-output" && d.Role == "strobe");
+        Assert.Equal(0x68, rig.Devices.Single(d => d.Kind == "imu").Address);
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "l", "kind": "lidar", "driver": "ld06", "rateHz": 10, "pointsPerScan": 450 }""", "devices[0].path")]
+    [InlineData("""{ "id": "l", "kind": "lidar", "driver": "ld06", "path": "/dev/ttyAMA0", "baud": 5, "rateHz": 10, "pointsPerScan": 450 }""", "devices[0].baud")]
+    [InlineData("""{ "id": "i", "kind": "imu", "driver": "mpu6050", "address": "0x99", "rateHz": 500 }""", "devices[0].address")]
+    [InlineData("""{ "id": "i", "kind": "imu", "driver": "mpu6050", "address": "sixty-eight", "rateHz": 500 }""", "devices[0].address")]
+    [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "fourcc": "MJPEG", "width": 640, "height": 480, "rateHz": 30 }""", "devices[0].fourcc")]
+    [InlineData("""{ "id": "o", "kind": "gpio-output", "driver": "gpiochip", "path": "/dev/gpiochip0", "line": 5, "role": "laser" }""", "devices[0].role")]
+    [InlineData("""{ "id": "o", "kind": "gpio-output", "driver": "sim", "line": 5, "role": "strobe" }""", "devices[0].driver")]
+    public void RigFile_BadDriverField_RefusedNamingTheField(string device, string field)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse($$"""{ "name": "r", "devices": [ {{device}} ] }""", "r.json"));
+        Assert.Equal(field, e.Field);
+    }
+}
