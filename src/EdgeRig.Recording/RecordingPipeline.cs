@@ -90,6 +90,13 @@ public sealed class RecordingPipeline : ISampleSink
             recorder.QueueMarker(new Marker(stamped.Rig.Time, "button", $"GPIO line {sample.Payload.Span[0]}", "gpio"));
     }
 
+    /// <summary>Records a device event (unplugged, back) into the recording session, if any, at its time: gaps have a start and an end.</summary>
+    public void AddDeviceEvent(HostTime at, string label, string note)
+    {
+        if (_active is { } recorder)
+            recorder.QueueMarker(new Marker(_clock.ToRig(at).Time, label, note, "device"));
+    }
+
     /// <summary>Arms the pre-trigger buffer: the last <paramref name="preTrigger"/> of every stream (at most <paramref name="maxBytes"/>) is held in memory until a trigger.</summary>
     /// <exception cref="InvalidRigStateException">a session is recording.</exception>
     public async Task<ArmedStatus> ArmAsync(Duration preTrigger, long maxBytes, SessionRequest request)

@@ -30,6 +30,12 @@ public sealed class RigRuntime(
             logger.LogWarning("Recovered session {Session}, left recording by an unclean shutdown", id);
         foreach (var sensor in sensors)
         {
+            if (sensor is Devices.Hotplug.HotplugSensor hotplug)
+                hotplug.LinkChanged += e =>
+                {
+                    logger.LogWarning("Device {Device} {State}: {Reason}", e.DeviceId, e.Connected ? "is back" : "is gone", e.Reason);
+                    pipeline.AddDeviceEvent(e.At, e.Connected ? $"{e.DeviceId} reconnected" : $"{e.DeviceId} disconnected", e.Reason);
+                };
             try
             {
                 await sensor.StartAsync(pipeline, CancellationToken.None);

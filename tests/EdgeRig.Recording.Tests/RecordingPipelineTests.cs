@@ -92,6 +92,21 @@ public sealed class RecordingPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task DeviceEvents_WhileRecording_BecomeGapStartAndEndMarkers()
+    {
+        var p = Pipeline();
+        p.AddDeviceEvent(_clock.Now, "lidar0 disconnected", "before the session"); // idle: nothing to record into
+        await p.StartAsync("a", "b", new Dictionary<string, string>());
+        var gone = _clock.Now;
+        p.AddDeviceEvent(gone, "lidar0 disconnected", "serial port closed");
+        _clock.Advance(Duration.FromSeconds(1.5));
+        p.AddDeviceEvent(_clock.Now, "lidar0 reconnected", "");
+        var record = await p.StopAsync();
+        Assert.Equal(["lidar0 disconnected", "lidar0 reconnected"], record.Markers.Where(m => m.Source == "device").Select(m => m.Label));
+        Assert.Equal(_clock.ToRig(gone).Time, record.Markers.First(m => m.Source == "device").Time);
+    }
+
+    [Fact]
     public async Task StorageFails_RecordingStopsWithReason_WrittenDataKept()
     {
         var failing = new FailingStore(_store);
