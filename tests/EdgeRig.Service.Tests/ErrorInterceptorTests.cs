@@ -7,22 +7,6 @@ namespace EdgeRig.Service.Tests;
 
 public class ErrorInterceptorTests
 {
-    private sealed class Context : ServerCallContext
-    {
-        protected override string MethodCore => "/edgerig.v1.Test/Call";
-        protected override string HostCore => "localhost";
-        protected override string PeerCore => "ipv4:127.0.0.1:1";
-        protected override DateTime DeadlineCore => DateTime.MaxValue;
-        protected override Metadata RequestHeadersCore => [];
-        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
-        protected override Metadata ResponseTrailersCore => [];
-        protected override Status StatusCore { get; set; }
-        protected override WriteOptions? WriteOptionsCore { get; set; }
-        protected override AuthContext AuthContextCore => new("none", []);
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
-    }
-
     public static TheoryData<Exception, StatusCode> Cases => new()
     {
         { new SessionNotFoundException("abc"), StatusCode.NotFound },
@@ -38,7 +22,7 @@ public class ErrorInterceptorTests
     {
         var interceptor = new ErrorInterceptor(NullLogger<ErrorInterceptor>.Instance);
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            interceptor.UnaryServerHandler<string, string>("req", new Context(), (_, _) => throw thrown));
+            interceptor.UnaryServerHandler<string, string>("req", new TestServerCallContext("/edgerig.v1.Test/Call"), (_, _) => throw thrown));
         Assert.Equal(expected, e.StatusCode);
         if (expected == StatusCode.Internal) Assert.DoesNotContain("secret detail", e.Status.Detail);
         else Assert.Equal(thrown.Message, e.Status.Detail);
@@ -49,7 +33,7 @@ public class ErrorInterceptorTests
     {
         var interceptor = new ErrorInterceptor(NullLogger<ErrorInterceptor>.Instance);
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            interceptor.UnaryServerHandler<string, string>("req", new Context(), (_, _) => throw new RpcException(new Status(StatusCode.Unauthenticated, "who?"))));
+            interceptor.UnaryServerHandler<string, string>("req", new TestServerCallContext("/edgerig.v1.Test/Call"), (_, _) => throw new RpcException(new Status(StatusCode.Unauthenticated, "who?"))));
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
     }
 }

@@ -43,7 +43,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithBigChunk(2_500_000);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestContext.Instance);
+        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
         var header = writer.Messages[0].Header;
         Assert.Equal(2, header.TotalChunks);
         var pieces = writer.Messages.Skip(1).Select(m => m.Chunk).ToList();
@@ -61,7 +61,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithBigChunk(1000);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = 1 }, writer, TestContext.Instance);
+        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = 1 }, writer, TestServerCallContext.Pull);
         Assert.Equal([1], writer.Messages.Skip(1).Select(m => m.Chunk.Ordinal).Distinct());
     }
 
@@ -72,24 +72,8 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithBigChunk(10);
         var e = await Assert.ThrowsAsync<ArgumentException>(() =>
-            new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = from }, new Collector(), TestContext.Instance));
+            new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = from }, new Collector(), TestServerCallContext.Pull));
         Assert.Contains("from_chunk", e.Message);
     }
 
-    private sealed class TestContext : ServerCallContext
-    {
-        public static readonly TestContext Instance = new();
-        protected override string MethodCore => "/edgerig.v1.Sessions/PullSession";
-        protected override string HostCore => "localhost";
-        protected override string PeerCore => "test";
-        protected override DateTime DeadlineCore => DateTime.MaxValue;
-        protected override Metadata RequestHeadersCore => [];
-        protected override CancellationToken CancellationTokenCore => CancellationToken.None;
-        protected override Metadata ResponseTrailersCore => [];
-        protected override Status StatusCore { get; set; }
-        protected override WriteOptions? WriteOptionsCore { get; set; }
-        protected override AuthContext AuthContextCore => new("none", []);
-        protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
-        protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
-    }
 }
