@@ -52,6 +52,7 @@ public static class EdgeRigCli
         root.Subcommands.Add(LoginCommand.Create());
         root.Subcommands.Add(AdminCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         return root;
     }
 

@@ -3,6 +3,7 @@ using EdgeRig.Core;
 using EdgeRig.Devices;
 using EdgeRig.Devices.Simulation;
 using EdgeRig.Recording;
+using EdgeRig.Service.Dashboard;
 using EdgeRig.Service.Grpc;
 using EdgeRig.Service.Security;
 using EdgeRig.Storage;
@@ -55,6 +56,7 @@ public static class EdgeRigHost
         var transport = new TransportInfo(certificate is null ? "" : RigCertificate.Fingerprint(certificate),
             listen.All(l => l.Tls) ? "tls" : listen.Any(l => l.Tls) ? "tls and plaintext on loopback (development mode)" : "plaintext on loopback (development mode)");
         builder.Services.AddSingleton(transport);
+        builder.AddDashboard(listen, dataDir); // --dashboard-urls: the phone dashboard's HTTP/1.1 listener (same TLS rule)
 
         var clock = new SystemRigClock();
         var world = new SimulatedWorld(rig.World, clock);
@@ -75,6 +77,7 @@ public static class EdgeRigHost
         builder.Services.AddSingleton(new DataDirectory(dataDir));
         builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
         builder.Services.AddHostedService<RigRuntime>();
+        builder.Services.AddHostedService<Systemd.SystemdWatchdog>();
 
         builder.Services.AddGrpc(o =>
         {
@@ -91,6 +94,7 @@ public static class EdgeRigHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapDashboard();
 
         world.EventScheduled += e => GroundTruthLog.Append(dataDir, e);
         return app;

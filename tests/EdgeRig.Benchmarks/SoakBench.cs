@@ -36,7 +36,9 @@ public static class SoakBench
                 if (wait > TimeSpan.Zero) await Task.Delay(wait);
                 double rss = CurrentRssMiB();
                 if (firstRss == 0) firstRss = rss;
-                Console.Error.WriteLine($"soak: {m:0.#} min, RSS {rss:0.0} MiB");
+                var gc = GC.GetGCMemoryInfo();
+                Console.Error.WriteLine($"soak: {m:0.#} min, RSS {rss:0.0} MiB (GC heap {gc.HeapSizeBytes / 1048576.0:0.0} MiB, committed {gc.TotalCommittedBytes / 1048576.0:0.0} MiB, fragmented {gc.FragmentedBytes / 1048576.0:0.0} MiB)");
+                results.Add("soak", $"gc_committed_at_{m:0.#}min", gc.TotalCommittedBytes / 1048576.0, "MiB", rss);
                 results.Add("soak", $"rss_at_{m:0.#}min", rss, "MiB", 150 / 1.048576);
             }
             results.Add("soak", "rss_growth_after_1min", CurrentRssMiB(), "MiB", firstRss);

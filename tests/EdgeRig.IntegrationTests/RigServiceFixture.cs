@@ -17,7 +17,7 @@ public sealed class RigServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--rig", Paths.Rig("sim-default.json"), "--Logging:LogLevel:Default=Warning"]);
+        App = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--rig", Paths.QuietButtonRig(DataDir), "--Logging:LogLevel:Default=Warning"]);
         await App.StartAsync();
         Url = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Channel = Paths.AuthedChannel(Url, DataDir);
@@ -29,6 +29,7 @@ public sealed class RigServiceFixture : IAsyncLifetime
         await App.StopAsync();
         await App.DisposeAsync();
         Directory.Delete(DataDir, recursive: true);
+        File.Delete(Paths.QuietButtonRig(DataDir, write: false));
     }
 }
 
@@ -47,6 +48,18 @@ internal static class Paths
     public static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 
     public static string Rig(string name) => Path.Combine(RepoRoot, "hardware", "rigs", name);
+
+    /// <summary>
+    /// The default rig, but its simulated marker button is never pressed at random (a press adds a marker, and while
+    /// armed it triggers a session, which would race a test's own actions). Written beside the data dir.
+    /// </summary>
+    public static string QuietButtonRig(string dataDir, bool write = true)
+    {
+        string file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, Path.GetFileName(dataDir) + "-rig.json");
+        if (write)
+            File.WriteAllText(file, File.ReadAllText(Rig("sim-default.json")).Replace("\"meanIntervalSeconds\": 20", "\"meanIntervalSeconds\": 1000000"));
+        return file;
+    }
 
     public static string ServiceDll => Path.Combine(RepoRoot, "src", "EdgeRig.Service", "bin", Configuration, "net10.0", "edgerig-service.dll");
 

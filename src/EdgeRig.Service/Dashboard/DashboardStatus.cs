@@ -1,0 +1,43 @@
+using System.Reflection;
+using EdgeRig.Core;
+using EdgeRig.Recording;
+using EdgeRig.Timing.Ptp;
+
+namespace EdgeRig.Service.Dashboard;
+
+/// <summary>One stream as the dashboard and /metrics show it.</summary>
+public sealed record StreamView(string Id, string Modality, string Device, bool Live, double RateHz, double NominalHz,
+    long Samples, long Recorded, long Dropped, long Gaps, double ErrorBoundMs, double DriftPpm);
+
+/// <summary>PTP as the dashboard shows it: enabled, available, locked, the offset and a one-line summary.</summary>
+public sealed record PtpView(bool Enabled, bool Available, bool Locked, long? OffsetNs, string PortState, string Summary);
+
+/// <summary>The whole rig at a glance for the dashboard: recording, streams, PTP, disk and time left.</summary>
+public sealed record StatusView(string Rig, string Version, long RigTimeMs, bool Recording, string? SessionId, string? SessionName,
+    double RecordingSeconds, string LastStopReason, IReadOnlyList<StreamView> Streams, PtpView Ptp, long DiskFreeBytes,
+    double WriteBytesPerSecond, double? SecondsLeft);
+
+/// <summary>Assembles <see cref="StatusView"/> from the pipeline, PTP monitor, data directory and write rate.</summary>
+public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, PtpMonitor ptp, WriteRateMeter writeRate)
+{
+    public static readonly string Version =
+        typeof(DashboardStatus).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public StatusView Current()
+    {
+        var status = pipeline.Status();
+        var now = clock.RigNow;
+        long free = data.FreeBytes;
+        double rate = writeRate.BytesPerSecond();
+        var p = ptp.Status;
+        return new StatusView(rig.Name, Version, now.Nanoseconds / 1_000_000, status.Active is not null, status.Active?.Id, status.Active?.Name,
+            status.Active is { } a ? Math.Max(0, (now - a.Start).TotalSeconds) : 0, status.LastStopReason,
+            status.Streams.Select(View).ToList(),
+            new PtpView(rig.Ptp.Enabled, p.Available, p.Locked, p.Snapshot?.MasterOffsetNs, p.Snapshot?.PortState ?? "", rig.Ptp.Enabled ? p.Summary : "PTP not monitored (rig file: ptp.enabled)"),
+            free, rate, free >= 0 && rate > 0 ? free / rate : null);
+    }
+
+    private static StreamView View(StreamStatus s) => new(s.Descriptor.Id.Value, s.Descriptor.Modality.ToString().ToLowerInvariant(), s.Descriptor.DeviceId,
+        s.Live, s.RateHz, s.Descriptor.NominalRateHz, s.Total, s.Session.Recorded, s.Session.Dropped, s.Session.SensorGaps,
+        s.LastErrorBound.TotalMilliseconds, s.DriftPpm);
+}
