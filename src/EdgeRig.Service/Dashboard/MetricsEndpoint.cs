@@ -1,59 +1,87 @@
-using System.Globalization;
-using System.Text;
 using EdgeRig.Recording;
+using Prometheus;
 
 namespace EdgeRig.Service.Dashboard;
 
 /// <summary>
-/// GET /metrics in the Prometheus text exposition format (0.0.4): per-stream rate, liveness, samples, recorded,
-/// drops, sensor gaps, error bound and drift; recording state and backlog; PTP lock and offset; disk free and write
-/// rate. Needs a bearer token of any role (Prometheus: `authorization: { credentials_file: ... }`).
+/// GET /metrics for Prometheus, through prometheus-net with a registry of EdgeRig's own series, refreshed on each
+/// scrape: per-stream rate, liveness, samples, recorded, drops, sensor gaps, error bound and drift; recording state
+/// and queue depth; PTP lock and offset; disk free and write rate. Needs a bearer token of any role
+/// (Prometheus: `authorization: { credentials_file: ... }`).
 /// </summary>
-public static class MetricsEndpoint
+public sealed class MetricsEndpoint
 {
-    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+    private static readonly string[] StreamLabels = ["stream", "modality", "device"];
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Gauge _live, _rate, _nominal, _recorded, _dropped, _gaps, _bound, _drift;
+    private readonly Counter _samples;
+    private readonly Gauge _recording, _recordingSeconds, _backlog, _ptpLocked, _ptpAvailable, _ptpOffset, _diskFree, _writeRate;
+    private readonly SemaphoreSlim _scrape = new(1, 1);
 
-    public static void Map(WebApplication app) =>
-        app.MapGet("/metrics", (DashboardStatus status, RecordingPipeline pipeline) =>
-            Results.Text(Render(status.Current(), pipeline.RecordingBacklog), ContentType)).RequireToken("/edgerig.v1.Rig/GetStatus");
-
-    public static string Render(StatusView s, double backlog)
+    private MetricsEndpoint()
     {
-        var text = new StringBuilder();
-        void Family(string name, string type, string help, IEnumerable<(string Labels, double Value)> values)
-        {
-            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            foreach (var (labels, value) in values)
-                text.Append(name).Append(labels).Append(' ').Append(Number(value)).Append('\n');
-        }
-        IEnumerable<(string, double)> PerStream(Func<StreamView, double> value) =>
-            s.Streams.Select(v => ($"{{stream=\"{Escape(v.Id)}\",modality=\"{v.Modality}\",device=\"{Escape(v.Device)}\"}}", value(v)));
-        (string, double)[] One(double value) => [("", value)];
-
-        Family("edgerig_stream_live", "gauge", "1 if the stream delivered recently.", PerStream(v => v.Live ? 1 : 0));
-        Family("edgerig_stream_rate_hz", "gauge", "Measured sample rate.", PerStream(v => v.RateHz));
-        Family("edgerig_stream_nominal_rate_hz", "gauge", "Rate the rig file promises (0 for event streams).", PerStream(v => v.NominalHz));
-        Family("edgerig_stream_samples_total", "counter", "Samples seen since the service started.", PerStream(v => v.Samples));
-        Family("edgerig_stream_recorded", "gauge", "Samples recorded in the open session.", PerStream(v => v.Recorded));
-        Family("edgerig_stream_dropped", "gauge", "Samples dropped (queue full) in the open session.", PerStream(v => v.Dropped));
-        Family("edgerig_stream_sensor_gaps", "gauge", "Sequence gaps from the device in the open session.", PerStream(v => v.Gaps));
-        Family("edgerig_stream_error_bound_seconds", "gauge", "Rig-time error bound of the latest sample.", PerStream(v => v.ErrorBoundMs / 1e3));
-        Family("edgerig_stream_drift_ppm", "gauge", "Estimated drift of the device clock.", PerStream(v => v.DriftPpm));
-        Family("edgerig_recording", "gauge", "1 while a session is recording.", One(s.Recording ? 1 : 0));
-        Family("edgerig_recording_seconds", "gauge", "Duration of the open session.", One(s.RecordingSeconds));
-        Family("edgerig_recording_backlog", "gauge", "Samples queued for the recorder (queue depth).", One(backlog));
-        Family("edgerig_ptp_locked", "gauge", "1 if PTP is locked.", One(s.Ptp.Locked ? 1 : 0));
-        Family("edgerig_ptp_available", "gauge", "1 if ptp4l answered the last poll.", One(s.Ptp.Available ? 1 : 0));
-        if (s.Ptp.OffsetNs is { } offset)
-            Family("edgerig_ptp_offset_seconds", "gauge", "ptp4l's offset from master.", One(offset / 1e9));
-        Family("edgerig_disk_free_bytes", "gauge", "Free space in the data directory.", One(s.DiskFreeBytes));
-        Family("edgerig_write_bytes_per_second", "gauge", "Disk write rate (measured while recording, else estimated).", One(s.WriteBytesPerSecond));
-        return text.ToString();
+        var f = Metrics.WithCustomRegistry(_registry);
+        Gauge PerStream(string name, string help) => f.CreateGauge(name, help, new GaugeConfiguration { LabelNames = StreamLabels });
+        _live = PerStream("edgerig_stream_live", "1 if the stream delivered recently.");
+        _rate = PerStream("edgerig_stream_rate_hz", "Measured sample rate.");
+        _nominal = PerStream("edgerig_stream_nominal_rate_hz", "Rate the rig file promises (0 for event streams).");
+        _samples = f.CreateCounter("edgerig_stream_samples_total", "Samples seen since the service started.", new CounterConfiguration { LabelNames = StreamLabels });
+        _recorded = PerStream("edgerig_stream_recorded", "Samples recorded in the open session.");
+        _dropped = PerStream("edgerig_stream_dropped", "Samples dropped (queue full) in the open session.");
+        _gaps = PerStream("edgerig_stream_sensor_gaps", "Sequence gaps from the device in the open session.");
+        _bound = PerStream("edgerig_stream_error_bound_seconds", "Rig-time error bound of the latest sample.");
+        _drift = PerStream("edgerig_stream_drift_ppm", "Estimated drift of the device clock.");
+        _recording = f.CreateGauge("edgerig_recording", "1 while a session is recording.");
+        _recordingSeconds = f.CreateGauge("edgerig_recording_seconds", "Duration of the open session.");
+        _backlog = f.CreateGauge("edgerig_recording_backlog", "Fill of the fullest recorder queue, 0..1 (queue depth).");
+        _ptpLocked = f.CreateGauge("edgerig_ptp_locked", "1 if PTP is locked.");
+        _ptpAvailable = f.CreateGauge("edgerig_ptp_available", "1 if ptp4l answered the last poll.");
+        _ptpOffset = f.CreateGauge("edgerig_ptp_offset_seconds", "ptp4l's offset from master (0 when unknown).");
+        _diskFree = f.CreateGauge("edgerig_disk_free_bytes", "Free space in the data directory.");
+        _writeRate = f.CreateGauge("edgerig_write_bytes_per_second", "Disk write rate (measured while recording, else estimated).");
     }
 
-    private static string Number(double v) => double.IsNaN(v) ? "NaN" : double.IsPositiveInfinity(v) ? "+Inf" : double.IsNegativeInfinity(v) ? "-Inf"
-        : v.ToString("R", CultureInfo.InvariantCulture);
+    public static void Map(WebApplication app)
+    {
+        var metrics = new MetricsEndpoint();
+        app.MapGet("/metrics", async (HttpContext http, DashboardStatus status, RecordingPipeline pipeline) =>
+        {
+            await metrics._scrape.WaitAsync(http.RequestAborted);
+            try
+            {
+                metrics.Update(status.Current(), pipeline.RecordingBacklog);
+                http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await metrics._registry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted);
+            }
+            finally
+            {
+                metrics._scrape.Release();
+            }
+        }).RequireToken("/edgerig.v1.Rig/GetStatus");
+    }
 
-    private static string Escape(string label) => label.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+    private void Update(StatusView s, double backlog)
+    {
+        foreach (var v in s.Streams)
+        {
+            string[] labels = [v.Id, v.Modality, v.Device];
+            _live.WithLabels(labels).Set(v.Live ? 1 : 0);
+            _rate.WithLabels(labels).Set(v.RateHz);
+            _nominal.WithLabels(labels).Set(v.NominalHz);
+            _samples.WithLabels(labels).IncTo(v.Samples);
+            _recorded.WithLabels(labels).Set(v.Recorded);
+            _dropped.WithLabels(labels).Set(v.Dropped);
+            _gaps.WithLabels(labels).Set(v.Gaps);
+            _bound.WithLabels(labels).Set(v.ErrorBoundMs / 1e3);
+            _drift.WithLabels(labels).Set(v.DriftPpm);
+        }
+        _recording.Set(s.Recording ? 1 : 0);
+        _recordingSeconds.Set(s.RecordingSeconds);
+        _backlog.Set(backlog);
+        _ptpLocked.Set(s.Ptp.Locked ? 1 : 0);
+        _ptpAvailable.Set(s.Ptp.Available ? 1 : 0);
+        _ptpOffset.Set(s.Ptp.OffsetNs is { } offset ? offset / 1e9 : 0);
+        _diskFree.Set(s.DiskFreeBytes);
+        _writeRate.Set(s.WriteBytesPerSecond);
+    }
 }

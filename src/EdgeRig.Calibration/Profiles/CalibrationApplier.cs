@@ -1,0 +1,32 @@
+using EdgeRig.Core;
+
+namespace EdgeRig.Calibration.Profiles;
+
+/// <summary>
+/// Applies a profile when data is read or exported: a stream's rig times move earlier by its offset, so they name the
+/// physical moment (cameras: the exposure start). Stored samples are never rewritten; streams the profile lacks pass unchanged.
+/// </summary>
+public static class CalibrationApplier
+{
+    /// <summary>The stream's samples with the profile's offset subtracted from each rig time (rounded to the ns).</summary>
+    /// <exception cref="InvalidOperationException">the profile measured this stream on another device.</exception>
+    public static IEnumerable<Sample> Apply(CalibrationProfile profile, StreamDescriptor stream, IEnumerable<Sample> samples)
+    {
+        var offset = OffsetFor(profile, stream);
+        return offset == Duration.Zero ? samples : samples.Select(s => s with { Rig = s.Rig with { Time = s.Rig.Time - offset } });
+    }
+
+    /// <summary>The offset to subtract for a stream (zero if the profile has none for it).</summary>
+    public static Duration OffsetFor(CalibrationProfile profile, StreamDescriptor stream)
+    {
+        var c = profile.For(stream.Id.Value);
+        if (c is null) return Duration.Zero;
+        if (c.DeviceId != stream.DeviceId)
+            throw new InvalidOperationException($"profile '{profile.Name}' v{profile.Version} calibrated stream '{c.Stream}' on device '{c.DeviceId}', but this stream comes from '{stream.DeviceId}'");
+        return new Duration((long)Math.Round(c.OffsetNs));
+    }
+
+    /// <summary>Per-stream fixed latencies for the dataset exporter's calibration hook (<c>DatasetOptions.Calibration</c>).</summary>
+    public static IReadOnlyDictionary<string, Duration> Latencies(CalibrationProfile profile) =>
+        profile.Streams.ToDictionary(s => s.Stream, s => new Duration((long)Math.Round(s.OffsetNs)));
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeRig.Calibration.Profiles;
+
+/// <summary>One stream's calibrated fixed latency, tied to the device it was measured on.</summary>
+public sealed record StreamCalibration(string Stream, string DeviceId, double OffsetNs, double CiLowNs, double CiHighNs, int EventsUsed, string Method);
+
+/// <summary>
+/// A named, versioned set of per-stream latencies for one rig. Versions of a name form its history (1, 2, ...); a saved
+/// version never changes. Applying it subtracts each stream's offset from rig times when data is read or exported.
+/// </summary>
+public sealed record CalibrationProfile(
+    string Name,
+    int Version,
+    string Rig,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    string Note,
+    IReadOnlyList<StreamCalibration> Streams)
+{
+    public const string JsonFormat = "edgerig-calibration-profile/1";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>A draft (version 0, saved as the next version) from a run; refuses a run where any stream failed.</summary>
+    /// <param name="devices">Device id of each stream (from the session's stream descriptors).</param>
+    public static CalibrationProfile FromRun(string name, string rig, IReadOnlyList<StreamOffset> results, IReadOnlyDictionary<string, string> devices,
+        string createdBy, string note, DateTimeOffset createdAt)
+    {
+        var failed = results.Where(r => !r.Succeeded).ToList();
+        if (failed.Count > 0)
+            throw new InvalidOperationException($"not saving profile '{name}' from a failed run: {string.Join("; ", failed.Select(f => f.FailedBecause))}");
+        if (results.Count == 0) throw new InvalidOperationException($"not saving profile '{name}': the run calibrated no stream");
+        var streams = results.Select(r => new StreamCalibration(r.Stream, devices.TryGetValue(r.Stream, out var d) ? d
+            : throw new ArgumentException($"no device id for stream '{r.Stream}'", nameof(devices)),
+            r.OffsetNs, r.CiLowNs, r.CiHighNs, r.EventsUsed, r.Method)).ToList();
+        return new CalibrationProfile(name, 0, rig, createdAt, createdBy, note, streams);
+    }
+
+    public StreamCalibration? For(string stream) => Streams.FirstOrDefault(s => s.Stream == stream);
+
+    /// <summary>The profile as JSON ("format": <see cref="JsonFormat"/>), for files and the lab's records.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new ProfileFile(JsonFormat, this), Json);
+
+    /// <exception cref="FormatException">not a calibration profile of a format this version reads.</exception>
+    public static CalibrationProfile FromJson(string json)
+    {
+        ProfileFile? file;
+        try { file = JsonSerializer.Deserialize<ProfileFile>(json, Json); }
+        catch (JsonException e) { throw new FormatException($"not a calibration profile: {e.Message}", e); }
+        if (file?.Format != JsonFormat || file.Profile is null)
+            throw new FormatException($"not a calibration profile: format '{file?.Format}', expected '{JsonFormat}'");
+        return file.Profile;
+    }
+
+    private sealed record ProfileFile(string Format, [property: JsonRequired] CalibrationProfile Profile);
+}
