@@ -31,5 +31,8 @@ public sealed class SessionNotFoundException(string id) : Exception($"session '{
     public string SessionId { get; } = id;
 }
 
+/// <summary>Thrown when input names something else that does not exist (a calibration profile, ...); the message names it.</summary>
+public sealed class NotFoundException(string message) : Exception(message);
+
 /// <summary>Thrown when an operation is not valid in the rig's current state (e.g. stop while idle).</summary>
 public sealed class InvalidRigStateException(string message) : Exception(message);

@@ -72,6 +72,8 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<ITokenStore>(sp => new LiteDbTokenStore(sp.GetRequiredService<LiteDbSessionStore>()));
         builder.Services.AddSingleton<IAuditLog>(sp => new LiteDbAuditLog(sp.GetRequiredService<LiteDbSessionStore>()));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Calibration.Profiles.ICalibrationProfileStore>(sp =>
+            new Calibration.Profiles.LiteDbCalibrationProfileStore(sp.GetRequiredService<LiteDbSessionStore>().CatalogueCollection("calibration")));
         builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
@@ -92,6 +94,7 @@ public static class EdgeRigHost
         app.MapGrpcService<RigGrpcService>();
         app.MapGrpcService<SessionsGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<CalibrationGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapDashboard();

@@ -30,7 +30,7 @@ internal static class ExportCommand
         bool Complete, double Seconds);
 
     private sealed record Request(string? Id, string? Folder, string Out, string[] Streams, string? From, string? To, string Compression,
-        string? Reference = null, double? ToleranceMs = null);
+        string? Reference = null, double? ToleranceMs = null, string? Calibration = null);
 
     public static Command Create()
     {
@@ -45,15 +45,19 @@ internal static class ExportCommand
         var to = new Option<string?>("--to") { Description = "End (inclusive), same forms as --from" };
         var compression = new Option<string>("--compression") { Description = "MCAP chunk compression: zstd, lz4 or none", DefaultValueFactory = _ => "zstd" };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Exit 0 even when some chunks were missing or corrupt" };
+        var calibration = new Option<string?>("--calibration") { Description = "mcap from the rig: apply the rig's calibration profile NAME or NAME@VERSION to log_time" };
         var command = new Command("export", "Export a session to MCAP (opens in Foxglove), from the rig or from a pulled folder")
-            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance };
+            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance, calibration };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
             string outputFormat = parse.GetValue(format) ?? "mcap";
             if (outputFormat is not ("mcap" or "dataset")) throw new ArgumentException($"--format '{outputFormat}' is not supported; use mcap or dataset");
             var request = new Request(parse.GetValue(id), parse.GetValue(folder), parse.GetValue(outFile)!,
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance));
+                parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance),
+                parse.GetValue(calibration));
+            if (request.Calibration is not null && (outputFormat != "mcap" || request.Folder is not null))
+                throw new ArgumentException("--calibration applies to MCAP exports from the rig so far (not --from-folder or --format dataset)");
             if ((request.Id is null) == (request.Folder is null)) throw new ArgumentException("give either a session ID or --from-folder DIR");
             bool json = parse.GetValue(EdgeRigCli.Json);
             if (outputFormat == "dataset")
@@ -116,7 +120,7 @@ internal static class ExportCommand
         var session = await client.GetSessionAsync(new GetSessionRequest { SessionId = r.Id }, cancellationToken: ct);
         var request = new ExportSessionRequest
         {
-            SessionId = r.Id, Format = "mcap", Compression = r.Compression,
+            SessionId = r.Id, Format = "mcap", Compression = r.Compression, Calibration = r.Calibration ?? "",
             FromNs = ParseTime(r.From, session.StartNs, "--from") ?? 0, ToNs = ParseTime(r.To, session.StartNs, "--to") ?? 0,
         };
         request.Streams.AddRange(r.Streams);

@@ -30,7 +30,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         string message = Bounded(e.Message);
         var status = e switch
         {
-            SessionNotFoundException => new Status(StatusCode.NotFound, message),
+            SessionNotFoundException or NotFoundException => new Status(StatusCode.NotFound, message),
             InvalidRigStateException => new Status(StatusCode.FailedPrecondition, message),
             ArgumentException => new Status(StatusCode.InvalidArgument, message),
             CorruptChunkException => new Status(StatusCode.DataLoss, message),

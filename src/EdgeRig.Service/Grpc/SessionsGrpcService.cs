@@ -9,7 +9,7 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Session listing, the verified, resumable pull, and export to MCAP.</summary>
-public sealed class SessionsGrpcService(ISessionStore store, Recording.RecordingPipeline? pipeline = null) : Sessions.SessionsBase
+public sealed class SessionsGrpcService(ISessionStore store, Recording.RecordingPipeline? pipeline = null, Calibration.Profiles.ICalibrationProfileStore? profiles = null) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
     public const int PieceSize = 1024 * 1024;
@@ -102,7 +102,13 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         string id = RequireId(request.SessionId);
         if (request.Format != "mcap") throw new ArgumentException($"format '{request.Format}' is not supported; use \"mcap\"");
         if (request.FromNs < 0 || request.ToNs < 0) throw new ArgumentException($"from_ns {request.FromNs} / to_ns {request.ToNs}: must not be negative");
-        var source = new SessionStoreSource(store, id);
+        ISessionSource source = new SessionStoreSource(store, id);
+        if (request.Calibration.Length > 0)
+        {
+            if (profiles is null) throw new InvalidRigStateException("calibration profiles are not available on this rig");
+            try { source = new CalibratedSessionSource(source, CalibrationGrpcService.Resolve(profiles, request.Calibration)); }
+            catch (InvalidOperationException e) { throw new ArgumentException(e.Message); }
+        }
         if (source.Record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; stop it before exporting");
         var options = new SessionMcapOptions

@@ -12,6 +12,7 @@ public static class RolePolicy
     private static readonly Role[] Technicians = [Role.Technician, Role.Admin];
     private static readonly Role[] DataReaders = [Role.Data, Role.Lab, Role.Admin];
     private static readonly Role[] Admins = [Role.Admin];
+    private static readonly Role[] LabStaff = [Role.Lab, Role.Admin];
 
     /// <summary>Methods answered without a token.</summary>
     public static bool IsAnonymous(string method) => method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal);
@@ -32,6 +33,9 @@ public static class RolePolicy
         ["/edgerig.v1.Sessions/ConfirmPull"] = (DataReaders, "pull.confirm"),
         ["/edgerig.v1.Sessions/ExportSession"] = (DataReaders, "export"),
         ["/edgerig.v1.Sessions/DeleteSession"] = (Admins, "delete"),
+        ["/edgerig.v1.Calibration/RunStimulus"] = (LabStaff, "calibrate"),
+        ["/edgerig.v1.Calibration/ListProfiles"] = (LabStaff, null),
+        ["/edgerig.v1.Calibration/GetProfile"] = (LabStaff, null),
         ["/edgerig.v1.Admin/WhoAmI"] = (Anyone, null),
         ["/edgerig.v1.Admin/CreateToken"] = (Admins, "token.create"),
         ["/edgerig.v1.Admin/RevokeToken"] = (Admins, "token.revoke"),

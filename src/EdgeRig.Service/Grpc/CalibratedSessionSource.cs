@@ -1,0 +1,23 @@
+using System.Diagnostics.CodeAnalysis;
+using EdgeRig.Calibration.Profiles;
+using EdgeRig.Core;
+using EdgeRig.Export.SessionMcap;
+
+namespace EdgeRig.Service.Grpc;
+
+/// <summary>A session read with a calibration profile applied: each stream's rig times move earlier by its offset (stored data is untouched).</summary>
+public sealed class CalibratedSessionSource(ISessionSource inner, CalibrationProfile profile) : ISessionSource
+{
+    private readonly Dictionary<string, StreamDescriptor> _streams = inner.Record.Streams.ToDictionary(s => s.Id.Value);
+
+    public SessionRecord Record => inner.Record;
+
+    public IReadOnlyList<ChunkInfo> Chunks => inner.Chunks;
+
+    public bool TryReadChunk(ChunkInfo chunk, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)
+    {
+        if (!inner.TryReadChunk(chunk, out samples, out problem)) return false;
+        samples = CalibrationApplier.Apply(profile, _streams[chunk.Stream.Value], samples).ToList();
+        return true;
+    }
+}

@@ -1,0 +1,74 @@
+using EdgeRig.Api.V1;
+using EdgeRig.Export.Mcap;
+using EdgeRig.Service;
+using Grpc.Core;
+
+namespace EdgeRig.IntegrationTests;
+
+/// <summary>Calibration through the service: a stimulus run on a recorded session, a saved profile, and an export that applies it.</summary>
+public sealed class CalibrationTests
+{
+    [Fact]
+    public async Task StimulusRun_SavesVersionedProfile_ExportAppliesItToLogTime()
+    {
+        string dir = Paths.TempDir("calib");
+        string data = Path.Combine(dir, "data");
+        // events every ~0.7 s so a short recording has enough stimuli
+        string rigFile = Path.Combine(Paths.RepoRoot, "tests", "EdgeRig.IntegrationTests", "sim-calibration.json");
+        var app = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", data, "--rig", rigFile, "--Logging:LogLevel:Default=Warning"]);
+        await app.StartAsync();
+        try
+        {
+            string url = app.Urls.Single();
+            using var channel = Paths.AuthedChannel(url, data);
+            var rig = new Rig.RigClient(channel);
+            var calibration = new Api.V1.Calibration.CalibrationClient(channel);
+            var session = await rig.StartRecordingAsync(new StartRecordingRequest { Name = "stimuli" });
+            await Task.Delay(TimeSpan.FromSeconds(12));
+            await rig.StopRecordingAsync(new StopRecordingRequest());
+
+            var report = await calibration.RunStimulusAsync(new RunStimulusRequest { SessionId = session.Id, SaveAs = "lab-bench", Note = "test" });
+            Assert.True(report.Passed, string.Join("; ", report.Streams.Select(s => $"{s.Stream}: {s.FailedBecause}")));
+            Assert.Equal(1, report.Saved.Version);
+            var cam0 = report.Streams.Single(s => s.Stream == "cam0");
+            Assert.InRange(cam0.OffsetNs / 1e6, 15, 35); // exposure + link latency of the simulated camera
+            var again = await calibration.RunStimulusAsync(new RunStimulusRequest { SessionId = session.Id, SaveAs = "lab-bench" });
+            Assert.Equal(2, again.Saved.Version);
+            var profile = await calibration.GetProfileAsync(new GetProfileRequest { Name = "lab-bench", Version = 1 });
+            Assert.Equal([1, 2], profile.History.Select(h => h.Version));
+            Assert.Contains("lab-bench", (await calibration.ListProfilesAsync(new ListProfilesRequest())).Profiles.Select(p => p.Name));
+
+            var missing = await Assert.ThrowsAsync<RpcException>(() => calibration.GetProfileAsync(new GetProfileRequest { Name = "nope" }).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+
+            // the same session exported plain and with lab-bench v1: every cam0 log_time moves earlier by the profile's offset
+            var env = Paths.CliEnv(url, data);
+            string plain = Path.Combine(dir, "plain.mcap"), calibrated = Path.Combine(dir, "calibrated.mcap");
+            var a = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", plain, "--streams", "cam0"], TimeSpan.FromSeconds(120), env);
+            Assert.True(a.ExitCode == 0, a.Stderr);
+            var b = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", calibrated, "--streams", "cam0", "--calibration", "lab-bench@1"], TimeSpan.FromSeconds(120), env);
+            Assert.True(b.ExitCode == 0, b.Stderr);
+            var before = Read(plain);
+            var after = Read(calibrated);
+            Assert.Equal(before.Count, after.Count);
+            long expected = (long)Math.Round(profile.Profile.Streams.Single(s => s.Stream == "cam0").OffsetNs);
+            Assert.All(before.Zip(after), p => Assert.Equal(expected, (long)(p.First - p.Second)));
+
+            var badRef = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", plain, "--calibration", "lab-bench@x"], TimeSpan.FromSeconds(120), env);
+            Assert.Equal(1, badRef.ExitCode);
+            Assert.Contains("positive number", badRef.Stderr);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static List<ulong> Read(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return new McapReader(stream).ReadMessages("/cam0").Select(m => m.LogTime).ToList();
+    }
+}
