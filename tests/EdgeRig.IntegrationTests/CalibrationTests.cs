@@ -54,6 +54,23 @@ public sealed class CalibrationTests
             long expected = (long)Math.Round(profile.Profile.Streams.Single(s => s.Stream == "cam0").OffsetNs);
             Assert.All(before.Zip(after), p => Assert.Equal(expected, (long)(p.First - p.Second)));
 
+            // offline: the profile file applied to a pulled folder gives the same times; a dataset records which profile it used
+            string profileFile = Path.Combine(dir, "lab-bench.json");
+            var show = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "calibration", "show", "lab-bench", "--version", "1", "--export", profileFile], TimeSpan.FromSeconds(120), env);
+            Assert.True(show.ExitCode == 0, show.Stderr);
+            var pull = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "pull", session.Id, "--out", Path.Combine(dir, "pulled"), "--json"], TimeSpan.FromSeconds(120), env);
+            Assert.True(pull.ExitCode == 0, pull.Stderr);
+            string offline = Path.Combine(dir, "offline.mcap");
+            var c = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", "--from-folder", Path.Combine(dir, "pulled", session.Id), "--out", offline,
+                "--streams", "cam0", "--calibration", profileFile], TimeSpan.FromSeconds(120), env);
+            Assert.True(c.ExitCode == 0, c.Stderr);
+            Assert.Equal(after, Read(offline));
+            string dataset = Path.Combine(dir, "dataset");
+            var d = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", "--from-folder", Path.Combine(dir, "pulled", session.Id), "--format", "dataset",
+                "--out", dataset, "--calibration", "lab-bench@1"], TimeSpan.FromSeconds(180), env);
+            Assert.True(d.ExitCode == 0, d.Stderr);
+            Assert.Contains("profile lab-bench v1", File.ReadAllText(Path.Combine(dataset, "metadata.json")));
+
             var badRef = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", plain, "--calibration", "lab-bench@x"], TimeSpan.FromSeconds(120), env);
             Assert.Equal(1, badRef.ExitCode);
             Assert.Contains("positive number", badRef.Stderr);

@@ -15,7 +15,7 @@ internal static class CalibrationCommand
         var stimulus = new Command("stimulus", "Measure each stream's fixed latency from the stimuli in a session") { id, save, note };
         stimulus.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
-            var report = await new Calibration.CalibrationClient(channel).RunStimulusAsync(
+            var report = await new Api.V1.Calibration.CalibrationClient(channel).RunStimulusAsync(
                 new RunStimulusRequest { SessionId = parse.GetValue(id) ?? "", SaveAs = parse.GetValue(save) ?? "", Note = parse.GetValue(note) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(report);
             else
@@ -39,7 +39,7 @@ internal static class CalibrationCommand
         var list = new Command("list", "Latest version of every calibration profile");
         list.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
-            var reply = await new Calibration.CalibrationClient(channel).ListProfilesAsync(new ListProfilesRequest(), cancellationToken: ct);
+            var reply = await new Api.V1.Calibration.CalibrationClient(channel).ListProfilesAsync(new ListProfilesRequest(), cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("name", "version", "rig", "created", "by", "streams");
             foreach (var p in reply.Profiles)
@@ -54,7 +54,7 @@ internal static class CalibrationCommand
         var show = new Command("show", "One profile version with its history") { name, version, export };
         show.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
-            var reply = await new Calibration.CalibrationClient(channel).GetProfileAsync(
+            var reply = await new Api.V1.Calibration.CalibrationClient(channel).GetProfileAsync(
                 new GetProfileRequest { Name = parse.GetValue(name) ?? "", Version = parse.GetValue(version) }, cancellationToken: ct);
             if (parse.GetValue(export) is { } file) await File.WriteAllTextAsync(file, reply.Profile.Json, ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }

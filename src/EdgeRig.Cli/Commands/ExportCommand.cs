@@ -1,3 +1,4 @@
+using EdgeRig.Calibration.Profiles;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -45,7 +46,8 @@ internal static class ExportCommand
         var to = new Option<string?>("--to") { Description = "End (inclusive), same forms as --from" };
         var compression = new Option<string>("--compression") { Description = "MCAP chunk compression: zstd, lz4 or none", DefaultValueFactory = _ => "zstd" };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Exit 0 even when some chunks were missing or corrupt" };
-        var calibration = new Option<string?>("--calibration") { Description = "mcap from the rig: apply the rig's calibration profile NAME or NAME@VERSION to log_time" };
+        var calibration = new Option<string?>("--calibration")
+        { Description = "Apply a calibration profile to the times: NAME or NAME@VERSION on the rig, or a profile file (from `calibration show --export`)" };
         var command = new Command("export", "Export a session to MCAP (opens in Foxglove), from the rig or from a pulled folder")
             { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance, calibration };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
@@ -56,20 +58,21 @@ internal static class ExportCommand
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance),
                 parse.GetValue(calibration));
-            if (request.Calibration is not null && (outputFormat != "mcap" || request.Folder is not null))
-                throw new ArgumentException("--calibration applies to MCAP exports from the rig so far (not --from-folder or --format dataset)");
+            // from the rig, MCAP: the rig applies the profile; otherwise the CLI fetches (or reads) it and applies it here
+            var profile = request.Calibration is { } cal && (outputFormat == "dataset" || request.Folder is not null)
+                ? await ResolveProfileAsync(cal, channel, ct) : null;
             if ((request.Id is null) == (request.Folder is null)) throw new ArgumentException("give either a session ID or --from-folder DIR");
             bool json = parse.GetValue(EdgeRigCli.Json);
             if (outputFormat == "dataset")
             {
                 var dataset = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
-                    report => DatasetAsync(request, channel, report, ct));
+                    report => DatasetAsync(request, channel, profile, report, ct));
                 if (json) Output.Json(dataset);
                 else Render(dataset);
                 return await ExitCodeAsync(dataset.Complete, parse.GetValue(allowPartial), dataset.MissingChunks);
             }
             var report = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
-                report => request.Folder is { } dir ? Task.Run(() => FromFolder(request, dir, report, ct), ct) : FromRigAsync(request, channel, report, ct));
+                report => request.Folder is { } dir ? Task.Run(() => FromFolder(request, dir, profile, report, ct), ct) : FromRigAsync(request, channel, report, ct));
             if (json) Output.Json(report);
             else Render(report);
             return await ExitCodeAsync(report.Complete, parse.GetValue(allowPartial), report.MissingChunks);
@@ -85,7 +88,20 @@ internal static class ExportCommand
     }
 
     /// <summary>A dataset from a pulled folder, or from the rig by pulling the session into a temp folder first (first half of the progress).</summary>
-    private static async Task<DatasetReport> DatasetAsync(Request r, GrpcChannel channel, Action<double> report, CancellationToken ct)
+    /// <summary>A profile file, or NAME[@VERSION] fetched from the rig.</summary>
+    private static async Task<CalibrationProfile> ResolveProfileAsync(string value, GrpcChannel channel, CancellationToken ct)
+    {
+        if (File.Exists(value)) return CalibrationProfile.FromJson(await File.ReadAllTextAsync(value, ct));
+        int at = value.LastIndexOf('@');
+        int version = 0;
+        if (at > 0 && !(int.TryParse(value[(at + 1)..], out version) && version > 0))
+            throw new ArgumentException($"--calibration '{value}': the version after '@' must be a positive number");
+        var reply = await new Api.V1.Calibration.CalibrationClient(channel).GetProfileAsync(
+            new GetProfileRequest { Name = at > 0 ? value[..at] : value, Version = version }, cancellationToken: ct);
+        return CalibrationProfile.FromJson(reply.Profile.Json);
+    }
+
+    private static async Task<DatasetReport> DatasetAsync(Request r, GrpcChannel channel, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         string? temp = r.Folder is null ? Path.Combine(Path.GetTempPath(), $"edgerig-export-{Guid.NewGuid():N}") : null;
@@ -101,6 +117,8 @@ internal static class ExportCommand
                 Tolerance = r.ToleranceMs is { } ms ? Duration.FromMilliseconds(ms) : null,
                 From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
                 To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
+                Calibration = profile is null ? DatasetCalibration.None
+                    : new DatasetCalibration($"profile {profile.Name} v{profile.Version}", CalibrationApplier.Latencies(profile)),
             };
             double offset = temp is null ? 0 : 0.5;
             var result = await DatasetExporter.ExportAsync(source, r.Out, options, new Progress<double>(p => report(offset + (1 - offset) * p)), ct);
@@ -149,9 +167,10 @@ internal static class ExportCommand
             summary.Problems.Select(p => $"{p.Stream}/{p.Index} {p.Kind}: {p.Reason}").ToList(), summary.Problems.Count == 0, clock.Elapsed.TotalSeconds);
     }
 
-    private static ExportReport FromFolder(Request r, string dir, Action<double> report, CancellationToken ct)
+    private static ExportReport FromFolder(Request r, string dir, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
     {
-        var source = new PulledFolderSessionSource(dir);
+        ISessionSource source = new PulledFolderSessionSource(dir);
+        if (profile is not null) source = new CalibratedSessionSource(source, profile);
         long start = source.Record.Session.Start.Nanoseconds;
         var options = new SessionMcapOptions
         {

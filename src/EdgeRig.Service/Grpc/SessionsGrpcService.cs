@@ -106,7 +106,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         if (request.Calibration.Length > 0)
         {
             if (profiles is null) throw new InvalidRigStateException("calibration profiles are not available on this rig");
-            try { source = new CalibratedSessionSource(source, CalibrationGrpcService.Resolve(profiles, request.Calibration)); }
+            try { source = new Calibration.Profiles.CalibratedSessionSource(source, CalibrationGrpcService.Resolve(profiles, request.Calibration)); }
             catch (InvalidOperationException e) { throw new ArgumentException(e.Message); }
         }
         if (source.Record.Session.State == SessionState.Recording)

@@ -1,9 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using EdgeRig.Calibration.Profiles;
 using EdgeRig.Core;
 using EdgeRig.Export.SessionMcap;
 
-namespace EdgeRig.Service.Grpc;
+namespace EdgeRig.Calibration.Profiles;
 
 /// <summary>A session read with a calibration profile applied: each stream's rig times move earlier by its offset (stored data is untouched).</summary>
 public sealed class CalibratedSessionSource(ISessionSource inner, CalibrationProfile profile) : ISessionSource
