@@ -39,20 +39,8 @@ public static class EdgeRigHost
         string dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
         var certificate = listen.Any(l => l.Tls) ? RigCertificate.LoadOrCreate(dataDir) : null;
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            foreach (var l in listen)
-            {
-                void Configure(ListenOptions o)
-                {
-                    // plaintext gRPC needs HTTP/2 with prior knowledge; over TLS, ALPN also allows HTTP/1.1 (browsers, downloads)
-                    o.Protocols = l.Tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
-                    if (l.Tls) o.UseHttps(certificate!);
-                }
-                if (l.Localhost) k.ListenLocalhost(l.Port, Configure);
-                else k.Listen(l.Address!, l.Port, Configure);
-            }
-        });
+        // plaintext gRPC needs HTTP/2 with prior knowledge; over TLS, ALPN also allows HTTP/1.1 (browsers, downloads)
+        builder.WebHost.ConfigureKestrel(k => ListenPlan.Bind(k, listen, certificate, HttpProtocols.Http2));
         var transport = new TransportInfo(certificate is null ? "" : RigCertificate.Fingerprint(certificate),
             listen.All(l => l.Tls) ? "tls" : listen.Any(l => l.Tls) ? "tls and plaintext on loopback (development mode)" : "plaintext on loopback (development mode)");
         builder.Services.AddSingleton(transport);

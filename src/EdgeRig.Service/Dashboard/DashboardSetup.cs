@@ -28,19 +28,7 @@ public static class DashboardSetup
     {
         var own = Plan(builder.Configuration["dashboard-urls"], main);
         var certificate = own.Any(l => l.Tls) ? RigCertificate.LoadOrCreate(dataDir) : null;
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            foreach (var l in own)
-            {
-                void Configure(ListenOptions o)
-                {
-                    o.Protocols = l.Tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
-                    if (l.Tls) o.UseHttps(certificate!);
-                }
-                if (l.Localhost) k.ListenLocalhost(l.Port, Configure);
-                else k.Listen(l.Address!, l.Port, Configure);
-            }
-        });
+        builder.WebHost.ConfigureKestrel(k => ListenPlan.Bind(k, own, certificate, HttpProtocols.Http1));
         builder.Services.AddSingleton<WriteRateMeter>();
         builder.Services.AddSingleton<DashboardStatus>();
         builder.Services.AddSingleton<PreviewRenderer>();

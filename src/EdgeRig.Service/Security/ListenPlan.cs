@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace EdgeRig.Service.Security;
 
@@ -14,6 +16,21 @@ public sealed class UnsafeListenException(string message) : Exception(message);
 /// </summary>
 public static class ListenPlan
 {
+    /// <summary>Binds the addresses on Kestrel: TLS ones with the rig's certificate and HTTP/1.1 + HTTP/2 (ALPN), plaintext ones with <paramref name="plaintext"/>.</summary>
+    public static void Bind(KestrelServerOptions kestrel, IEnumerable<ListenAddress> addresses, X509Certificate2? certificate, HttpProtocols plaintext)
+    {
+        foreach (var l in addresses)
+        {
+            void Configure(ListenOptions o)
+            {
+                o.Protocols = l.Tls ? HttpProtocols.Http1AndHttp2 : plaintext;
+                if (l.Tls) o.UseHttps(certificate ?? throw new InvalidOperationException("a TLS address needs the rig's certificate"));
+            }
+            if (l.Localhost) kestrel.ListenLocalhost(l.Port, Configure);
+            else kestrel.Listen(l.Address!, l.Port, Configure);
+        }
+    }
+
     public static IReadOnlyList<ListenAddress> Parse(string urls)
     {
         var result = new List<ListenAddress>();
