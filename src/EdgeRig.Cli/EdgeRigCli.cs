@@ -49,7 +49,6 @@ public static class EdgeRigCli
         root.Subcommands.Add(DeleteCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(CalibrationCommand.CreateCalibrate());
-        root.Subcommands.Add(CalibrationCommand.CreateProfiles());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(LoginCommand.Create());
         root.Subcommands.Add(AdminCommand.Create());

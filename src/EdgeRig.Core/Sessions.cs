@@ -23,6 +23,10 @@ public sealed record Session(
     string RigName)
 {
     public string StopReason { get; init; } = "";
+
+    /// <summary>The calibration profile applied when the session is read or exported ("NAME@VERSION"; empty: none).
+    /// Starts as the rig's latest profile at recording time; `calibrate apply` changes it, never the stored samples.</summary>
+    public string Calibration { get; init; } = "";
 }
 
 /// <summary>Thrown when input names a session that does not exist.</summary>

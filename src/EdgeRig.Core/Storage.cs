@@ -82,6 +82,9 @@ public interface ISessionStore : IDisposable
     /// <exception cref="SessionNotFoundException">no session has that id.</exception>
     SessionRecord GetSession(string sessionId);
 
+    /// <summary>Sets the calibration profile a session is read and exported with ("NAME@VERSION", or empty for none).</summary>
+    void SetCalibration(string sessionId, string profile);
+
     /// <summary>Records that a pull of the whole session completed.</summary>
     void MarkPulled(string sessionId, DateTimeOffset at);
 

@@ -51,6 +51,9 @@ public sealed class RecordingPipeline : ISampleSink
 
     public IReadOnlyList<StreamDescriptor> Streams => _streams;
 
+    /// <summary>The calibration profile a new session starts with ("NAME@VERSION"), or null for none.</summary>
+    public Func<string?>? ActiveCalibration { get; set; }
+
     /// <summary>Asked before a session starts: a reason to refuse (e.g. PTP not locked), or null.</summary>
     public Func<string?>? StartBlocker { get; set; }
 
@@ -212,7 +215,10 @@ public sealed class RecordingPipeline : ISampleSink
         if (StartBlocker?.Invoke() is { } blocked)
             throw new InvalidRigStateException($"recording refused: {blocked}");
         string id = $"{start.ToDateTimeOffset():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
-        var session = new Session(id, string.IsNullOrWhiteSpace(request.Name) ? id : request.Name, request.Operator, request.Tags, start, null, SessionState.Recording, _rig.Name);
+        var session = new Session(id, string.IsNullOrWhiteSpace(request.Name) ? id : request.Name, request.Operator, request.Tags, start, null, SessionState.Recording, _rig.Name)
+        {
+            Calibration = ActiveCalibration?.Invoke() ?? "",
+        };
         var channels = _streams.Select(d =>
         {
             var device = _rig.Devices.FirstOrDefault(x => x.StreamName == d.Id.Value);

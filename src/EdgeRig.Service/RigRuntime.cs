@@ -11,7 +11,8 @@ namespace EdgeRig.Service;
 /// </summary>
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
-    PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, ILogger<RigRuntime> logger) : IHostedService
+    PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, Calibration.Profiles.ICalibrationProfileStore profiles,
+    ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
@@ -22,6 +23,7 @@ public sealed class RigRuntime(
         if (rig.Ptp.RequireLockToRecord)
             pipeline.StartBlocker = () => ptp.Status.Locked ? null : $"PTP is not locked ({ptp.Status.Summary}) and the rig file sets ptp.requireLockToRecord";
         ptp.Polled += RecordPtp;
+        pipeline.ActiveCalibration = () => Grpc.CalibrationGrpcService.Active(profiles, rig.Name);
         _ptpLoop = Task.Run(() => ptp.RunAsync(_stopping.Token));
         _retentionLoop = Task.Run(() => RetentionLoopAsync(_stopping.Token));
         if (Security.AdminTokenFile.EnsureFirstAdmin(tokens, data.Path) is { } tokenFile)

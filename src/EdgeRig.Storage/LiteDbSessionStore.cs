@@ -99,6 +99,9 @@ public sealed class LiteDbSessionStore : ISessionStore
     public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) =>
         UpdateSession(sessionId, doc => doc["sync"] = SessionDocuments.ToBson(sync));
 
+    public void SetCalibration(string sessionId, string profile) =>
+        UpdateSession(sessionId, doc => doc["calibration"] = profile);
+
     public void MarkPulled(string sessionId, DateTimeOffset at) =>
         UpdateSession(sessionId, doc => doc["pulledAt"] = at.ToUnixTimeMilliseconds());
 

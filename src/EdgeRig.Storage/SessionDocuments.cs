@@ -21,6 +21,7 @@ internal static class SessionDocuments
             ["state"] = s.State.ToString(),
             ["rig"] = s.RigName,
             ["stopReason"] = s.StopReason,
+            ["calibration"] = s.Calibration,
             ["streams"] = new BsonArray(streams.Select(ToBson)),
             ["counts"] = new BsonDocument(),
             ["markers"] = new BsonArray(),
@@ -86,7 +87,7 @@ internal static class SessionDocuments
             b["stop"].IsNull ? null : new RigTime(b["stop"].AsInt64),
             Enum.Parse<SessionState>(b["state"].AsString),
             b["rig"].AsString)
-        { StopReason = b["stopReason"].AsString };
+        { StopReason = b["stopReason"].AsString, Calibration = b["calibration"].IsString ? b["calibration"].AsString : "" };
         var counts = b["counts"].AsDocument.ToDictionary(kv => kv.Key, kv => new StreamCounts(
             kv.Value["produced"].AsInt64, kv.Value["recorded"].AsInt64, kv.Value["dropped"].AsInt64, kv.Value["gaps"].AsInt64));
         var markers = b["markers"].AsArray.Select(m => new Marker(new RigTime(m["t"].AsInt64), m["label"].AsString, m["note"].AsString, m["source"].AsString)).ToList();

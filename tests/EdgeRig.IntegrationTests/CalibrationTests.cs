@@ -56,7 +56,7 @@ public sealed class CalibrationTests
 
             // offline: the profile file applied to a pulled folder gives the same times; a dataset records which profile it used
             string profileFile = Path.Combine(dir, "lab-bench.json");
-            var show = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "calibration", "show", "lab-bench", "--version", "1", "--export", profileFile], TimeSpan.FromSeconds(120), env);
+            var show = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "calibrate", "show", "lab-bench", "--version", "1", "--export", profileFile], TimeSpan.FromSeconds(120), env);
             Assert.True(show.ExitCode == 0, show.Stderr);
             var pull = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "pull", session.Id, "--out", Path.Combine(dir, "pulled"), "--json"], TimeSpan.FromSeconds(120), env);
             Assert.True(pull.ExitCode == 0, pull.Stderr);
@@ -71,6 +71,24 @@ public sealed class CalibrationTests
             Assert.True(d.ExitCode == 0, d.Stderr);
             Assert.Contains("profile lab-bench v1", File.ReadAllText(Path.Combine(dataset, "metadata.json")));
 
+            // applying a profile to the old session: exports default to it, "none" gives raw rig time, stored bytes unchanged
+            var sessions = new Sessions.SessionsClient(channel);
+            string hashBefore = await SessionHashOf(sessions, session.Id);
+            var applied = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "calibrate", "apply", "lab-bench@1", "--session", session.Id], TimeSpan.FromSeconds(120), env);
+            Assert.True(applied.ExitCode == 0, applied.Stderr);
+            Assert.Equal("lab-bench@1", (await sessions.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).Calibration);
+            string byDefault = Path.Combine(dir, "default.mcap"), raw = Path.Combine(dir, "raw.mcap");
+            Assert.Equal(0, (await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", byDefault, "--streams", "cam0"], TimeSpan.FromSeconds(120), env)).ExitCode);
+            Assert.Equal(after, Read(byDefault));
+            Assert.Equal(0, (await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", raw, "--streams", "cam0", "--calibration", "none"], TimeSpan.FromSeconds(120), env)).ExitCode);
+            Assert.Equal(before, Read(raw));
+            Assert.Equal(hashBefore, await SessionHashOf(sessions, session.Id));
+
+            // a session recorded now starts with the rig's latest profile
+            var next = await rig.StartRecordingAsync(new StartRecordingRequest { Name = "after calibration" });
+            await rig.StopRecordingAsync(new StopRecordingRequest());
+            Assert.Equal("lab-bench@2", next.Calibration);
+
             var badRef = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", session.Id, "--out", plain, "--calibration", "lab-bench@x"], TimeSpan.FromSeconds(120), env);
             Assert.Equal(1, badRef.ExitCode);
             Assert.Contains("positive number", badRef.Stderr);
@@ -81,6 +99,13 @@ public sealed class CalibrationTests
             await app.DisposeAsync();
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static async Task<string> SessionHashOf(Sessions.SessionsClient sessions, string id)
+    {
+        using var call = sessions.PullSession(new PullSessionRequest { SessionId = id });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current.Header.SessionSha256;
     }
 
     private static List<ulong> Read(string file)

@@ -156,6 +156,7 @@ public sealed class RecordingPipelineTests : IDisposable
         public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records) => inner.AppendPtp(sessionId, records);
         public IReadOnlyList<PtpRecord> ReadPtp(string sessionId) => inner.ReadPtp(sessionId);
         public void MarkPulled(string sessionId, DateTimeOffset at) => inner.MarkPulled(sessionId, at);
+        public void SetCalibration(string sessionId, string profile) => inner.SetCalibration(sessionId, profile);
         public void DeleteSession(string sessionId) => inner.DeleteSession(sessionId);
         public long SessionDiskBytes(string sessionId) => inner.SessionDiskBytes(sessionId);
         public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId) => inner.ListChunksWithSha256(sessionId);

@@ -4,17 +4,20 @@ using Spectre.Console;
 
 namespace EdgeRig.Cli.Commands;
 
-/// <summary>`edgerig calibrate stimulus ID [--save NAME]` and `edgerig calibration list|show` (lab role).</summary>
+/// <summary>`edgerig calibrate run|list|show|apply` (lab role).</summary>
 internal static class CalibrationCommand
 {
     public static Command CreateCalibrate()
     {
-        var id = new Argument<string>("id") { Description = "A recorded session with stimuli (flash, click, tap, range step)" };
+        var id = new Argument<string>("session") { Description = "A recorded session with stimuli (flash, click, tap, range step)" };
+        var method = new Option<string>("--method") { Description = "stimulus (motion: not wired to the service yet)", DefaultValueFactory = _ => "stimulus" };
         var save = new Option<string>("--save") { Description = "Save the result as a new version of this profile", DefaultValueFactory = _ => "" };
         var note = new Option<string>("--note") { Description = "A note kept with the profile", DefaultValueFactory = _ => "" };
-        var stimulus = new Command("stimulus", "Measure each stream's fixed latency from the stimuli in a session") { id, save, note };
-        stimulus.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        var run = new Command("run", "Measure each stream's fixed latency in a recorded session; --save keeps it as a profile version") { id, method, save, note };
+        run.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
+            if (parse.GetValue(method) is not "stimulus")
+                throw new ArgumentException($"--method '{parse.GetValue(method)}': only stimulus runs on the rig so far (the motion method exists in EdgeRig.Calibration but is not wired to the service)");
             var report = await new Api.V1.Calibration.CalibrationClient(channel).RunStimulusAsync(
                 new RunStimulusRequest { SessionId = parse.GetValue(id) ?? "", SaveAs = parse.GetValue(save) ?? "", Note = parse.GetValue(note) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(report);
@@ -29,12 +32,13 @@ internal static class CalibrationCommand
             }
             return report.Passed ? 0 : 1;
         }));
-        var calibrate = new Command("calibrate", "Temporal calibration (lab role)");
-        calibrate.Subcommands.Add(stimulus);
+        var calibrate = new Command("calibrate", "Temporal calibration: measure per-stream latencies, keep them as versioned profiles, apply them (lab role)");
+        calibrate.Subcommands.Add(run);
+        foreach (var c in ProfileCommands()) calibrate.Subcommands.Add(c);
         return calibrate;
     }
 
-    public static Command CreateProfiles()
+    private static IEnumerable<Command> ProfileCommands()
     {
         var list = new Command("list", "Latest version of every calibration profile");
         list.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
@@ -48,7 +52,7 @@ internal static class CalibrationCommand
             Output.Ansi.Write(table);
             return 0;
         }));
-        var name = new Argument<string>("name") { Description = "Profile name" };
+        var name = new Argument<string>("profile") { Description = "Profile name" };
         var version = new Option<int>("--version") { Description = "Version (default: the latest)" };
         var export = new Option<string?>("--export") { Description = "Write the profile file (JSON) here" };
         var show = new Command("show", "One profile version with its history") { name, version, export };
@@ -67,10 +71,18 @@ internal static class CalibrationCommand
             Output.Ansi.MarkupLine($"history: {string.Join(", ", reply.History.Select(h => $"v{h.Version} {AdminCommand.Ms(h.CreatedMs)}"))}");
             return 0;
         }));
-        var calibration = new Command("calibration", "Calibration profiles (lab role)");
-        calibration.Subcommands.Add(list);
-        calibration.Subcommands.Add(show);
-        return calibration;
+        var profileRef = new Argument<string>("profile") { Description = "NAME or NAME@VERSION, or none" };
+        var session = new Option<string>("--session") { Description = "The session to read and export with this profile", Required = true };
+        var apply = new Command("apply", "Read and export an old session with a profile (its stored samples never change)") { profileRef, session };
+        apply.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var reply = await new Api.V1.Calibration.CalibrationClient(channel).ApplyProfileAsync(
+                new ApplyProfileRequest { SessionId = parse.GetValue(session) ?? "", Profile = parse.GetValue(profileRef) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) Output.Json(reply);
+            else Output.Ansi.MarkupLine($"session {Markup.Escape(reply.SessionId)} now reads with {(reply.Calibration.Length > 0 ? Markup.Escape(reply.Calibration) : "no calibration")}");
+            return 0;
+        }));
+        return [list, show, apply];
     }
 
     private static string Ms(double ns) => $"{ns / 1e6:0.000} ms";

@@ -45,6 +45,7 @@ internal static class ApiMapping
             State = s.State.ToString(),
             Rig = s.RigName,
             StopReason = s.StopReason,
+            Calibration = s.Calibration,
         };
         foreach (var (k, v) in s.Tags) info.Tags[k] = v;
         return info;

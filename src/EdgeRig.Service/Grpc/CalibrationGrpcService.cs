@@ -69,6 +69,32 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
         return Task.FromResult(reply);
     }
 
+    public override Task<ApplyProfileResponse> ApplyProfile(ApplyProfileRequest request, ServerCallContext context)
+    {
+        string id = string.IsNullOrWhiteSpace(request.SessionId) ? throw new ArgumentException("session_id must not be empty") : request.SessionId;
+        var record = store.GetSession(id);
+        string applied = "";
+        if (request.Profile != "none")
+        {
+            var profile = Resolve(profiles, request.Profile);
+            try
+            {
+                foreach (var stream in record.Streams) CalibrationApplier.OffsetFor(profile, stream); // refuses another device's calibration
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new ArgumentException(e.Message);
+            }
+            applied = $"{profile.Name}@{profile.Version}";
+        }
+        store.SetCalibration(id, applied);
+        return Task.FromResult(new ApplyProfileResponse { SessionId = id, Calibration = applied });
+    }
+
+    /// <summary>The profile a new session of this rig starts with: the latest version of the most recently saved profile.</summary>
+    public static string? Active(ICalibrationProfileStore profiles, string rig) =>
+        profiles.ListLatest(rig).OrderByDescending(p => p.CreatedAt).FirstOrDefault() is { } p ? $"{p.Name}@{p.Version}" : null;
+
     /// <summary>Resolves "NAME" or "NAME@VERSION" to a saved profile.</summary>
     /// <exception cref="ArgumentException">the reference is malformed or names no saved profile.</exception>
     public static CalibrationProfile Resolve(ICalibrationProfileStore profiles, string reference)

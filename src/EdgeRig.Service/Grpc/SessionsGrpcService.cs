@@ -103,10 +103,12 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         if (request.Format != "mcap") throw new ArgumentException($"format '{request.Format}' is not supported; use \"mcap\"");
         if (request.FromNs < 0 || request.ToNs < 0) throw new ArgumentException($"from_ns {request.FromNs} / to_ns {request.ToNs}: must not be negative");
         ISessionSource source = new SessionStoreSource(store, id);
-        if (request.Calibration.Length > 0)
+        // the request's profile, else the one the session is read with; "none" exports uncalibrated rig time
+        string calibration = request.Calibration.Length > 0 ? request.Calibration : source.Record.Session.Calibration;
+        if (calibration.Length > 0 && calibration != "none")
         {
             if (profiles is null) throw new InvalidRigStateException("calibration profiles are not available on this rig");
-            try { source = new Calibration.Profiles.CalibratedSessionSource(source, CalibrationGrpcService.Resolve(profiles, request.Calibration)); }
+            try { source = new Calibration.Profiles.CalibratedSessionSource(source, CalibrationGrpcService.Resolve(profiles, calibration)); }
             catch (InvalidOperationException e) { throw new ArgumentException(e.Message); }
         }
         if (source.Record.Session.State == SessionState.Recording)

@@ -36,6 +36,7 @@ public static class RolePolicy
         ["/edgerig.v1.Calibration/RunStimulus"] = (LabStaff, "calibrate"),
         ["/edgerig.v1.Calibration/ListProfiles"] = (LabStaff, null),
         ["/edgerig.v1.Calibration/GetProfile"] = (LabStaff, null),
+        ["/edgerig.v1.Calibration/ApplyProfile"] = (LabStaff, "calibration.apply"),
         ["/edgerig.v1.Admin/WhoAmI"] = (Anyone, null),
         ["/edgerig.v1.Admin/CreateToken"] = (Admins, "token.create"),
         ["/edgerig.v1.Admin/RevokeToken"] = (Admins, "token.revoke"),
