@@ -65,6 +65,13 @@ public sealed class CalibrationTests
                 "--streams", "cam0", "--calibration", profileFile], TimeSpan.FromSeconds(120), env);
             Assert.True(c.ExitCode == 0, c.Stderr);
             Assert.Equal(after, Read(offline));
+            foreach (var file in new[] { calibrated, offline })
+            {
+                using var mcap = File.OpenRead(file);
+                var attachment = new McapReader(mcap).ReadRecords().OfType<Attachment>().Single();
+                Assert.Equal("calibration/lab-bench@1.json", attachment.Name);
+                Assert.Contains("edgerig-calibration-profile/1", System.Text.Encoding.UTF8.GetString(attachment.Data));
+            }
             string dataset = Path.Combine(dir, "dataset");
             var d = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "export", "--from-folder", Path.Combine(dir, "pulled", session.Id), "--format", "dataset",
                 "--out", dataset, "--calibration", "lab-bench@1"], TimeSpan.FromSeconds(180), env);

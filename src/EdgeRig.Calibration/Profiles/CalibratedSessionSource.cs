@@ -11,6 +11,10 @@ public sealed class CalibratedSessionSource(ISessionSource inner, CalibrationPro
 
     public SessionRecord Record => inner.Record;
 
+    /// <summary>The profile as an MCAP attachment, so the file says which calibration its log times carry.</summary>
+    public SessionAttachment Attachment =>
+        new($"calibration/{profile.Name}@{profile.Version}.json", "application/json", Record.Session.Start, System.Text.Encoding.UTF8.GetBytes(profile.ToJson()));
+
     public IReadOnlyList<ChunkInfo> Chunks => inner.Chunks;
 
     public bool TryReadChunk(ChunkInfo chunk, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)

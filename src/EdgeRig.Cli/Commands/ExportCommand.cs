@@ -178,6 +178,7 @@ internal static class ExportCommand
             From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
             To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
             Compression = SessionMcapOptions.ParseCompression(r.Compression),
+            Attachments = source is CalibratedSessionSource calibrated ? [calibrated.Attachment] : [],
         };
         var clock = Stopwatch.StartNew();
         string part = r.Out + ".part";

@@ -119,6 +119,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
             From = request.FromNs > 0 ? new RigTime(request.FromNs) : null,
             To = request.ToNs > 0 ? new RigTime(request.ToNs) : null,
             Compression = SessionMcapOptions.ParseCompression(request.Compression),
+            Attachments = source is Calibration.Profiles.CalibratedSessionSource calibrated ? [calibrated.Attachment] : [],
         };
         options.Validate(source.Record.Streams);
 
