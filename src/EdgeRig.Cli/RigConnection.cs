@@ -21,10 +21,10 @@ public sealed record LoginConfig(string Url, string Token, string? FingerprintSh
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var f = new FileStream(path, options))
             JsonSerializer.Serialize(f, this, Json);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the token is a secret
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the token is a secret
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };

@@ -145,7 +145,21 @@ public static class GroundTruthLog
         lock (Gate)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, JsonSerializer.Serialize(new { e.Number, trueHostNs = e.TrueTime.Nanoseconds, rigNs = e.RigTime.Nanoseconds }) + "\n");
+            File.AppendAllText(path, JsonSerializer.Serialize(new Entry(e.Number, e.TrueTime.Nanoseconds, e.RigTime.Nanoseconds), Json) + "\n");
         }
     }
+
+    /// <summary>One ground-truth event: its number, true host time and rig time.</summary>
+    public sealed record Entry(int Number, long TrueHostNs, long RigNs);
+
+    /// <summary>Every event logged so far (none if the rig is not simulated).</summary>
+    public static IReadOnlyList<Entry> Read(string dataDir)
+    {
+        string path = PathFor(dataDir);
+        if (!File.Exists(path)) return [];
+        lock (Gate)
+            return File.ReadLines(path).Select(l => JsonSerializer.Deserialize<Entry>(l, Json)!).ToList();
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }

@@ -95,14 +95,14 @@ public sealed class ClockMapper
             double residual = host.Nanoseconds - Predict(ticks);
             if (residual < -_options.JumpThreshold.Nanoseconds)
             {
-                RestartAt();
+                Reset();
                 ticks = Unwrap(sensor.Ticks);
             }
             else if (residual > _options.MaxDeliveryDelay.Nanoseconds)
             {
                 if (++_highInARow >= 3)
                 {
-                    RestartAt();
+                    Reset();
                     ticks = Unwrap(sensor.Ticks);
                 }
             }
@@ -129,11 +129,6 @@ public sealed class ClockMapper
         if (_options.WrapModulus > 0 && _lastRaw != long.MinValue && raw - _lastRaw > _options.WrapModulus / 2)
             ticks -= _options.WrapModulus;
         return new HostTime((long)Math.Round(Predict(ticks)));
-    }
-
-    private void RestartAt()
-    {
-        Reset();
     }
 
     private long Unwrap(long raw)

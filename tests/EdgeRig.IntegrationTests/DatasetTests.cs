@@ -23,7 +23,6 @@ namespace EdgeRig.IntegrationTests;
 /// </summary>
 public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig) : IClassFixture<RigServiceFixture>
 {
-    private sealed record GroundTruthEvent(int Number, long TrueHostNs, long RigNs);
 
     [Fact]
     public async Task Dataset_FlashFrameRow_CarriesClickAndBumpWithinTolerance()
@@ -65,8 +64,7 @@ public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig
                 new DatasetOptions { Calibration = new DatasetCalibration($"rig file {Path.GetFileName(rigFile)}: clock.latencyMs (+ exposure for cameras)", latency) });
             Assert.True(result.Complete);
 
-            var truth = File.ReadAllLines(Path.Combine(dir, "data", "sim", "ground-truth.jsonl"))
-                .Select(l => JsonSerializer.Deserialize<GroundTruthEvent>(l, new JsonSerializerOptions(JsonSerializerDefaults.Web))!)
+            var truth = GroundTruthLog.Read(Path.Combine(dir, "data"))
                 .Where(e => e.RigNs > session.StartNs + 200_000_000 && e.RigNs < session.StopNs - 200_000_000).ToList();
             Assert.True(truth.Count >= 2, $"{truth.Count} events inside the session");
             int checkedEvents = await CheckFlashRowsAsync(calibrated, truth, result.Tolerance.Nanoseconds, "calibrated");
@@ -119,7 +117,7 @@ public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig
     }
 
     /// <summary>For each event with a clearly lit frame (flash over at least ~40 % of the exposure), checks that frame's row; returns how many were checked.</summary>
-    private async Task<int> CheckFlashRowsAsync(string dataset, List<GroundTruthEvent> truth, long toleranceNs, string label, bool assert = true)
+    private async Task<int> CheckFlashRowsAsync(string dataset, List<GroundTruthLog.Entry> truth, long toleranceNs, string label, bool assert = true)
     {
         string frames = Path.Combine(dataset, "frames.parquet");
         var time = await ReadAsync<long>(frames, "time_ns");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeRig.Api.V1;
 using EdgeRig.Calibration;
 using EdgeRig.Calibration.Profiles;
@@ -109,17 +108,11 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
 
     private List<StimulusReference> StimulusReferences(SessionRecord record)
     {
-        string path = GroundTruthLog.PathFor(data.Path);
-        if (!File.Exists(path)) return [];
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         long from = record.Session.Start.Nanoseconds + 300_000_000, to = (record.Session.Stop ?? record.Session.Start).Nanoseconds - 700_000_000;
-        return File.ReadLines(path)
-            .Select(l => JsonSerializer.Deserialize<GroundTruthLine>(l, options))
-            .Where(e => e is not null && e.RigNs > from && e.RigNs < to)
-            .Select(e => new StimulusReference(e!.Number, new RigTime(e.RigNs))).ToList();
+        return GroundTruthLog.Read(data.Path)
+            .Where(e => e.RigNs > from && e.RigNs < to)
+            .Select(e => new StimulusReference(e.Number, new RigTime(e.RigNs))).ToList();
     }
-
-    private sealed record GroundTruthLine(int Number, long TrueHostNs, long RigNs);
 
     public static ProfileInfo ToApi(CalibrationProfile p)
     {

@@ -19,7 +19,6 @@ namespace EdgeRig.Calibration.Tests.SimulatedRig;
 /// </summary>
 public sealed class SimulatedRigCalibrationTests(ITestOutputHelper output)
 {
-    private sealed record GroundTruthEvent(int Number, long TrueHostNs, long RigNs);
 
     [Fact]
     [Trait("Category", "Integration")]
@@ -41,8 +40,7 @@ public sealed class SimulatedRigCalibrationTests(ITestOutputHelper output)
             var session = await rig.StopRecordingAsync(new StopRecordingRequest());
 
             var streams = SessionStreams.FromStore(app.Services.GetRequiredService<ISessionStore>(), session.Id);
-            var references = File.ReadAllLines(Path.Combine(data, "sim", "ground-truth.jsonl"))
-                .Select(l => JsonSerializer.Deserialize<GroundTruthEvent>(l, new JsonSerializerOptions(JsonSerializerDefaults.Web))!)
+            var references = GroundTruthLog.Read(data)
                 .Where(e => e.RigNs > session.StartNs + 300_000_000 && e.RigNs < session.StopNs - 700_000_000)
                 .Select(e => new StimulusReference(e.Number, new RigTime(e.RigNs))).ToList();
             var results = StimulusCalibrator.Calibrate(streams, references);
