@@ -115,7 +115,7 @@ public sealed record PtpProfile
 }
 
 /// <summary>A rig: its devices and settings, loaded from hardware/rigs/*.json.</summary>
-public sealed record RigProfile
+public sealed partial record RigProfile
 {
     public string Name { get; init; } = "";
     public WorldProfile World { get; init; } = new();
@@ -205,6 +205,7 @@ public sealed record RigProfile
         if (Retention.MaxTotalGiB < 0) Fail("retention.maxTotalGiB", $"must be >= 0, was {Retention.MaxTotalGiB}");
         if (Retention.CheckIntervalSeconds is < 1 or > 86400) Fail("retention.checkIntervalSeconds", $"must be 1..86400, was {Retention.CheckIntervalSeconds}");
         if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
+        ValidateTraining(file);
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)
         {
