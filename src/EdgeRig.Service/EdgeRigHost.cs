@@ -66,6 +66,7 @@ public static class EdgeRigHost
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
         builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
+        builder.Services.AddTrainingData(rig, dataDir);
         builder.Services.AddHostedService<RigRuntime>();
         builder.Services.AddHostedService<Systemd.SystemdWatchdog>();
 
@@ -86,6 +87,7 @@ public static class EdgeRigHost
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapDashboard();
+        app.MapTrainingData();
 
         world.EventScheduled += e => GroundTruthLog.Append(dataDir, e);
         return app;
