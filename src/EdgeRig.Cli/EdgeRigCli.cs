@@ -54,6 +54,9 @@ public static class EdgeRigCli
         root.Subcommands.Add(AdminCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(QaCommand.Create());
+        root.Subcommands.Add(ConsentCommand.Create());
+        root.Subcommands.Add(KeyCommand.Create());
         return root;
     }
 

@@ -12,7 +12,11 @@ public sealed record PullProgress(long BytesDone, long BytesTotal, int ChunksDon
 
 /// <summary>What a pull did.</summary>
 /// <summary>What a pull did. Complete is false for a live tail of a session still recording: run the pull again to continue.</summary>
-public sealed record PullResult(string SessionId, string Folder, int Chunks, long Bytes, int ResumedFromChunk, int ChunksTransferred, string SessionSha256, int Attempts, bool Complete = true);
+public sealed record PullResult(string SessionId, string Folder, int Chunks, long Bytes, int ResumedFromChunk, int ChunksTransferred, string SessionSha256, int Attempts, bool Complete = true)
+{
+    /// <summary>Streams the rig did not send, with why (no consent; raw frames without raw access).</summary>
+    public IReadOnlyDictionary<string, string> Withheld { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Pulls a session into a folder (DIR/ID: manifest.json plus chunks/STREAM/INDEX.chunk), verifying every chunk's
@@ -24,6 +28,9 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
     public const string StateFile = ".pull-state.jsonl";
 
     public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>Pull a session that failed QA (the data or admin role).</summary>
+    public bool Force { get; init; }
 
     public async Task<PullResult> PullAsync(string sessionId, string outDir, IProgress<PullProgress>? progress, CancellationToken ct)
     {
@@ -53,7 +60,7 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
     private async Task<(PullHeader Header, int Transferred)> PullOnceAsync(string sessionId, string folder, List<ManifestChunk> done,
         IProgress<PullProgress>? progress, CancellationToken ct)
     {
-        using var call = client.PullSession(new PullSessionRequest { SessionId = sessionId, FromChunk = done.Count }, cancellationToken: ct);
+        using var call = client.PullSession(new PullSessionRequest { SessionId = sessionId, FromChunk = done.Count, Force = Force }, cancellationToken: ct);
         var responses = call.ResponseStream;
         if (!await responses.MoveNext(ct) || responses.Current.KindCase != PullSessionResponse.KindOneofCase.Header)
             throw new InvalidDataException($"the rig sent no pull header for session '{sessionId}'");
@@ -100,7 +107,8 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
     private PullResult Finish(string folder, PullHeader header, List<ManifestChunk> done, int resumedFrom, int transferred, int attempts)
     {
         if (!header.Complete)
-            return new PullResult(header.Session.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, "", attempts, Complete: false);
+            return new PullResult(header.Session.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, "", attempts, Complete: false)
+                { Withheld = header.Withheld.ToDictionary() };
         if (done.Count != header.TotalChunks)
             throw new InvalidDataException($"the pull ended after {done.Count} of {header.TotalChunks} chunks");
         string sessionHash = SessionHash.Compute(done.Select(c => (c.Stream, c.Index, c.Sha256)));
@@ -110,15 +118,16 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
         var manifest = new PulledSessionManifest(
             PulledSessionManifest.FormatName,
             new ManifestSession(s.Id, s.Name, s.Operator, s.Tags.ToDictionary(), s.StartNs, s.StopNs, s.State, s.Rig, s.StopReason),
-            s.Streams.Select(x => new ManifestStream(x.Id, x.Modality, x.Encoding, x.NominalRateHz, x.Units, x.DeviceId, x.FrameId,
+            s.Streams.Where(x => !header.Withheld.ContainsKey(x.Id)).Select(x => new ManifestStream(x.Id, x.Modality, x.Encoding, x.NominalRateHz, x.Units, x.DeviceId, x.FrameId,
                 x.SensorTickRateHz, x.Timestamps, x.SensorWrapModulus, x.KnownLatencyNs, x.Parameters.ToDictionary())).ToList(),
-            s.Counts.ToDictionary(kv => kv.Key, kv => new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
+            s.Counts.Where(kv => !header.Withheld.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
             s.Markers.Select(m => new ManifestMarker(m.TimeNs, m.Label, m.Note, m.Source)).ToList(),
             done, sessionHash, DateTimeOffset.UtcNow);
         manifest.Save(folder);
         File.Delete(Path.Combine(folder, StateFile));
-        client.ConfirmPull(new ConfirmPullRequest { SessionId = s.Id, SessionSha256 = sessionHash });
-        return new PullResult(s.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, sessionHash, attempts);
+        client.ConfirmPull(new ConfirmPullRequest { SessionId = s.Id, SessionSha256 = sessionHash, Force = Force });
+        return new PullResult(s.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, sessionHash, attempts)
+            { Withheld = header.Withheld.ToDictionary() };
     }
 
     /// <summary>Chunks already pulled and still matching their SHA-256, in order; the state is cut at the first bad one.</summary>

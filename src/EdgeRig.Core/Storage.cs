@@ -38,6 +38,21 @@ public sealed record SessionRecord(
 
     /// <summary>Per stream: the distribution of the rig-time error bounds of its recorded samples.</summary>
     public IReadOnlyDictionary<string, BoundStats> Sync { get; init; } = new Dictionary<string, BoundStats>();
+
+    /// <summary>The QA verdict ("pass", "warn", "fail"; empty until the report is made at stop).</summary>
+    public string QaVerdict { get; init; } = "";
+
+    /// <summary>The final QA report as JSON (format edgerig-qa-report/1), empty until stop.</summary>
+    public string QaReportJson { get; init; } = "";
+
+    /// <summary>The face-redaction report as JSON (frames processed, faces found, time spent), empty if nothing was redacted at capture.</summary>
+    public string RedactionReportJson { get; init; } = "";
+
+    /// <summary>Streams whose data was purged (consent withdrawn), with why and when.</summary>
+    public IReadOnlyDictionary<string, string> Purged { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Id of the key the session's chunks are encrypted with; empty when stored in the clear.</summary>
+    public string KeyId { get; init; } = "";
 }
 
 /// <summary>Distribution of a stream's rig-time error bounds: how good its timestamps were.</summary>
@@ -84,6 +99,16 @@ public interface ISessionStore : IDisposable
 
     /// <summary>Sets the calibration profile a session is read and exported with ("NAME@VERSION", or empty for none).</summary>
     void SetCalibration(string sessionId, string profile);
+
+    /// <summary>Stores the session's QA report: its verdict (pass, warn, fail) and the report as JSON.</summary>
+    void SetQaReport(string sessionId, string verdict, string json);
+
+    /// <summary>Stores the session's face-redaction report (JSON).</summary>
+    void SetRedactionReport(string sessionId, string json);
+
+    /// <summary>Erases every chunk of one stream (their bytes overwritten, then unindexed) and notes why; returns the bytes erased.</summary>
+    /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
+    long PurgeStream(string sessionId, string stream, string reason);
 
     /// <summary>Records that a pull of the whole session completed.</summary>
     void MarkPulled(string sessionId, DateTimeOffset at);
@@ -137,4 +162,28 @@ public static class SessionHash
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{stream}/{index}/{sha}\n"));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
+}
+
+/// <summary>
+/// Encryption of chunk bytes at rest, as the store uses it: sealed with a named key (new sessions get the current one),
+/// bound to the chunk's identity (<c>aad</c>, "SESSION/STREAM/INDEX") so chunks cannot be swapped. Key material never
+/// leaves the implementation.
+/// </summary>
+public interface IChunkCipher
+{
+    /// <summary>The key new sessions are encrypted with.</summary>
+    string CurrentKeyId { get; }
+
+    /// <summary>Keys in the ring (current and older ones kept for reading).</summary>
+    int KeyCount { get; }
+
+    /// <summary>Encrypts the plain chunk bytes given as pieces (their total is <paramref name="plainLength"/>).</summary>
+    byte[] Seal(string keyId, IReadOnlyList<ReadOnlyMemory<byte>> pieces, int plainLength, string aad);
+
+    /// <summary>Decrypts and authenticates sealed chunk bytes.</summary>
+    /// <exception cref="CorruptChunkException">tampered bytes, the wrong chunk, or an unknown key; the message names the chunk.</exception>
+    byte[] Open(ReadOnlySpan<byte> sealedBytes, string aad);
+
+    /// <summary>Makes a new current key for sessions started from now on; returns its id.</summary>
+    string Rotate();
 }

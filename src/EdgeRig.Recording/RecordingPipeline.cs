@@ -54,6 +54,16 @@ public sealed class RecordingPipeline : ISampleSink
     /// <summary>The calibration profile a new session starts with ("NAME@VERSION"), or null for none.</summary>
     public Func<string?>? ActiveCalibration { get; set; }
 
+    /// <summary>Makes the observer (QA analysis) of a session about to start, or null for none.</summary>
+    public Func<Session, IReadOnlyList<StreamDescriptor>, ISessionObserver?>? ObserverFactory { get; set; }
+
+    /// <summary>Called once a session is closed, with its observer: the final QA report is made and stored here.
+    /// Failures are logged; the session stays recorded.</summary>
+    public Action<SessionRecord, ISessionObserver?>? SessionFinished { get; set; }
+
+    /// <summary>The observer of the recording session, if any.</summary>
+    public ISessionObserver? ActiveObserver => _active?.Observer;
+
     /// <summary>Asked before a session starts: a reason to refuse (e.g. PTP not locked), or null.</summary>
     public Func<string?>? StartBlocker { get; set; }
 
@@ -225,7 +235,7 @@ public sealed class RecordingPipeline : ISampleSink
             int capacity = device is { QueueCapacity: > 0 } ? device.QueueCapacity : StreamChannel.DefaultCapacity(d);
             return new StreamChannel(d, capacity, device?.DropPolicy ?? DropPolicy.DropOldest);
         }).ToList();
-        var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _logger);
+        var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _logger, ObserverFactory?.Invoke(session, _streams));
         recorder.Failed += OnRecorderFailed;
         return recorder;
     }
@@ -239,6 +249,18 @@ public sealed class RecordingPipeline : ISampleSink
             var recorder = _active ?? throw new InvalidRigStateException("no session is recording");
             _active = null;
             var record = await recorder.StopAsync(reason);
+            if (SessionFinished is { } finished)
+            {
+                try
+                {
+                    finished(record, recorder.Observer);
+                    record = _store.GetSession(record.Session.Id);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    _logger.LogError(e, "Finishing session {Session} (QA report) failed; the recording is kept", record.Session.Id);
+                }
+            }
             _lastStopReason = record.Session.StopReason;
             _logger.LogInformation("Stopped session {Session}: {Reason}; {Summary}", record.Session.Id, record.Session.StopReason,
                 string.Join(", ", record.Counts.Select(kv => $"{kv.Key} {kv.Value.Recorded}/{kv.Value.Produced} (dropped {kv.Value.Dropped})")));

@@ -4,6 +4,12 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeRig.Recording;
 
+/// <summary>Watches the samples a session records (QA analysis); called on the recorder's writer task, in order per stream.</summary>
+public interface ISessionObserver
+{
+    void Observe(Sample sample);
+}
+
 /// <summary>
 /// Records one session: a bounded channel per stream, and one writer task that drains them, batches each
 /// stream's samples into chunks (bounded by size and by the flush interval) and writes every ready chunk in
@@ -35,8 +41,9 @@ public sealed class SessionRecorder
     }
 
     public SessionRecorder(Session session, IReadOnlyList<StreamChannel> channels, RecordingProfile settings,
-        ISessionStore store, IRigClock clock, ILogger logger)
+        ISessionStore store, IRigClock clock, ILogger logger, ISessionObserver? observer = null)
     {
+        Observer = observer;
         Session = session;
         _store = store;
         _clock = clock;
@@ -48,6 +55,9 @@ public sealed class SessionRecorder
     }
 
     public Session Session { get; }
+
+    /// <summary>Sees every sample accepted for recording, on the writer task (the QA analysis).</summary>
+    public ISessionObserver? Observer { get; }
 
     /// <summary>Why recording ended on its own (storage failure), or null while healthy.</summary>
     public string? Failure => _failure;
@@ -86,6 +96,7 @@ public sealed class SessionRecorder
             if (part.Count > 0) batches.Add(new ChunkBatch(channel.Descriptor, part.ToArray()));
             _store.WriteChunks(Session.Id, batches);
             channel.AddPreloaded(samples);
+            if (Observer is { } observer) foreach (var s in samples) Observe(observer, s);
         }
     }
 
@@ -142,6 +153,7 @@ public sealed class SessionRecorder
                 {
                     if (p.Samples.Count == 0) p.Since = now;
                     p.Samples.Add(s);
+                    if (Observer is { } observer) Observe(observer, s);
                     p.Bytes += s.Payload.Length + 44;
                     if (p.Bytes >= _maxChunkBytes) TakeChunk(p, ready, readyChannels);
                 }
@@ -158,6 +170,19 @@ public sealed class SessionRecorder
             }
         }
     }
+
+    private void Observe(ISessionObserver observer, Sample sample)
+    {
+        try { observer.Observe(sample); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // analysis must never stop recording
+            if (Interlocked.Increment(ref _observerFailures) == 1)
+                _logger.LogWarning(e, "QA analysis of session {Session} failed on {Stream}; recording goes on", Session.Id, sample.Stream);
+        }
+    }
+
+    private int _observerFailures;
 
     private static void TakeChunk(PendingChunk p, List<ChunkBatch> ready, List<StreamChannel> readyChannels)
     {

@@ -58,8 +58,11 @@ public sealed class LiteDbSessionStore : ISessionStore
         lock (_catalogueGate)
         {
             if (_sessions.FindById(session.Id) is not null) throw new InvalidRigStateException($"session '{session.Id}' already exists");
-            Open(session.Id, create: true);
-            _sessions.Insert(SessionDocuments.ToBson(session, streams));
+            string keyId = _options.EncryptNewSessions && _options.Cipher is { } cipher ? cipher.CurrentKeyId : "";
+            Open(session.Id, create: true, keyId);
+            var doc = SessionDocuments.ToBson(session, streams);
+            doc["keyId"] = keyId;
+            _sessions.Insert(doc);
         }
     }
 
@@ -101,6 +104,30 @@ public sealed class LiteDbSessionStore : ISessionStore
 
     public void SetCalibration(string sessionId, string profile) =>
         UpdateSession(sessionId, doc => doc["calibration"] = profile);
+
+    public void SetQaReport(string sessionId, string verdict, string json) =>
+        UpdateSession(sessionId, doc => { doc["qaVerdict"] = verdict; doc["qa"] = json; });
+
+    public void SetRedactionReport(string sessionId, string json) =>
+        UpdateSession(sessionId, doc => doc["redaction"] = json);
+
+    public long PurgeStream(string sessionId, string stream, string reason)
+    {
+        var record = GetSession(sessionId);
+        if (record.Session.State == SessionState.Recording)
+            throw new InvalidRigStateException($"session '{sessionId}' is still recording; stop it before purging {stream}");
+        if (record.Streams.All(s => s.Id.Value != stream))
+            throw new ArgumentException($"session '{sessionId}' has no stream '{stream}'");
+        var (chunks, bytes) = Open(sessionId, create: false).Purge(stream);
+        UpdateSession(sessionId, doc =>
+        {
+            if (!doc["purged"].IsDocument) doc["purged"] = new BsonDocument();
+            doc["purged"].AsDocument[stream] = $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: {reason}";
+            doc["chunkCount"] = Math.Max(0, doc["chunkCount"].AsInt32 - chunks);
+            doc["storedBytes"] = Math.Max(0, doc["storedBytes"].AsInt64 - bytes);
+        });
+        return bytes;
+    }
 
     public void MarkPulled(string sessionId, DateTimeOffset at) =>
         UpdateSession(sessionId, doc => doc["pulledAt"] = at.ToUnixTimeMilliseconds());
@@ -215,14 +242,21 @@ public sealed class LiteDbSessionStore : ISessionStore
         }
     }
 
-    private SessionFile Open(string sessionId, bool create)
+    private SessionFile Open(string sessionId, bool create, string? keyId = null)
     {
         string path = SessionFilePath(sessionId);
         return _open.GetOrAdd(sessionId, _ =>
         {
             if (!create && !File.Exists(path)) throw new SessionNotFoundException(sessionId);
-            return new SessionFile(path, _options.Layout);
+            string key = keyId ?? KeyOf(sessionId);
+            return new SessionFile(path, _options.Layout, sessionId, _options.Cipher, key);
         });
+    }
+
+    private string KeyOf(string sessionId)
+    {
+        lock (_catalogueGate)
+            return _sessions.FindById(sessionId) is { } doc && doc["keyId"].IsString ? doc["keyId"].AsString : "";
     }
 
     /// <summary>Session ids become file names: only letters, digits, '-' and '_' are allowed.</summary>

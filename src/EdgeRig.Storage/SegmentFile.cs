@@ -72,6 +72,17 @@ internal sealed class SegmentFile : IDisposable
         return bytes;
     }
 
+    /// <summary>Overwrites a range with zeros (secure erase of purged chunks); call <see cref="Flush"/> to make it durable.</summary>
+    public void Erase(long offset, int length)
+    {
+        if (offset < 0 || offset + length > _length) throw new IOException($"{Path}: erase of {offset}+{length} lies outside the segment ({_length} bytes)");
+        var zeros = new byte[Math.Min(length, 1 << 20)];
+        for (int done = 0; done < length; done += zeros.Length)
+            RandomAccess.Write(_handle, zeros.AsSpan(0, Math.Min(zeros.Length, length - done)), offset + done);
+    }
+
+    public void Flush() => RandomAccess.FlushToDisk(_handle);
+
     /// <summary>Cuts off bytes past <paramref name="length"/> (an append whose index never committed).</summary>
     public void TruncateTo(long length)
     {

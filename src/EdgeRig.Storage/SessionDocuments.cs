@@ -100,6 +100,11 @@ internal static class SessionDocuments
         {
             Sync = sync,
             PulledAt = b["pulledAt"].IsNumber ? DateTimeOffset.FromUnixTimeMilliseconds(b["pulledAt"].AsInt64) : null,
+            QaVerdict = b["qaVerdict"].IsString ? b["qaVerdict"].AsString : "",
+            QaReportJson = b["qa"].IsString ? b["qa"].AsString : "",
+            RedactionReportJson = b["redaction"].IsString ? b["redaction"].AsString : "",
+            Purged = b["purged"].IsDocument ? b["purged"].AsDocument.ToDictionary(kv => kv.Key, kv => kv.Value.AsString) : new Dictionary<string, string>(),
+            KeyId = b["keyId"].IsString ? b["keyId"].AsString : "",
         };
     }
 

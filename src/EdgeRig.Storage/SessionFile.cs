@@ -16,9 +16,18 @@ internal sealed class SessionFile : IDisposable
     private readonly Dictionary<string, int> _nextIndex = new();
     private readonly object _gate = new();
     private int _nextSeq;
+    private readonly string _sessionId;
+    private readonly IChunkCipher? _cipher;
+    private readonly string _keyId;
 
-    public SessionFile(string path, ChunkPayloadLayout layout)
+    /// <param name="keyId">the key new chunks are sealed with; empty: stored in the clear.</param>
+    public SessionFile(string path, ChunkPayloadLayout layout, string sessionId = "", IChunkCipher? cipher = null, string keyId = "")
     {
+        if (keyId.Length > 0 && cipher is null)
+            throw new InvalidOperationException($"session '{sessionId}' is encrypted (key {keyId}) but the store has no key ring");
+        _sessionId = sessionId;
+        _cipher = cipher;
+        _keyId = keyId;
         _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
         _index = _db.GetCollection("chunk_index");
         _data = _db.GetCollection("chunk_data");
@@ -33,10 +42,15 @@ internal sealed class SessionFile : IDisposable
         if (segmented)
         {
             _segment = new SegmentFile(Path.ChangeExtension(path, ".seg"));
-            long indexedEnd = chunks.Where(c => c.ContainsKey("seg")).Select(c => c["seg"].AsInt64 + c["stored"].AsInt32).DefaultIfEmpty(0).Max();
+            long indexedEnd = chunks.Where(c => c.ContainsKey("seg")).Select(c => c["seg"].AsInt64 + OnDiskLength(c)).DefaultIfEmpty(0).Max();
             _segment.TruncateTo(indexedEnd);
         }
     }
+
+    /// <summary>The chunk's identity its encryption is bound to.</summary>
+    private string Aad(string stream, int index) => $"{_sessionId}/{stream}/{index}";
+
+    private static int OnDiskLength(BsonDocument index) => index.ContainsKey("sealed") ? index["sealed"].AsInt32 : index["stored"].AsInt32;
 
     /// <summary>Every file a session may have on disk.</summary>
     public static IEnumerable<string> PathsOf(string dbPath) =>
@@ -58,7 +72,22 @@ internal sealed class SessionFile : IDisposable
             }
             long bytes = encoded.Sum(e => (long)e.Info.StoredLength);
             ensureSpace(bytes + encoded.Count * 512L);
-            long[]? offsets = _segment?.Append(encoded.Select(e => (e.Pieces, e.Info.StoredLength, e.Info.Crc32C)).ToList());
+            int[]? sealedLengths = null;
+            if (_keyId.Length > 0)
+            {
+                // at rest the frame holds the sealed envelope; the index keeps the plain chunk's length and CRC
+                sealedLengths = new int[encoded.Count];
+                for (int i = 0; i < encoded.Count; i++)
+                {
+                    var (info, pieces) = encoded[i];
+                    byte[] sealedBytes = _cipher!.Seal(_keyId, pieces, info.StoredLength, Aad(info.Stream.Value, info.Index));
+                    sealedLengths[i] = sealedBytes.Length;
+                    encoded[i] = (info, [sealedBytes]);
+                }
+            }
+            long[]? offsets = _segment?.Append(encoded.Select((e, i) => sealedLengths is null
+                ? (e.Pieces, e.Info.StoredLength, e.Info.Crc32C)
+                : (e.Pieces, sealedLengths[i], Crc32C.Compute(e.Pieces[0].Span))).ToList());
             _db.BeginTrans();
             try
             {
@@ -67,8 +96,9 @@ internal sealed class SessionFile : IDisposable
                     var doc = SessionDocuments.ToBson(encoded[i].Info);
                     doc["_id"] = ObjectId.NewObjectId();
                     doc["seq"] = _nextSeq + i;
+                    if (sealedLengths is not null) doc["sealed"] = sealedLengths[i];
                     if (offsets is not null) doc["seg"] = offsets[i];
-                    else _data.Insert(new BsonDocument { ["_id"] = doc["_id"], ["bytes"] = ChunkFormat.Concat(encoded[i].Pieces, encoded[i].Info.StoredLength) });
+                    else _data.Insert(new BsonDocument { ["_id"] = doc["_id"], ["bytes"] = ChunkFormat.Concat(encoded[i].Pieces, sealedLengths?[i] ?? encoded[i].Info.StoredLength) });
                     _index.Insert(doc);
                 }
                 _db.Commit();
@@ -121,13 +151,20 @@ internal sealed class SessionFile : IDisposable
                 ?? throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is not in its index", missing: true);
             if (index.ContainsKey("seg"))
             {
-                try { bytes = _segment!.Read(index["seg"].AsInt64, index["stored"].AsInt32); }
+                try { bytes = _segment!.Read(index["seg"].AsInt64, OnDiskLength(index)); }
                 catch (IOException e) { throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}': {e.Message}", missing: true); }
             }
             else
             {
                 bytes = (_data.FindById(index["_id"]) ?? throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' has no data", missing: true))["bytes"].AsBinary;
             }
+        }
+        if (index.ContainsKey("sealed"))
+        {
+            if (_cipher is null)
+                throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is encrypted and this store has no key ring");
+            try { bytes = _cipher.Open(bytes, Aad(chunk.Stream.Value, chunk.Index)); }
+            catch (CorruptChunkException e) { throw new CorruptChunkException($"session '{sessionId}': {e.Message}"); }
         }
         try
         {
@@ -138,6 +175,29 @@ internal sealed class SessionFile : IDisposable
             throw new CorruptChunkException($"session '{sessionId}': {e.Message}");
         }
         return bytes;
+    }
+
+    /// <summary>Overwrites every chunk of <paramref name="stream"/> with zeros (made durable), then drops them from the index.
+    /// In the embedded layout the LiteDB pages are freed (LiteDB reuses them; they are not overwritten).</summary>
+    public (int Chunks, long Bytes) Purge(string stream)
+    {
+        lock (_gate)
+        {
+            var docs = _index.Find(Query.EQ("stream", stream)).ToList();
+            long bytes = 0;
+            foreach (var doc in docs)
+            {
+                int length = doc["stored"].AsInt32;
+                bytes += length;
+                if (doc.ContainsKey("seg")) _segment!.Erase(doc["seg"].AsInt64 - SegmentFile.FrameHeaderSize, SegmentFile.FrameHeaderSize + OnDiskLength(doc));
+                else _data.Delete(doc["_id"]);
+            }
+            _segment?.Flush();
+            _db.BeginTrans();
+            foreach (var doc in docs) _index.Delete(doc["_id"]);
+            _db.Commit();
+            return (docs.Count, bytes);
+        }
     }
 
     public void AppendPtp(IReadOnlyList<PtpRecord> records)

@@ -1,3 +1,5 @@
+using EdgeRig.Core;
+
 namespace EdgeRig.Storage;
 
 /// <summary>Where a session's chunk bytes go.</summary>
@@ -19,4 +21,11 @@ public sealed record SessionStoreOptions
 
     /// <summary>Room above the reserve a new session needs to start, so it does not stop again at once.</summary>
     public long StartHeadroomBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Encrypts the chunks of sessions created from now on (AES-256-GCM per chunk); null stores them in the clear.
+    /// Needed to read encrypted sessions back.</summary>
+    public IChunkCipher? Cipher { get; init; }
+
+    /// <summary>New sessions are encrypted with the cipher's current key.</summary>
+    public bool EncryptNewSessions { get; init; }
 }

@@ -182,6 +182,55 @@ public abstract class SessionStoreContractTests : IDisposable
 
         public int GetHashCode(StreamDescriptor d) => d.Id.GetHashCode();
     }
+
+    [Fact]
+    public void PurgeStream_ErasesThatStreamOnly_AndNotesWhy()
+    {
+        using var store = NewStore();
+        store.CreateSession(NewSession("p1"), [Imu, Cam]);
+        var marked = Samples(Cam, 0, 3, 4000);
+        for (int i = 0; i < marked.Count; i++)
+            marked[i] = marked[i] with { Payload = Enumerable.Repeat((byte)0xAB, 4000).ToArray() };
+        store.WriteChunks("p1", [new ChunkBatch(Imu, Samples(Imu, 0, 100, 24)), new ChunkBatch(Cam, marked)]);
+        Assert.Throws<InvalidRigStateException>(() => store.PurgeStream("p1", "cam0", "test"));
+        store.CloseSession("p1", new RigTime(9_000), SessionState.Complete, "stopped");
+        long camBytes = store.ListChunks("p1").Where(c => c.Stream.Value == "cam0").Sum(c => (long)c.StoredLength);
+
+        long erased = store.PurgeStream("p1", "cam0", "consent c-1 withdrawn");
+
+        Assert.Equal(camBytes, erased);
+        var chunks = store.ListChunks("p1");
+        Assert.Equal(["imu0"], chunks.Select(c => c.Stream.Value).Distinct());
+        Assert.Equal(100, ChunkFormat.Decode(chunks[0], store.ReadChunk("p1", chunks[0])).Count);
+        var record = store.GetSession("p1");
+        Assert.Contains("consent c-1 withdrawn", record.Purged["cam0"]);
+        Assert.Equal(1, record.ChunkCount);
+        Assert.Throws<ArgumentException>(() => store.PurgeStream("p1", "nope", "x"));
+        if (Layout == ChunkPayloadLayout.Segments)
+        {
+            // the frames' bytes are gone from the disk, not just unindexed
+            byte[] seg = File.ReadAllBytes(Path.ChangeExtension(store.SessionFilePath("p1"), ".seg"));
+            Assert.DoesNotContain(Enumerable.Range(0, seg.Length - 64), i => seg.AsSpan(i, 64).IndexOfAnyExcept((byte)0xAB) < 0);
+        }
+    }
+
+    [Fact]
+    public void QaAndRedactionReports_AreKeptWithTheSession()
+    {
+        using (var store = NewStore())
+        {
+            store.CreateSession(NewSession("q1"), [Imu]);
+            store.SetQaReport("q1", "fail", "{\"verdict\":\"fail\"}");
+            store.SetRedactionReport("q1", "{\"frames\":3}");
+        }
+        using var reopened = NewStore();
+        var r = reopened.GetSession("q1");
+        Assert.Equal("fail", r.QaVerdict);
+        Assert.Equal("{\"verdict\":\"fail\"}", r.QaReportJson);
+        Assert.Equal("{\"frames\":3}", r.RedactionReportJson);
+        Assert.Equal("", r.KeyId);
+    }
+
 }
 
 public sealed class SegmentLayoutStoreTests : SessionStoreContractTests

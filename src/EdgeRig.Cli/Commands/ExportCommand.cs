@@ -23,7 +23,13 @@ internal static class ExportCommand
 
     /// <summary>The --json summary of an export.</summary>
     public sealed record ExportReport(string SessionId, string File, string Format, string Source, long Bytes, string Sha256,
-        IReadOnlyDictionary<string, long> MessageCounts, IReadOnlyList<string> MissingChunks, bool Complete, double Seconds);
+        IReadOnlyDictionary<string, long> MessageCounts, IReadOnlyList<string> MissingChunks, bool Complete, double Seconds)
+    {
+        /// <summary>Streams the rig left out, with why (no consent).</summary>
+        public IReadOnlyDictionary<string, string> Withheld { get; init; } = new Dictionary<string, string>();
+        /// <summary>Camera frames whose faces the rig blurred on the way out.</summary>
+        public int FramesRedacted { get; init; }
+    }
 
     /// <summary>The --json summary of a dataset export.</summary>
     public sealed record DatasetReport(string SessionId, string Folder, string Format, string Source, string Reference, double ToleranceMs, long Bytes,
@@ -31,7 +37,10 @@ internal static class ExportCommand
         bool Complete, double Seconds);
 
     private sealed record Request(string? Id, string? Folder, string Out, string[] Streams, string? From, string? To, string Compression,
-        string? Reference = null, double? ToleranceMs = null, string? Calibration = null);
+        string? Reference = null, double? ToleranceMs = null, string? Calibration = null)
+    {
+        public bool Force { get; init; }
+    }
 
     public static Command Create()
     {
@@ -48,8 +57,9 @@ internal static class ExportCommand
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Exit 0 even when some chunks were missing or corrupt" };
         var calibration = new Option<string?>("--calibration")
         { Description = "Apply a calibration profile to the times: NAME or NAME@VERSION on the rig, or a profile file (from `calibration show --export`)" };
+        var force = new Option<bool>("--force") { Description = "Export a session that failed QA (data or admin role)" };
         var command = new Command("export", "Export a session to MCAP (opens in Foxglove), from the rig or from a pulled folder")
-            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance, calibration };
+            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance, calibration, force };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
             string outputFormat = parse.GetValue(format) ?? "mcap";
@@ -57,7 +67,7 @@ internal static class ExportCommand
             var request = new Request(parse.GetValue(id), parse.GetValue(folder), parse.GetValue(outFile)!,
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance),
-                parse.GetValue(calibration));
+                parse.GetValue(calibration)) { Force = parse.GetValue(force) };
             // from the rig, MCAP: the rig applies the profile; otherwise the CLI fetches (or reads) it and applies it here
             var profile = request.Calibration is { } cal && (outputFormat == "dataset" || request.Folder is not null)
                 ? await ResolveProfileAsync(cal, channel, ct) : null;
@@ -107,7 +117,7 @@ internal static class ExportCommand
         string? temp = r.Folder is null ? Path.Combine(Path.GetTempPath(), $"edgerig-export-{Guid.NewGuid():N}") : null;
         try
         {
-            string folder = r.Folder ?? (await new SessionPuller(new Sessions.SessionsClient(channel)).PullAsync(r.Id!, temp!,
+            string folder = r.Folder ?? (await new SessionPuller(new Sessions.SessionsClient(channel)) { Force = r.Force }.PullAsync(r.Id!, temp!,
                 new Progress<PullProgress>(p => report(0.5 * p.BytesDone / Math.Max(1, p.BytesTotal))), ct)).Folder;
             var source = new PulledFolderSessionSource(folder);
             long start = source.Record.Session.Start.Nanoseconds;
@@ -138,7 +148,7 @@ internal static class ExportCommand
         var session = await client.GetSessionAsync(new GetSessionRequest { SessionId = r.Id }, cancellationToken: ct);
         var request = new ExportSessionRequest
         {
-            SessionId = r.Id, Format = "mcap", Compression = r.Compression, Calibration = r.Calibration ?? "",
+            SessionId = r.Id, Format = "mcap", Compression = r.Compression, Calibration = r.Calibration ?? "", Force = r.Force,
             FromNs = ParseTime(r.From, session.StartNs, "--from") ?? 0, ToNs = ParseTime(r.To, session.StartNs, "--to") ?? 0,
         };
         request.Streams.AddRange(r.Streams);
@@ -164,7 +174,8 @@ internal static class ExportCommand
         }
         File.Move(part, r.Out, overwrite: true);
         return new ExportReport(r.Id!, Path.GetFullPath(r.Out), "mcap", "rig", summary.Bytes, summary.Sha256, summary.MessageCounts.ToDictionary(),
-            summary.Problems.Select(p => $"{p.Stream}/{p.Index} {p.Kind}: {p.Reason}").ToList(), summary.Problems.Count == 0, clock.Elapsed.TotalSeconds);
+            summary.Problems.Select(p => $"{p.Stream}/{p.Index} {p.Kind}: {p.Reason}").ToList(), summary.Problems.Count == 0, clock.Elapsed.TotalSeconds)
+            { Withheld = summary.Withheld.ToDictionary(), FramesRedacted = summary.FramesRedacted };
     }
 
     private static ExportReport FromFolder(Request r, string dir, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
@@ -224,6 +235,8 @@ internal static class ExportCommand
         foreach (var (topic, n) in r.MessageCounts) table.AddRow(Markup.Escape(topic), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(table);
         foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
+        foreach (var (stream, why) in r.Withheld) ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
+        if (r.FramesRedacted > 0) ansi.MarkupLine($"faces blurred in {r.FramesRedacted} camera frames on the way out");
     }
 
     private static void Render(DatasetReport r)

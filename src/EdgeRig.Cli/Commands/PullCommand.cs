@@ -11,10 +11,11 @@ internal static class PullCommand
     {
         var id = new Argument<string>("id") { Description = "Session id" };
         var outDir = new Option<string>("--out") { Description = "Folder to pull into (the session lands in OUT/ID)", DefaultValueFactory = _ => "." };
-        var command = new Command("pull", "Download a session: every chunk verified by SHA-256, resumable after a broken link") { id, outDir };
+        var force = new Option<bool>("--force") { Description = "Pull a session that failed QA (data or admin role)" };
+        var command = new Command("pull", "Download a session: every chunk verified by SHA-256, resumable after a broken link") { id, outDir, force };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
-            var puller = new SessionPuller(new Sessions.SessionsClient(channel));
+            var puller = new SessionPuller(new Sessions.SessionsClient(channel)) { Force = parse.GetValue(force) };
             string sessionId = parse.GetValue(id) ?? "";
             string dir = parse.GetValue(outDir) ?? ".";
             PullResult result;
@@ -39,6 +40,8 @@ internal static class PullCommand
                         return r;
                     });
             }
+            if (!parse.GetValue(EdgeRigCli.Json))
+                foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(result);
             else if (!result.Complete)
                 Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Markup.Escape(result.Folder)}; run the pull again to continue");

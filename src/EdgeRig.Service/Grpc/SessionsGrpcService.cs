@@ -9,7 +9,8 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Session listing, the verified, resumable pull, and export to MCAP.</summary>
-public sealed class SessionsGrpcService(ISessionStore store, Recording.RecordingPipeline? pipeline = null, Calibration.Profiles.ICalibrationProfileStore? profiles = null) : Sessions.SessionsBase
+public sealed class SessionsGrpcService(ISessionStore store, Recording.RecordingPipeline? pipeline = null, Calibration.Profiles.ICalibrationProfileStore? profiles = null,
+    Privacy.EgressPolicy? egress = null, Quality.QaService? qa = null) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
     public const int PieceSize = 1024 * 1024;
@@ -33,8 +34,11 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
     {
         string id = RequireId(request.SessionId);
         var record = store.GetSession(id);
+        var role = CallerRole(context);
+        RequireQaPassedOrForced(record, request.Force, role, "pull");
         bool complete = record.Session.State != SessionState.Recording;
-        var chunks = store.ListChunksWithSha256(id);
+        var withheld = WithheldFromPull(record, role);
+        var chunks = store.ListChunksWithSha256(id).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList();
         if (request.FromChunk < 0 || request.FromChunk > chunks.Count)
             throw new ArgumentException($"from_chunk {request.FromChunk} is outside 0..{chunks.Count} for session '{id}'");
 
@@ -47,6 +51,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
                 SessionSha256 = complete ? SessionHash.Compute(chunks.Select(c => (c.Stream.Value, c.Index, c.Sha256Hex))) : "",
                 TotalBytes = chunks.Sum(c => (long)c.StoredLength),
                 Complete = complete,
+                Withheld = { withheld },
             },
         }, context.CancellationToken);
 
@@ -79,7 +84,8 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         var record = store.GetSession(id);
         if (record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; a pull of it cannot be complete yet");
-        string expected = SessionHash.Compute(store.ListChunksWithSha256(id).Select(c => (c.Stream.Value, c.Index, c.Sha256Hex)));
+        var withheld = WithheldFromPull(record, CallerRole(context));
+        string expected = SessionHash.Compute(store.ListChunksWithSha256(id).Where(c => !withheld.ContainsKey(c.Stream.Value)).Select(c => (c.Stream.Value, c.Index, c.Sha256Hex)));
         if (!string.Equals(expected, request.SessionSha256, StringComparison.Ordinal))
             throw new InvalidRigStateException($"session_sha256 '{request.SessionSha256}' does not match session '{id}' ({expected}); pull it again");
         store.MarkPulled(id, DateTimeOffset.UtcNow);
@@ -113,13 +119,29 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         }
         if (source.Record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; stop it before exporting");
+        var role = CallerRole(context);
+        RequireQaPassedOrForced(source.Record, request.Force, role, "export");
+        var attachments = new List<SessionAttachment>();
+        if (source is Calibration.Profiles.CalibratedSessionSource calibrated) attachments.Add(calibrated.Attachment);
+        IReadOnlyDictionary<string, string> withheld = new Dictionary<string, string>();
+        Privacy.EgressSessionSource? egressSource = null;
+        if (egress is not null)
+        {
+            var decision = egress.For(source.Record, role);
+            withheld = decision.Withheld;
+            foreach (var s in request.Streams)
+                if (withheld.TryGetValue(s, out var why)) throw new InvalidRigStateException($"stream '{s}' of session '{id}' may not leave the rig: {why}");
+            if (withheld.Count > 0 || decision.Redact.Count > 0)
+                source = egressSource = new Privacy.EgressSessionSource(source, decision, egress.Redactor);
+        }
+        if (qa?.Attachment(source.Record) is { } qaReport) attachments.Add(qaReport);
         var options = new SessionMcapOptions
         {
             Streams = request.Streams.ToList(),
             From = request.FromNs > 0 ? new RigTime(request.FromNs) : null,
             To = request.ToNs > 0 ? new RigTime(request.ToNs) : null,
             Compression = SessionMcapOptions.ParseCompression(request.Compression),
-            Attachments = source is Calibration.Profiles.CalibratedSessionSource calibrated ? [calibrated.Attachment] : [],
+            Attachments = attachments,
         };
         options.Validate(source.Record.Streams);
 
@@ -152,6 +174,8 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         }
         await pipe.Reader.CompleteAsync();
         var summary = Summary(await export);
+        foreach (var (k, v) in withheld) summary.Withheld[k] = v;
+        summary.FramesRedacted = egressSource?.FramesRedacted ?? 0;
         await responseStream.WriteAsync(new ExportChunk { Progress = 1, Summary = summary }, ct);
     }
 
@@ -190,6 +214,36 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         private double _value;
         public double Value => Volatile.Read(ref _value);
         public void Report(double value) => Volatile.Write(ref _value, value);
+    }
+
+    public override Task<QaReportInfo> GetQaReport(GetQaReportRequest request, ServerCallContext context)
+    {
+        string id = RequireId(request.SessionId);
+        if (qa is null) throw new InvalidRigStateException("QA reports are not available on this rig");
+        return Task.FromResult(qa.Get(id));
+    }
+
+    private static Role CallerRole(ServerCallContext context) =>
+        context.UserState.TryGetValue(Security.AuthInterceptor.CallerKey, out var c) && c is Caller caller ? caller.Role : Role.Technician;
+
+    /// <summary>A session that failed QA leaves the rig only when a data or admin caller forces it.</summary>
+    private void RequireQaPassedOrForced(SessionRecord record, bool force, Role role, string what)
+    {
+        if (record.QaVerdict != "fail") return;
+        if (!force)
+            throw new InvalidRigStateException($"session '{record.Session.Id}' failed QA ({qa?.Summary(record) ?? "see edgerig qa"}); {what} it with --force (data or admin role) if you mean it");
+        if (role is not (Role.Data or Role.Admin))
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"forcing the {what} of a session that failed QA needs the data or admin role; yours is {role.ToString().ToLowerInvariant()}"));
+    }
+
+    /// <summary>Streams a pull must leave out: pulls carry stored bytes, so frames that would need redaction are withheld too.</summary>
+    private Dictionary<string, string> WithheldFromPull(SessionRecord record, Role role)
+    {
+        if (egress is null) return [];
+        var decision = egress.For(record, role);
+        var withheld = new Dictionary<string, string>(decision.Withheld);
+        foreach (var s in decision.Redact) withheld[s] = egress.RawRefusal(record, role);
+        return withheld;
     }
 
     private static string RequireId(string id) =>

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeRig.Api.V1;
+using Spectre.Console;
+
+namespace EdgeRig.Cli.Commands;
+
+/// <summary>`edgerig consent add|list|attach|withdraw`: consent records of pseudonymous subjects, attached to sessions.</summary>
+internal static class ConsentCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("consent", "Consent records: who agreed to be recorded, for what, until when");
+        command.Subcommands.Add(Add());
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Attach());
+        command.Subcommands.Add(Withdraw());
+        return command;
+    }
+
+    private static Command Add()
+    {
+        var subject = new Option<string>("--subject") { Description = "Pseudonymous subject id (never a name), e.g. S-0042", Required = true };
+        var scope = new Option<string>("--scope") { Description = "What the subject agreed to: video, audio or video,audio", Required = true };
+        var purpose = new Option<string>("--purpose") { Description = "What the data may be used for", Required = true };
+        var form = new Option<string>("--form") { Description = "Reference of the signed consent form (kept off the rig)", Required = true };
+        var granted = new Option<string?>("--granted") { Description = "Date consent was given (YYYY-MM-DD; default: now)" };
+        var expires = new Option<string?>("--expires") { Description = "Date it ends (YYYY-MM-DD; default: no expiry)" };
+        var sessions = new Option<string[]>("--session") { Description = "Session(s) it covers (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("add", "Record a consent and attach it to sessions") { subject, scope, purpose, form, granted, expires, sessions };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var request = new AddConsentRequest
+            {
+                Subject = parse.GetValue(subject) ?? "",
+                Purpose = parse.GetValue(purpose) ?? "",
+                FormReference = parse.GetValue(form) ?? "",
+                GrantedMs = ParseDate(parse.GetValue(granted), "--granted"),
+                ExpiresMs = ParseDate(parse.GetValue(expires), "--expires"),
+            };
+            request.Scopes.AddRange((parse.GetValue(scope) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            request.Sessions.AddRange(parse.GetValue(sessions) ?? []);
+            var c = await new Privacy.PrivacyClient(channel).AddConsentAsync(request, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
+            else Output.Ansi.MarkupLine($"consent [bold]{Markup.Escape(c.Id)}[/] for subject {Markup.Escape(c.Subject)}: {string.Join(", ", c.Scopes)}, " +
+                $"covers {c.Sessions.Count} session(s)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var session = new Option<string?>("--session") { Description = "Only the records attached to this session" };
+        var command = new Command("list", "List consent records") { session };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var reply = await new Privacy.PrivacyClient(channel).ListConsentsAsync(new ListConsentsRequest { SessionId = parse.GetValue(session) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
+            var table = new Table().AddColumns("id", "subject", "scopes", "purpose", "granted", "expires", "form", "sessions", "state");
+            foreach (var c in reply.Consents)
+                table.AddRow(Markup.Escape(c.Id), Markup.Escape(c.Subject), string.Join(",", c.Scopes), Markup.Escape(c.Purpose), Date(c.GrantedMs),
+                    c.ExpiresMs > 0 ? Date(c.ExpiresMs) : "-", Markup.Escape(c.FormReference), Markup.Escape(string.Join(" ", c.Sessions)),
+                    c.WithdrawnMs > 0 ? $"[red]withdrawn {Date(c.WithdrawnMs)}[/]" : c.ExpiresMs > 0 && c.ExpiresMs < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() ? "[yellow]expired[/]" : "[green]in force[/]");
+            Output.Ansi.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Attach()
+    {
+        var id = new Argument<string>("id") { Description = "Consent record id" };
+        var session = new Option<string>("--session") { Description = "Session to attach it to", Required = true };
+        var command = new Command("attach", "Attach a consent record to another session") { id, session };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var c = await new Privacy.PrivacyClient(channel).AttachConsentAsync(new AttachConsentRequest { Id = parse.GetValue(id) ?? "", SessionId = parse.GetValue(session) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
+            else Output.Ansi.MarkupLine($"consent {Markup.Escape(c.Id)} now covers {Markup.Escape(string.Join(", ", c.Sessions))}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Withdraw()
+    {
+        var id = new Argument<string>("id") { Description = "Consent record id" };
+        var command = new Command("withdraw", "Withdraw a consent: the affected camera and audio data of its sessions is purged (audited)") { id };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var reply = await new Privacy.PrivacyClient(channel).WithdrawConsentAsync(new WithdrawConsentRequest { Id = parse.GetValue(id) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
+            Output.Ansi.MarkupLine($"consent {Markup.Escape(reply.Consent.Id)} withdrawn");
+            foreach (var p in reply.Purged) Output.Ansi.MarkupLine($"[red]purged[/] {Markup.Escape(p.SessionId)}/{Markup.Escape(p.Stream)} ({Output.Bytes(p.ErasedBytes)} erased)");
+            foreach (var k in reply.Kept) Output.Ansi.MarkupLine($"kept {Markup.Escape(k)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Date(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static long ParseDate(string? text, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return 0;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return at.ToUnixTimeMilliseconds();
+        throw new ArgumentException($"{option} '{text}' is not a date (YYYY-MM-DD or ISO-8601)");
+    }
+}

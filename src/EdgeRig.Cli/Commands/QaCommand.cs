@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Text.Json;
+using EdgeRig.Api.V1;
+using Spectre.Console;
+
+namespace EdgeRig.Cli.Commands;
+
+/// <summary>`edgerig qa ID`: the session's QA report (live while it records, final after stop) with its gates.</summary>
+internal static class QaCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("id") { Description = "Session id" };
+        var command = new Command("qa", "Show a session's QA report: per-stream health, signal checks, and the pass/warn/fail gates") { id };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var reply = await new Sessions.SessionsClient(channel).GetQaReportAsync(new GetQaReportRequest { SessionId = parse.GetValue(id) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json))
+            {
+                Console.Out.WriteLine(reply.Json);
+                return 0;
+            }
+            Render(reply);
+            return reply.Verdict == "fail" ? 4 : 0;
+        }));
+        return command;
+    }
+
+    private static string Verdict(string v) => v.ToLowerInvariant() switch
+    {
+        "pass" => "[green]pass[/]",
+        "warn" => "[yellow]warn[/]",
+        "fail" => "[red]fail[/]",
+        _ => Markup.Escape(v),
+    };
+
+    private static void Render(QaReportInfo reply)
+    {
+        var ansi = Output.Ansi;
+        ansi.MarkupLine($"QA of {Markup.Escape(reply.SessionId)}: {Verdict(reply.Verdict)}{(reply.Final ? "" : " (live: recording still going)")}");
+        using var doc = JsonDocument.Parse(reply.Json);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("streams", out var streams))
+        {
+            var table = new Table().AddColumns("stream", "verdict", "recorded", "dropped", "rate", "gaps", "jitter p99", "notes");
+            foreach (var s in streams.EnumerateArray())
+                table.AddRow(Markup.Escape(Str(s, "stream")), Verdict(Str(s, "verdict")), Num(s, "recorded"), Num(s, "dropped"),
+                    $"{Dbl(s, "effectiveRateHz"):0.##}/{Dbl(s, "nominalRateHz"):0.##} Hz", Num(s, "gapCount"), $"{Dbl(s, "jitterP99Ms"):0.###} ms",
+                    Markup.Escape(Str(s, "summary")));
+            ansi.Write(table);
+        }
+        if (root.TryGetProperty("findings", out var findings) && findings.GetArrayLength() > 0)
+        {
+            var table = new Table().AddColumns("stream", "check", "verdict", "finding");
+            foreach (var f in findings.EnumerateArray())
+                table.AddRow(Markup.Escape(Str(f, "stream")), Markup.Escape(Str(f, "check")), Verdict(Str(f, "verdict")), Markup.Escape(Str(f, "message")));
+            ansi.Write(table);
+        }
+        if (reply.RedactionJson.Length > 0) ansi.MarkupLine($"face redaction at capture: {Markup.Escape(reply.RedactionJson)}");
+    }
+
+    private static string Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : v.ToString() : "";
+
+    private static string Num(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.ToString() : "-";
+
+    private static double Dbl(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0;
+}

@@ -1,0 +1,61 @@
+using EdgeRig.Core;
+
+namespace EdgeRig.Service.Privacy;
+
+/// <summary>
+/// What of a session may leave the rig for a caller, by the rig's privacy section and the session's consent records:
+/// audio without valid consent (where the rig requires it) is withheld; camera frames leave raw only for a role with raw
+/// access and valid consent, or when they were redacted at capture — otherwise pulls withhold them and exports redact them.
+/// </summary>
+public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimeProvider time, IFrameRedactor? redactor = null)
+{
+    /// <summary>Redacts frames on the way out; null when face detection is not available.</summary>
+    public IFrameRedactor? Redactor => redactor;
+
+    /// <summary>Streams withheld (with why) and camera streams that must be redacted on the way out.</summary>
+    public sealed record Decision(IReadOnlyDictionary<string, string> Withheld, IReadOnlySet<string> Redact);
+
+    /// <summary>Whether the session's camera frames were redacted before they were stored.</summary>
+    public static bool RedactedAtCapture(SessionRecord record) => record.RedactionReportJson.Length > 0;
+
+    public Decision For(SessionRecord record, Role role)
+    {
+        var privacy = rig.Privacy;
+        var now = time.GetUtcNow();
+        var start = record.Session.Start.ToDateTimeOffset();
+        var attached = consents.List(record.Session.Id);
+        bool ConsentOk(string scope) => !privacy.ConsentRequiredFor.Contains(scope) || attached.Any(c => c.Covers(scope, start, now));
+        bool rawRole = privacy.RawAccessRoles.Contains(role.ToString().ToLowerInvariant());
+        var withheld = new Dictionary<string, string>();
+        var redact = new HashSet<string>();
+        foreach (var stream in record.Streams)
+        {
+            string id = stream.Id.Value;
+            switch (ConsentScopes.Of(stream.Modality))
+            {
+                case ConsentScopes.Audio when !ConsentOk(ConsentScopes.Audio):
+                    withheld[id] = $"no valid audio consent covers session '{record.Session.Id}' (edgerig consent add --scope audio --session {record.Session.Id})";
+                    break;
+                case ConsentScopes.Video when !RedactedAtCapture(record):
+                    bool consentOk = ConsentOk(ConsentScopes.Video);
+                    bool raw = consentOk && (privacy.Redaction == RedactionPolicy.Off || rawRole);
+                    if (!raw)
+                        redact.Add(id);
+                    break;
+            }
+        }
+        return new Decision(withheld, redact);
+    }
+
+    /// <summary>Why raw camera frames of the stream may not leave (for pulls, which carry stored bytes and so cannot redact).</summary>
+    public string RawRefusal(SessionRecord record, Role role)
+    {
+        var privacy = rig.Privacy;
+        var start = record.Session.Start.ToDateTimeOffset();
+        bool consentOk = !privacy.ConsentRequiredFor.Contains(ConsentScopes.Video)
+            || consents.List(record.Session.Id).Any(c => c.Covers(ConsentScopes.Video, start, time.GetUtcNow()));
+        return consentOk
+            ? $"raw camera frames need a role with raw access ({string.Join(", ", privacy.RawAccessRoles)}); role {role.ToString().ToLowerInvariant()} gets them redacted through export"
+            : $"no valid video consent covers session '{record.Session.Id}': camera frames leave the rig only redacted, through export";
+    }
+}

@@ -1,0 +1,13 @@
+using EdgeRig.Api.V1;
+using EdgeRig.Core;
+using EdgeRig.Export.SessionMcap;
+
+namespace EdgeRig.Service.Quality;
+
+/// <summary>QA reports in the service: live for the recording session, final at stop (stored with the session), attached to exports.</summary>
+public sealed class QaService
+{
+    public QaReportInfo Get(string sessionId) => throw new NotImplementedException(sessionId);
+    public string Summary(SessionRecord record) => record.QaVerdict;
+    public SessionAttachment? Attachment(SessionRecord record) => null;
+}
