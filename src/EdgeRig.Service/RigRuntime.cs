@@ -5,6 +5,9 @@ using EdgeRig.Timing.Ptp;
 
 namespace EdgeRig.Service;
 
+/// <summary>Where capture delivers samples: the recording pipeline, or a stage in front of it (redaction at capture).</summary>
+public sealed record CaptureSink(ISampleSink Sink);
+
 /// <summary>
 /// Runs the rig for the host's lifetime: recovers sessions a crash left open, starts capture on every device,
 /// and on shutdown closes any recording session before stopping capture.
@@ -12,7 +15,7 @@ namespace EdgeRig.Service;
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
     PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, Calibration.Profiles.ICalibrationProfileStore profiles,
-    ILogger<RigRuntime> logger) : IHostedService
+    CaptureSink capture, ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
@@ -40,7 +43,7 @@ public sealed class RigRuntime(
                 };
             try
             {
-                await sensor.StartAsync(pipeline, CancellationToken.None);
+                await sensor.StartAsync(capture.Sink, CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
             {
@@ -106,5 +109,6 @@ public sealed class RigRuntime(
         }
         foreach (var sensor in sensors)
             await sensor.DisposeAsync();
+        if (capture.Sink is IAsyncDisposable stage) await stage.DisposeAsync();
     }
 }

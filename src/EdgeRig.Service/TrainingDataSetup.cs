@@ -1,4 +1,9 @@
 using EdgeRig.Core;
+using EdgeRig.Privacy;
+using EdgeRig.Recording;
+using EdgeRig.Service.Privacy;
+using EdgeRig.Service.Quality;
+using EdgeRig.Storage;
 
 namespace EdgeRig.Service;
 
@@ -7,11 +12,63 @@ public static class TrainingDataSetup
 {
     public static void AddTrainingData(this IServiceCollection services, RigProfile rig, string dataDir)
     {
-        _ = services; _ = rig; _ = dataDir;
+        _ = dataDir;
+        services.AddSingleton<IConsentStore>(sp => new LiteDbConsentStore(sp.GetRequiredService<LiteDbSessionStore>()));
+        services.AddSingleton<QaService>();
+        services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(),
+            NeedsFaces(rig) ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null));
+        services.AddSingleton(sp =>
+        {
+            var pipeline = sp.GetRequiredService<RecordingPipeline>();
+            if (rig.Privacy.Redaction != RedactionPolicy.Capture) return new CaptureSink(pipeline);
+            var cameras = pipeline.Streams.Where(s => s.Modality == Modality.Camera).Select(s => s.Id);
+            return new CaptureSink(new RedactingSink(pipeline, cameras, new CascadeFrameRedactor(NewFaceRedactor(rig)),
+                sp.GetRequiredService<ILogger<RedactingSink>>()));
+        });
+        services.AddHostedService<SessionHooks>();
     }
 
     public static void MapTrainingData(this WebApplication app)
     {
-        _ = app;
+        app.MapGrpcService<PrivacyGrpcService>();
+    }
+
+    /// <summary>Face detection is needed to redact at capture or on the way out (export policy, or consent required for video).</summary>
+    private static bool NeedsFaces(RigProfile rig) =>
+        rig.Privacy.Redaction != RedactionPolicy.Off || rig.Privacy.ConsentRequiredFor.Contains(ConsentScopes.Video);
+
+    /// <exception cref="RigProfileException">the cascade file is missing or unreadable (names privacy.faceCascade).</exception>
+    private static FaceRedactor NewFaceRedactor(RigProfile rig)
+    {
+        try
+        {
+            return new FaceRedactor(new RedactionOptions { CascadePath = rig.Privacy.FaceCascade });
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException)
+        {
+            throw new RigProfileException(rig.Name, "privacy.faceCascade", e.Message);
+        }
+    }
+
+    /// <summary>Connects QA and the redaction report to the recording lifecycle before capture starts.</summary>
+    private sealed class SessionHooks(RecordingPipeline pipeline, QaService qa, CaptureSink capture, ISessionStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var redacting = capture.Sink as RedactingSink;
+            pipeline.ObserverFactory = (session, streams) =>
+            {
+                redacting?.BeginSession();
+                return qa.Create(session, streams);
+            };
+            pipeline.SessionFinished = (record, observer) =>
+            {
+                if (redacting is not null) store.SetRedactionReport(record.Session.Id, redacting.SessionReportJson());
+                qa.Finish(record, observer);
+            };
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -62,6 +62,9 @@ internal static class ApiMapping
         info.ChunkCount = r.ChunkCount;
         info.PulledAtMs = r.PulledAt?.ToUnixTimeMilliseconds() ?? 0;
         info.StoredBytes = r.StoredBytes;
+        info.QaVerdict = r.QaVerdict;
+        foreach (var (k, v) in r.Purged) info.Purged[k] = v;
+        info.Encrypted = r.KeyId.Length > 0;
         return info;
     }
 
