@@ -54,8 +54,13 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<IRigClock>(clock);
         builder.Services.AddSingleton(world);
         builder.Services.AddSingleton(sensors);
-        builder.Services.AddSingleton(_ => new LiteDbSessionStore(dataDir,
-            new SessionStoreOptions { FreeSpaceReserveBytes = (long)(rig.Recording.FreeSpaceReserveMiB * 1024 * 1024) }));
+        builder.Services.AddSingleton(sp => new LiteDbSessionStore(dataDir,
+            new SessionStoreOptions
+            {
+                FreeSpaceReserveBytes = (long)(rig.Recording.FreeSpaceReserveMiB * 1024 * 1024),
+                Cipher = sp.GetService<IChunkCipher>(), // registered by AddTrainingData when encryption at rest is on (or keys exist)
+                EncryptNewSessions = rig.Privacy.EncryptAtRest,
+            }));
         builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<LiteDbSessionStore>());
         builder.Services.AddSingleton<ITokenStore>(sp => new LiteDbTokenStore(sp.GetRequiredService<LiteDbSessionStore>()));
         builder.Services.AddSingleton<IAuditLog>(sp => new LiteDbAuditLog(sp.GetRequiredService<LiteDbSessionStore>()));

@@ -12,18 +12,19 @@ public static class TrainingDataSetup
 {
     public static void AddTrainingData(this IServiceCollection services, RigProfile rig, string dataDir)
     {
-        _ = dataDir;
+        if (rig.Privacy.EncryptAtRest || File.Exists(Path.Combine(dataDir, "keys", "data.keys")) || rig.Privacy.KeyFile.Length > 0)
+            services.AddSingleton<IChunkCipher>(new KeyRingChunkCipher(OpenKeys(rig, dataDir))); // now: a bad key file refuses start-up
         services.AddSingleton<IConsentStore>(sp => new LiteDbConsentStore(sp.GetRequiredService<LiteDbSessionStore>()));
         services.AddSingleton<QaService>();
-        services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(),
-            NeedsFaces(rig) ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null));
+        var egressRedactor = NeedsFaces(rig) ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null; // now: a bad cascade refuses start-up
+        var captureRedactor = rig.Privacy.Redaction == RedactionPolicy.Capture ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null;
+        services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(), egressRedactor));
         services.AddSingleton(sp =>
         {
             var pipeline = sp.GetRequiredService<RecordingPipeline>();
-            if (rig.Privacy.Redaction != RedactionPolicy.Capture) return new CaptureSink(pipeline);
+            if (captureRedactor is null) return new CaptureSink(pipeline);
             var cameras = pipeline.Streams.Where(s => s.Modality == Modality.Camera).Select(s => s.Id);
-            return new CaptureSink(new RedactingSink(pipeline, cameras, new CascadeFrameRedactor(NewFaceRedactor(rig)),
-                sp.GetRequiredService<ILogger<RedactingSink>>()));
+            return new CaptureSink(new RedactingSink(pipeline, cameras, captureRedactor, sp.GetRequiredService<ILogger<RedactingSink>>()));
         });
         services.AddHostedService<SessionHooks>();
     }
@@ -31,6 +32,19 @@ public static class TrainingDataSetup
     public static void MapTrainingData(this WebApplication app)
     {
         app.MapGrpcService<PrivacyGrpcService>();
+    }
+
+    /// <exception cref="RigProfileException">the key file or credential is missing, unreadable or not mode 0600 (names privacy.keyFile).</exception>
+    private static KeyRing OpenKeys(RigProfile rig, string dataDir)
+    {
+        try
+        {
+            return KeyRingChunkCipher.OpenRing(rig.Privacy, dataDir);
+        }
+        catch (Exception e) when (e is KeyFileException or FileNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            throw new RigProfileException(rig.Name, "privacy.keyFile", e.Message);
+        }
     }
 
     /// <summary>Face detection is needed to redact at capture or on the way out (export policy, or consent required for video).</summary>

@@ -189,10 +189,29 @@ public sealed class LiteDbSessionStore : ISessionStore
             if (record.Session.State == SessionState.Recording)
                 throw new InvalidRigStateException($"session '{sessionId}' is still recording; stop it before deleting");
             if (_open.TryRemove(sessionId, out var file)) file.Dispose();
-            foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)))
-                File.Delete(path);
+            foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists))
+                File.Move(path, path + ".deleting", overwrite: true);
             _sessions.Delete(sessionId);
         }
+        // secure delete, outside the catalogue lock (recording goes on): the bytes are overwritten and made durable, then unlinked
+        foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Select(p => p + ".deleting").Where(File.Exists))
+            Shred(path);
+    }
+
+    /// <summary>Overwrites a file with zeros, syncs, then deletes it. (On flash, wear levelling may keep old blocks: encryption at rest is what protects those.)</summary>
+    private static void Shred(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+            long length = RandomAccess.GetLength(handle);
+            var zeros = new byte[1 << 20];
+            for (long at = 0; at < length; at += zeros.Length)
+                RandomAccess.Write(handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, length - at)), at);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (IOException) { /* still deleted below */ }
+        File.Delete(path);
     }
 
     public IReadOnlyList<string> RecoverOpenSessions()
