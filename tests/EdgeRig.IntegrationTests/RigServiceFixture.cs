@@ -39,11 +39,18 @@ internal static class Paths
     {
         get
         {
-            var d = new DirectoryInfo(AppContext.BaseDirectory);
-            while (d is not null && !File.Exists(Path.Combine(d.FullName, "EdgeRig.sln"))) d = d.Parent;
-            return d?.FullName ?? throw new InvalidOperationException("EdgeRig.sln not found above the test binaries");
+            // above the test binaries, else above this source file (binaries built with --artifacts-path live outside the tree)
+            foreach (string start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(SourceFile())! })
+            {
+                var d = new DirectoryInfo(start);
+                while (d is not null && !File.Exists(Path.Combine(d.FullName, "EdgeRig.sln"))) d = d.Parent;
+                if (d is not null) return d.FullName;
+            }
+            throw new InvalidOperationException("EdgeRig.sln not found above the test binaries");
         }
     }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
     public static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 

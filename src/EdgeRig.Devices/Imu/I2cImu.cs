@@ -24,10 +24,11 @@ public readonly record struct ImuReading(float AxMps2, float AyMps2, float AzMps
 
 /// <summary>
 /// The read loop shared by the I2C IMU drivers (System.Device.I2c.I2cDevice): opens the bus, checks the chip's
-/// identity and configures it, then every burst period reads what the chip has (its FIFO where it has one). An
-/// I/O error mid-stream is counted and logged and the stream goes on (the lost samples show as a sequence gap);
-/// <see cref="MaxConsecutiveErrors"/> in a row count as the chip gone, and it is looked for again. When the chip's
-/// data-ready pin is wired to a GPIO line, the kernel timestamp of the latest edge dates the newest sample.
+/// identity and configures it (through its Iot.Device.Bindings driver where one fits), then every burst period reads
+/// what the chip has (its FIFO where it has one). An I/O error mid-stream is counted and logged and the stream goes
+/// on (the lost samples show as a sequence gap); <see cref="MaxConsecutiveErrors"/> in a row count as the chip gone,
+/// and it is looked for again. When the chip's data-ready pin is wired to a GPIO line, the kernel timestamp of the
+/// latest edge dates the newest sample.
 /// </summary>
 public abstract class I2cImu : HotplugSensor
 {
@@ -49,8 +50,24 @@ public abstract class I2cImu : HotplugSensor
     /// <summary>The chip's usual 7-bit address, used when the rig file gives none.</summary>
     protected abstract int DefaultAddress { get; }
 
-    /// <summary>Checks identity and configures the chip; throws <see cref="IOException"/> naming expected and read identity.</summary>
+    /// <summary>Checks identity and configures the chip; throws <see cref="IOException"/> naming chip, address, expected and read identity.</summary>
     protected abstract void Initialize(I2cDevice device);
+
+    /// <summary>"mpu6050 at bus 1 address 0x68": which chip failed, and where.</summary>
+    protected string Where(I2cDevice device) =>
+        $"{Profile.Driver} at bus {device.ConnectionSettings.BusId} address 0x{device.ConnectionSettings.DeviceAddress:X2}";
+
+    /// <summary>
+    /// Reads the identity register before anything is written (a binding's constructor resets and configures first,
+    /// which another chip at the same address must not get) and throws <see cref="IOException"/> naming both values.
+    /// </summary>
+    protected byte CheckIdentity(I2cDevice device, string register, byte address, params byte[] expected)
+    {
+        byte id = ReadRegister(device, address);
+        if (!expected.Contains(id))
+            throw new IOException($"{Where(device)}: expected {register} {string.Join(" or ", expected.Select(x => $"0x{x:X2}"))}, read 0x{id:X2}");
+        return id;
+    }
 
     /// <summary>Appends the readings the chip has ready; returns how many samples the chip reports lost (FIFO overflow).</summary>
     protected abstract long ReadAvailable(I2cDevice device, List<ImuReading> readings);

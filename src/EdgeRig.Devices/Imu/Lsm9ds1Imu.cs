@@ -1,13 +1,16 @@
 using System.Buffers.Binary;
 using System.Device.I2c;
 using EdgeRig.Core;
+using Iot.Device.Lsm9Ds1;
 
 namespace EdgeRig.Devices.Imu;
 
 /// <summary>
 /// ST LSM9DS1 accelerometer + gyroscope (driver "lsm9ds1", WHO_AM_I 0x68 at register 0x0F, address 0x6B) read through
 /// its 32-level FIFO in continuous mode; the FIFO index is the sensor clock. Output data rate 119, 238, 476 or 952 Hz
-/// (nearest to the rig rate), ±4 g (0.122 mg/LSB), ±500 °/s (17.5 m°/s/LSB). Datasheet DocID025715 rev 3 (pages noted).
+/// (nearest to the rig rate), ±4 g (0.122 mg/LSB), ±500 °/s (17.5 m°/s/LSB). The full-scale ranges are set by
+/// Iot.Device.Bindings' <see cref="Lsm9Ds1AccelerometerAndGyroscope"/>; identity, reset, output data rate, FIFO and
+/// decoding are ours (the binding has none of them). Datasheet DocID025715 rev 3 (pages noted).
 /// </summary>
 public sealed class Lsm9ds1Imu : I2cImu
 {
@@ -35,18 +38,28 @@ public sealed class Lsm9ds1Imu : I2cImu
 
     protected override int DefaultAddress => 0x6B;
 
+    /// <summary>
+    /// The binding's constructor writes CTRL_REG6_XL, CTRL_REG4 (gyro axes on) and CTRL_REG1_G with its fixed 119 Hz ODR
+    /// and the ranges; it checks no identity and resets nothing, and its reads (output registers, not the FIFO) scale by
+    /// full scale / 32768 (65 LSB/(°/s) at 500 °/s) where the datasheet says 17.5 m°/s per LSB (57.1), so only the
+    /// ranges are taken from it.
+    /// </summary>
     protected override void Initialize(I2cDevice device)
     {
-        byte id = ReadRegister(device, WhoAmI);
-        if (id != ExpectedWhoAmI) throw new IOException($"lsm9ds1 at bus {Profile.Bus}: expected WHO_AM_I 0x{ExpectedWhoAmI:X2}, read 0x{id:X2}");
-        byte odr = RateFor(Profile.RateHz).Odr;
+        CheckIdentity(device, "WHO_AM_I", WhoAmI, ExpectedWhoAmI);
         WriteRegister(device, CtrlReg8, 0x05);                   // SW_RESET, IF_ADD_INC (p. 56)
-        WriteRegister(device, CtrlReg1G, (byte)(odr << 5 | 0b01 << 3)); // ODR_G, FS_G 500 °/s (p. 45)
-        WriteRegister(device, CtrlReg6Xl, (byte)(odr << 5 | 0b10 << 3)); // ODR_XL, FS_XL ±4 g (p. 52)
+        _ = new Lsm9Ds1AccelerometerAndGyroscope(device, AccelerationScale.Scale04G, AngularRateScale.Scale0500Dps); // FS_XL ±4 g, FS_G 500 °/s
+        byte odr = RateFor(Profile.RateHz).Odr;
+        SetOutputDataRate(device, CtrlReg1G, odr);               // ODR_G (p. 45)
+        SetOutputDataRate(device, CtrlReg6Xl, odr);              // ODR_XL (p. 52)
         WriteRegister(device, CtrlReg9, 0x02);                   // FIFO_EN (p. 57)
         WriteRegister(device, FifoCtrl, 0x00);                   // bypass clears the FIFO
         WriteRegister(device, FifoCtrl, 0b110 << 5);             // continuous mode (p. 62)
     }
+
+    /// <summary>Replaces the ODR bits 7:5 of a control register, keeping the full-scale bits the binding wrote.</summary>
+    private static void SetOutputDataRate(I2cDevice device, byte register, byte odr) =>
+        WriteRegister(device, register, (byte)((ReadRegister(device, register) & 0x1F) | (odr << 5)));
 
     protected override long ReadAvailable(I2cDevice device, List<ImuReading> readings)
     {

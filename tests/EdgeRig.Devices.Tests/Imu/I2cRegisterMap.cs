@@ -91,8 +91,18 @@ internal class I2cRegisterMap : I2cDevice
 }
 
 /// <summary>MPU-6050 register map (RM-MPU-6000A rev 4.2): PWR_MGMT_1 resets to 0x40 (asleep), WHO_AM_I 0x68.</summary>
-internal sealed class Mpu6050RegisterMap(byte whoAmI = 0x68) : I2cRegisterMap(0x68, new Dictionary<byte, byte> { [0x6B] = 0x40, [0x75] = whoAmI })
+internal class Mpu6050RegisterMap : I2cRegisterMap
 {
+    public Mpu6050RegisterMap(byte whoAmI = 0x68)
+        : this(new Dictionary<byte, byte> { [0x6B] = 0x40, [0x75] = whoAmI })
+    {
+    }
+
+    protected Mpu6050RegisterMap(IReadOnlyDictionary<byte, byte> resetValues)
+        : base(0x68, resetValues)
+    {
+    }
+
     public bool Overflowed { get; set; }
 
     public void PushSample(short ax, short ay, short az, short gx, short gy, short gz)
@@ -123,5 +133,44 @@ internal sealed class Mpu6050RegisterMap(byte whoAmI = 0x68) : I2cRegisterMap(0x
         if (register == 0x6B && (value & 0x80) != 0) { ResetToDatasheetValues(); return; } // DEVICE_RESET, self-clearing
         if (register == 0x6A && (value & 0x04) != 0) ClearFifo();
         base.OnWrite(register, (byte)(register == 0x6A ? value & ~0x04 : value));
+    }
+}
+
+/// <summary>
+/// MPU-9250 register map (RM-MPU-9250A-00 rev 1.6): PWR_MGMT_1 resets to 0x01, WHO_AM_I 0x71 (0x73 on the MPU-9255).
+/// Its AK8963 magnetometer (address 0x0C; WIA 0x48, CNTL1 0x0A, CNTL2 0x0B with SRST) sits behind the chip's I2C
+/// master: with I2C_MST_EN set, enabling slave 0 (I2C_SLV0_CTRL bit 7) runs one transaction to the address in
+/// I2C_SLV0_ADDR (bit 7: read) at I2C_SLV0_REG, reading I2C_SLV0_CTRL[3:0] bytes into EXT_SENS_DATA_00.. or writing
+/// I2C_SLV0_DO (registers 37-39, 73, 99). Without the magnetometer nobody answers and EXT_SENS_DATA keeps its value.
+/// </summary>
+internal sealed class Mpu9250RegisterMap(byte whoAmI = 0x71, bool magnetometer = true)
+    : Mpu6050RegisterMap(new Dictionary<byte, byte> { [0x6B] = 0x01, [0x75] = whoAmI })
+{
+    private const byte Slv0Addr = 0x25, Slv0Reg = 0x26, Slv0Ctrl = 0x27, ExtSensData00 = 0x49, Slv0Do = 0x63, UserCtrl = 0x6A;
+    private const byte Ak8963Address = 0x0C, Cntl2 = 0x0B;
+
+    private static readonly byte[] Ak8963Reset = [0x48, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xB0, 0xB2, 0xA5];
+
+    /// <summary>The AK8963's registers 0x00..0x12; ASAX..ASAZ (0x10..0x12) hold example fuse-ROM adjustments.</summary>
+    public byte[] Ak8963 { get; } = (byte[])Ak8963Reset.Clone();
+
+    protected override void OnWrite(byte register, byte value)
+    {
+        base.OnWrite(register, value);
+        if (register == Slv0Ctrl && (value & 0x80) != 0 && (Registers[UserCtrl] & 0x20) != 0) RunSlave0();
+    }
+
+    private void RunSlave0()
+    {
+        byte address = Registers[Slv0Addr];
+        byte register = Registers[Slv0Reg];
+        if (!magnetometer || (address & 0x7F) != Ak8963Address) return;
+        if ((address & 0x80) != 0)
+        {
+            for (int i = 0; i < (Registers[Slv0Ctrl] & 0x0F) && register + i < Ak8963.Length; i++) Registers[ExtSensData00 + i] = Ak8963[register + i];
+            return;
+        }
+        if (register == Cntl2 && (Registers[Slv0Do] & 0x01) != 0) { Ak8963Reset.CopyTo(Ak8963, 0); return; } // SRST
+        if (register < Ak8963.Length) Ak8963[register] = Registers[Slv0Do];
     }
 }

@@ -15,42 +15,75 @@ public class Mpu6050ImuTests
 
     private static float[] Values(Sample s) => Enumerable.Range(0, 6).Select(i => BinaryPrimitives.ReadSingleLittleEndian(s.Payload.Span[(4 * i)..])).ToArray();
 
+    /// <summary>The chip a rig names and what its WHO_AM_I says: MPU-6050, MPU-9250 (with its AK8963), MPU-9255.</summary>
+    private static Mpu6050RegisterMap Chip(string driver, byte id) => driver == "mpu9250" ? new Mpu9250RegisterMap(id) : new Mpu6050RegisterMap(id);
+
     [Theory]
-    [InlineData("mpu6050", 0x00, "expected WHO_AM_I 0x68, read 0x00")]
-    [InlineData("mpu9250", 0x68, "expected WHO_AM_I 0x71 or 0x73, read 0x68")]
-    public async Task WrongWhoAmI_StartThrowsIOExceptionNamingExpectedAndRead(string driver, byte id, string message)
+    [InlineData("mpu6050", 0x00, "mpu6050 at bus 1 address 0x68: expected WHO_AM_I 0x68, read 0x00")]
+    [InlineData("mpu9250", 0x68, "mpu9250 at bus 1 address 0x68: expected WHO_AM_I 0x71 or 0x73, read 0x68")]
+    public async Task WrongWhoAmI_StartThrowsIOExceptionNamingChipAddressExpectedAndRead_NothingWritten(string driver, byte id, string message)
     {
-        var chip = new Mpu6050RegisterMap(id);
+        var chip = Chip(driver, id);
         await using var imu = new Mpu6050Imu(Profile(driver), new SystemRigClock(), () => chip, log: _ => { });
         var e = await Assert.ThrowsAsync<IOException>(() => imu.StartAsync(new CollectingSink(), CancellationToken.None));
         Assert.Contains(message, e.Message);
+        Assert.Empty(chip.Writes); // another chip at the address gets no reset from the binding
     }
 
-    [Fact]
-    public async Task Start_ConfiguresRateRangesAndFifo_AsTheRegisterMapSays()
+    [Theory]
+    [InlineData("mpu6050", 0x68, 0x40)] // Iot.Device.Imu.Mpu6050
+    [InlineData("mpu9250", 0x71, 0x60)] // Iot.Device.Imu.Mpu9250: its I2C master (I2C_MST_EN) stays on for the AK8963
+    [InlineData("mpu9250", 0x73, 0x40)] // MPU-9255, by registers
+    public async Task Start_ConfiguresRateRangesAndFifo_AsTheRegisterMapSays(string driver, byte id, byte userCtrl)
     {
-        var chip = new Mpu6050RegisterMap();
+        var chip = Chip(driver, id);
         chip.FifoDataRegisters.Add(Mpu6050Imu.FifoRw);
-        await using var imu = new Mpu6050Imu(Profile(), new SystemRigClock(), () => chip, log: _ => { });
+        await using var imu = new Mpu6050Imu(Profile(driver), new SystemRigClock(), () => chip, log: _ => { });
         await imu.StartAsync(new CollectingSink(), CancellationToken.None);
         await imu.StopAsync();
         Assert.Equal(0x01, chip.Registers[Mpu6050Imu.PwrMgmt1]);   // awake, PLL
+        Assert.Equal(0x01, chip.Registers[Mpu6050Imu.Config]);     // DLPF_CFG 1: 1 kHz internal rate
         Assert.Equal(1, chip.Registers[Mpu6050Imu.SmplrtDiv]);     // 1 kHz / (1 + 1) = 500 Hz
         Assert.Equal(0x08, chip.Registers[Mpu6050Imu.GyroConfig]); // ±500 °/s
         Assert.Equal(0x08, chip.Registers[Mpu6050Imu.AccelConfig]);// ±4 g
         Assert.Equal(0x78, chip.Registers[Mpu6050Imu.FifoEn]);
-        Assert.Equal(0x40, chip.Registers[Mpu6050Imu.UserCtrl]);
+        Assert.Equal(0x01, chip.Registers[Mpu6050Imu.IntEnable]);  // DATA_RDY_EN
+        Assert.Equal(userCtrl, chip.Registers[Mpu6050Imu.UserCtrl]);
+        Assert.Contains(chip.Writes, w => w is (Mpu6050Imu.PwrMgmt1, 0x80)); // DEVICE_RESET
         Assert.Equal(500, imu.Descriptor.SensorTickRateHz);
         Assert.Equal(333.333, Mpu6050Imu.ActualRateHz(400), 3);    // 400 Hz is not a divider of 1 kHz: the chip's rate is reported
     }
 
     [Fact]
-    public async Task FifoSamples_DatasheetScaling_FifoIndexIsSensorTime()
+    public async Task Mpu9250_BindingBringsUpTheAk8963BehindTheI2cMaster()
     {
-        var chip = new Mpu6050RegisterMap();
+        var chip = new Mpu9250RegisterMap();
+        await using var imu = new Mpu6050Imu(Profile("mpu9250"), new SystemRigClock(), () => chip, log: _ => { });
+        await imu.StartAsync(new CollectingSink(), CancellationToken.None);
+        await imu.StopAsync();
+        Assert.Equal(0x01, chip.Ak8963[0x0A]); // CNTL1: single measurement, 14-bit, the binding's last step
+    }
+
+    [Fact]
+    public async Task Mpu9250_MagnetometerNotAnswering_StartThrowsIOExceptionNamingChipAndAddress()
+    {
+        var chip = new Mpu9250RegisterMap(magnetometer: false);
+        await using var imu = new Mpu6050Imu(Profile("mpu9250"), new SystemRigClock(), () => chip, log: _ => { });
+        var e = await Assert.ThrowsAsync<IOException>(() => imu.StartAsync(new CollectingSink(), CancellationToken.None));
+        Assert.StartsWith("mpu9250 at bus 1 address 0x68: ", e.Message);
+        Assert.Contains("AK8963", e.Message);
+    }
+
+    [Theory]
+    [InlineData("mpu6050", 0x68)]
+    [InlineData("mpu9250", 0x71)]
+    [InlineData("mpu9250", 0x73)]
+    public async Task FifoSamples_DatasheetScaling_FifoIndexIsSensorTime(string driver, byte id)
+    {
+        var chip = Chip(driver, id);
         chip.FifoDataRegisters.Add(Mpu6050Imu.FifoRw);
         var sink = new CollectingSink();
-        await using var imu = new Mpu6050Imu(Profile(), new SystemRigClock(), () => chip, log: _ => { });
+        await using var imu = new Mpu6050Imu(Profile(driver), new SystemRigClock(), () => chip, log: _ => { });
         await imu.StartAsync(sink, CancellationToken.None);
         for (int i = 0; i < 30; i++) chip.PushSample((short)(100 * i), -4096, 8192, 655, -655, 0);
         Assert.True(await sink.WaitFor(s => s.Length >= 30, TimeSpan.FromSeconds(3)), $"got {sink.Count}");
@@ -132,6 +165,10 @@ public class Mpu6050ImuTests
         chip.PushSample(0, 0, 8192, 0, 0, 0);
         Assert.True(await sink.WaitFor(s => s.Length >= 1, TimeSpan.FromSeconds(2)));
         Assert.Equal(edgeNs, sink.Snapshot()[0].HostTime.Nanoseconds);
+        pipe.Dispose(); // EOF ends the edge reader: disposing a pipe's read end while a thread reads it waits for that read (Linux)
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await imu.StopAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"stop took {stopping.ElapsedMilliseconds} ms");
     }
 
     [Fact]
