@@ -9,33 +9,64 @@ internal static class CalibrationCommand
 {
     public static Command CreateCalibrate()
     {
-        var id = new Argument<string>("session") { Description = "A recorded session with stimuli (flash, click, tap, range step)" };
-        var method = new Option<string>("--method") { Description = "stimulus (motion: not wired to the service yet)", DefaultValueFactory = _ => "stimulus" };
-        var save = new Option<string>("--save") { Description = "Save the result as a new version of this profile", DefaultValueFactory = _ => "" };
-        var note = new Option<string>("--note") { Description = "A note kept with the profile", DefaultValueFactory = _ => "" };
-        var run = new Command("run", "Measure each stream's fixed latency in a recorded session; --save keeps it as a profile version") { id, method, save, note };
-        run.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
-        {
-            if (parse.GetValue(method) is not "stimulus")
-                throw new ArgumentException($"--method '{parse.GetValue(method)}': only stimulus runs on the rig so far (the motion method exists in EdgeRig.Calibration but is not wired to the service)");
-            var report = await new Api.V1.Calibration.CalibrationClient(channel).RunStimulusAsync(
-                new RunStimulusRequest { SessionId = parse.GetValue(id) ?? "", SaveAs = parse.GetValue(save) ?? "", Note = parse.GetValue(note) ?? "" }, cancellationToken: ct);
-            if (parse.GetValue(EdgeRigCli.Json)) Output.Json(report);
-            else
-            {
-                var table = new Table().AddColumns("stream", "method", "latency", "95 % interval", "events", "residual rms", "result");
-                foreach (var s in report.Streams)
-                    table.AddRow(Markup.Escape(s.Stream), s.Method, Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}", $"{s.EventsUsed} (-{s.EventsRejected})",
-                        $"{s.ResidualRmsNs / 1e3:0.0} µs", s.FailedBecause.Length == 0 ? "[green]ok[/]" : $"[red]{Markup.Escape(s.FailedBecause)}[/]");
-                Output.Ansi.Write(table);
-                if (report.Saved is { } p) Output.Ansi.MarkupLine($"saved profile [bold]{Markup.Escape(p.Name)}[/] v{p.Version}");
-            }
-            return report.Passed ? 0 : 1;
-        }));
         var calibrate = new Command("calibrate", "Temporal calibration: measure per-stream latencies, keep them as versioned profiles, apply them (lab role)");
-        calibrate.Subcommands.Add(run);
+        calibrate.Subcommands.Add(CreateRun());
         foreach (var c in ProfileCommands()) calibrate.Subcommands.Add(c);
         return calibrate;
+    }
+
+    private static Command CreateRun()
+    {
+        var method = new Option<string>("--method") { Description = "stimulus (flash, click, tap, LIDAR range step fired by the trigger) or motion (turn the rig)", DefaultValueFactory = _ => "stimulus" };
+        method.AcceptOnlyFromAmong("stimulus", "motion");
+        var session = new Option<string>("--session") { Description = "Calibrate this recorded session instead of recording a new one", DefaultValueFactory = _ => "" };
+        var sessionArg = new Argument<string>("session") { Description = "Same as --session (older form)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "" };
+        var count = new Option<int>("--count") { Description = "Stimuli to fire in a live stimulus run (default: the rig file's calibration.stimulusCount)" };
+        var seconds = new Option<double>("--seconds") { Description = "How long a live motion run records while the rig turns (default: the rig file's calibration.motionSeconds)" };
+        var save = new Option<string>("--save-as", "--save") { Description = "Save the result as a new version of this profile (only if every stream passes)", DefaultValueFactory = _ => "" };
+        var note = new Option<string>("--note") { Description = "A note kept with the profile", DefaultValueFactory = _ => "" };
+        var gyroProfile = new Option<string>("--gyro-profile") { Description = "Motion: the profile (NAME[@V]) giving the gyro's own offset, for absolute offsets", DefaultValueFactory = _ => "" };
+        var gyroStream = new Option<string>("--gyro-stream") { Description = "Motion: the IMU stream whose gyro is the reference (default: the first IMU)", DefaultValueFactory = _ => "" };
+        var run = new Command("run", "Measure each stream's fixed latency: record a calibration session (or use --session), report offset, interval and pass/fail; --save-as keeps it as a profile version")
+            { method, session, sessionArg, count, seconds, save, note, gyroProfile, gyroStream };
+        run.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            string id = parse.GetValue(session) is { Length: > 0 } s ? s : parse.GetValue(sessionArg) ?? "";
+            bool json = parse.GetValue(EdgeRigCli.Json), motion = parse.GetValue(method) == "motion";
+            if (motion && parse.GetValue(count) != 0) throw new ArgumentException("--count applies to --method stimulus");
+            if (!motion && parse.GetValue(seconds) != 0) throw new ArgumentException("--seconds applies to --method motion");
+            if (id.Length > 0 && (parse.GetValue(count) != 0 || parse.GetValue(seconds) != 0)) throw new ArgumentException("--count and --seconds apply to a live run, not to --session");
+            var client = new Api.V1.Calibration.CalibrationClient(channel);
+            string what = id.Length > 0 ? $"calibrating session {id}"
+                : motion ? "recording while the rig turns (simulated rig: the world turns it; a real rig: turn it by hand about its vertical axis now)"
+                : "recording a calibration session and firing the trigger";
+            Task<CalibrationReport> call() => motion
+                ? client.RunMotionAsync(new RunMotionRequest { SessionId = id, SaveAs = parse.GetValue(save) ?? "", Note = parse.GetValue(note) ?? "", Seconds = parse.GetValue(seconds),
+                    GyroProfile = parse.GetValue(gyroProfile) ?? "", GyroStream = parse.GetValue(gyroStream) ?? "" }, cancellationToken: ct).ResponseAsync
+                : client.RunStimulusAsync(new RunStimulusRequest { SessionId = id, SaveAs = parse.GetValue(save) ?? "", Note = parse.GetValue(note) ?? "", Count = parse.GetValue(count) },
+                    cancellationToken: ct).ResponseAsync;
+            var report = json ? await call() : await Output.Ansi.Status().StartAsync(what + " ...", _ => call());
+            if (json) Output.Json(report);
+            else Print(report);
+            return report.Passed && report.NotSavedBecause.Length == 0 ? 0 : 1;
+        }));
+        return run;
+    }
+
+    private static void Print(CalibrationReport report)
+    {
+        var table = new Table().AddColumns("stream", "method", "latency", "95 % interval", "± / tolerance", "events", "residual rms", "result");
+        foreach (var s in report.Streams)
+            table.AddRow(Markup.Escape(s.Stream), Markup.Escape(s.Method), Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}",
+                $"{(s.CiHighNs - s.CiLowNs) / 2e6:0.000} / {(s.ToleranceNs > 0 ? $"{s.ToleranceNs / 1e6:0.000}" : "-")} ms", $"{s.EventsUsed} (-{s.EventsRejected})",
+                $"{s.ResidualRmsNs / 1e3:0.0} µs", s.Passed ? "[green]pass[/]" : $"[red]fail: {Markup.Escape(s.FailedBecause)}[/]");
+        Output.Ansi.MarkupLine($"{report.Method} run on session [bold]{Markup.Escape(report.SessionId)}[/] in {report.RunSeconds:0.0} s" +
+            (report.Stimuli > 0 ? $", {report.Stimuli} stimuli" : "") + $"; references: {Markup.Escape(report.References)}");
+        Output.Ansi.Write(table);
+        if (report.RelativeTo.Length > 0) Output.Ansi.MarkupLine($"offsets are relative to [bold]{Markup.Escape(report.RelativeTo)}[/] (give --gyro-profile for absolute ones)");
+        Output.Ansi.MarkupLine(report.Passed ? "[green]passed[/]: every stream within the rig's tolerance" : "[red]failed[/]: see the streams marked fail");
+        if (report.Saved is { } p) Output.Ansi.MarkupLine($"saved profile [bold]{Markup.Escape(p.Name)}[/] v{p.Version}");
+        if (report.NotSavedBecause.Length > 0) Output.Ansi.MarkupLine($"[red]{Markup.Escape(report.NotSavedBecause)}[/]");
     }
 
     private static IEnumerable<Command> ProfileCommands()

@@ -42,11 +42,19 @@ internal static class QaCommand
         var root = doc.RootElement;
         if (root.TryGetProperty("streams", out var streams))
         {
-            var table = new Table().AddColumns("stream", "verdict", "recorded", "dropped", "rate", "gaps", "jitter p99", "notes");
+            var table = new Table().AddColumns("stream", "verdict", "recorded", "dropped", "rate", "gaps", "jitter p99", "sync p99", "checks not passed");
             foreach (var s in streams.EnumerateArray())
+            {
+                var gaps = s.TryGetProperty("gaps", out var g) ? g : default;
+                string gapText = gaps.ValueKind == JsonValueKind.Object ? $"{Num(gaps, "count")} ({Dbl(gaps, "totalSeconds"):0.##} s)" : "-";
+                string sync = s.TryGetProperty("sync", out var y) && y.ValueKind == JsonValueKind.Object ? $"{Dbl(y, "p99Ms"):0.###} ms" : "-";
+                var failing = s.TryGetProperty("checks", out var checks)
+                    ? checks.EnumerateArray().Where(c => Str(c, "verdict").ToLowerInvariant() != "pass").Select(c => $"{Str(c, "check")} ({Str(c, "verdict").ToLowerInvariant()})")
+                    : [];
                 table.AddRow(Markup.Escape(Str(s, "stream")), Verdict(Str(s, "verdict")), Num(s, "recorded"), Num(s, "dropped"),
-                    $"{Dbl(s, "effectiveRateHz"):0.##}/{Dbl(s, "nominalRateHz"):0.##} Hz", Num(s, "gapCount"), $"{Dbl(s, "jitterP99Ms"):0.###} ms",
-                    Markup.Escape(Str(s, "summary")));
+                    $"{Dbl(s, "effectiveRateHz"):0.##}/{Dbl(s, "nominalRateHz"):0.##} Hz", gapText, $"{Dbl(s, "jitterP99Ms"):0.###} ms", sync,
+                    Markup.Escape(string.Join(", ", failing)));
+            }
             ansi.Write(table);
         }
         if (root.TryGetProperty("findings", out var findings) && findings.GetArrayLength() > 0)

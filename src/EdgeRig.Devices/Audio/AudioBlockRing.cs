@@ -4,6 +4,8 @@ namespace EdgeRig.Devices.Audio;
 /// A single-producer single-consumer ring of fixed-size audio blocks, allocated once and pinned, so the
 /// PortAudio callback copies into it without allocating, locking or waiting. A block that finds the ring full
 /// is dropped and counted (the callback must never block); its frames then show as a gap in sensor time.
+/// Each PortAudio stream gets a ring of its own, so a stream that is closed (or abandoned mid-abort) can never put
+/// its blocks in front of the next stream's: <see cref="Close"/> makes the ring refuse every later write.
 /// </summary>
 public sealed class AudioBlockRing
 {
@@ -29,9 +31,19 @@ public sealed class AudioBlockRing
     public long Overflows => Volatile.Read(ref _overflows);
     private long _overflows;
 
-    /// <summary>Producer side (the audio callback): copies one block in; false (and counted) when the ring is full.</summary>
+    /// <summary>True once <see cref="Close"/> was called: the ring's stream is gone and nothing more is written.</summary>
+    public bool IsClosed => Volatile.Read(ref _closed);
+    private bool _closed;
+
+    /// <summary>Ends the ring's stream: later writes are refused (not counted) and unread blocks are never read.</summary>
+    public void Close() => Volatile.Write(ref _closed, true);
+
+    /// <summary>
+    /// Producer side (the audio callback): copies one block in; false when the ring is closed, or full (counted).
+    /// </summary>
     public unsafe bool TryWrite(byte* source, int length, long firstFrame, long hostNs)
     {
+        if (Volatile.Read(ref _closed)) return false;
         long head = _head;
         if (head - Volatile.Read(ref _tail) >= Capacity || length > BlockBytes)
         {
@@ -50,7 +62,7 @@ public sealed class AudioBlockRing
     public bool TryRead(out byte[] block, out long firstFrame, out long hostNs)
     {
         long tail = _tail;
-        if (tail == Volatile.Read(ref _head))
+        if (tail == Volatile.Read(ref _head) || Volatile.Read(ref _closed))
         {
             (block, firstFrame, hostNs) = ([], 0, 0);
             return false;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EdgeRig.Core;
 using EdgeRig.Devices.Hotplug;
@@ -12,28 +13,45 @@ namespace EdgeRig.Devices.Audio;
 /// rate); host time is when the block ended, from PortAudio's inputBufferAdcTime (mapped onto CLOCK_MONOTONIC
 /// via the callback's currentTime) when the host API gives it, else the callback time. Rig file: driver
 /// "portaudio", deviceName (substring; empty for the default input), rateHz, channels, blockFrames.
+/// Hot-plug: no block for <see cref="SilenceTimeout"/> (or an inactive stream) is a lost device; each stream has
+/// its own ring, closed first on teardown, so nothing of a lost stream is published after it; teardown waits at
+/// most <see cref="CloseTimeout"/> and otherwise abandons the stream (see <see cref="AbandonedStreams"/>).
 /// </summary>
 public sealed unsafe class PortAudioMicrophone : HotplugSensor
 {
-    private readonly AudioBlockRing _ring;
+    private readonly int _blockBytes;
+    private readonly int _ringBlocks;
     private readonly double _blockSeconds;
+    private readonly Action<string> _log;
+    private InputStream? _stream; // the open stream, for the counters
+    private long _closedRingOverflows;
+    private long _closedInputOverflows;
+    private long _abandonedStreams;
 
-    public PortAudioMicrophone(DeviceProfile profile, IHostClock clock) : base(profile, SimulatedMicrophone.DescriptorFor(profile), clock)
+    /// <param name="log">where abandoned streams are reported; standard error when null.</param>
+    public PortAudioMicrophone(DeviceProfile profile, IHostClock clock, Action<string>? log = null)
+        : base(profile, SimulatedMicrophone.DescriptorFor(profile), clock)
     {
-        _ring = new AudioBlockRing(profile.BlockFrames * profile.Channels * 2, Math.Max(8, (int)Math.Ceiling(2.0 * profile.RateHz / profile.BlockFrames)));
+        _blockBytes = profile.BlockFrames * profile.Channels * 2;
+        _ringBlocks = Math.Max(8, (int)Math.Ceiling(2.0 * profile.RateHz / profile.BlockFrames));
         _blockSeconds = profile.BlockFrames / profile.RateHz;
+        _log = log ?? (m => Console.Error.WriteLine($"{profile.Id}: {m}"));
     }
 
-    /// <summary>Blocks dropped in the callback because the pump fell behind (two seconds of audio).</summary>
-    public long RingOverflows => _ring.Overflows;
+    /// <summary>Blocks dropped in the callback because the pump fell behind (two seconds of audio), over all streams.</summary>
+    public long RingOverflows => Interlocked.Read(ref _closedRingOverflows) + (Volatile.Read(ref _stream)?.Ring.Overflows ?? 0);
 
-    /// <summary>Callbacks PortAudio flagged with an input overflow (the device's own buffer overran).</summary>
-    public long InputOverflows => _callbackState?.InputOverflows ?? 0;
+    /// <summary>Callbacks PortAudio flagged with an input overflow (the device's own buffer overran), over all streams.</summary>
+    public long InputOverflows => Interlocked.Read(ref _closedInputOverflows) + (Volatile.Read(ref _stream)?.InputOverflows ?? 0);
+
+    /// <summary>Streams whose abort did not return within <see cref="CloseTimeout"/>: left to PortAudio, handle leaked.</summary>
+    public long AbandonedStreams => Interlocked.Read(ref _abandonedStreams);
 
     /// <summary>No block for this long counts as the device gone.</summary>
     public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
-    private CallbackState? _callbackState;
+    /// <summary>How long closing a stream may take before it is abandoned (a stalled device blocks Pa_AbortStream for ever).</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>What the callback reads and writes; reached through a GCHandle passed as PortAudio's userData.</summary>
     private sealed class CallbackState(AudioBlockRing ring, int bytesPerFrame, double blockSeconds)
@@ -48,7 +66,8 @@ public sealed unsafe class PortAudioMicrophone : HotplugSensor
     [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     private static int OnAudio(void* input, void* output, nuint frameCount, PortAudioNative.StreamCallbackTimeInfo* time, nuint flags, void* userData)
     {
-        if (GCHandle.FromIntPtr((nint)userData).Target is not CallbackState state) return PortAudioNative.PaContinue;
+        if (GCHandle.FromIntPtr((nint)userData).Target is not CallbackState state) return PortAudioNative.PaAbort;
+        if (state.Ring.IsClosed) return PortAudioNative.PaAbort; // the stream is being torn down: its blocks go nowhere
         long now = LinuxClock.ReadNanoseconds(LinuxClock.Monotonic);
         long host = now;
         double lag = time->CurrentTime - time->InputBufferAdcTime;
@@ -60,7 +79,12 @@ public sealed unsafe class PortAudioMicrophone : HotplugSensor
         return PortAudioNative.PaContinue;
     }
 
-    protected override IDisposable OpenDevice() => new InputStream(this);
+    protected override IDisposable OpenDevice()
+    {
+        var stream = new InputStream(this);
+        Volatile.Write(ref _stream, stream);
+        return stream;
+    }
 
     protected override void RunSession(IDisposable device, ISampleSink sink, CancellationToken stop)
     {
@@ -70,55 +94,99 @@ public sealed unsafe class PortAudioMicrophone : HotplugSensor
         while (!stop.IsCancellationRequested)
         {
             bool any = false;
-            while (_ring.TryRead(out var block, out long firstFrame, out long hostNs))
+            while (stream.Ring.TryRead(out var block, out long firstFrame, out long hostNs))
             {
                 any = true;
                 sink.Publish(new Sample(Descriptor.Id, NextSequence(), new SensorTime(firstFrame), new HostTime(hostNs), default, block));
             }
             var now = Clock.Now;
             if (any) lastBlock = now;
-            else if ((now - lastBlock).ToTimeSpan() > SilenceTimeout || PortAudioNative.Pa_IsStreamActive(stream.Handle) != 1)
-                throw new IOException($"no audio from '{Profile.DeviceName}' for {SilenceTimeout.TotalSeconds:0.#} s");
+            else if ((now - lastBlock).ToTimeSpan() > SilenceTimeout)
+                throw new IOException($"no audio from '{Profile.DeviceName}' for {SilenceTimeout.TotalSeconds:0.###} s");
+            else if (!stream.IsActive)
+                throw new IOException($"the PortAudio stream of '{Profile.DeviceName}' stopped (its device failed)");
             stop.WaitHandle.WaitOne(pollInterval);
         }
     }
 
-    /// <summary>One open PortAudio input stream; disposing aborts and closes it and releases PortAudio.</summary>
+    private void Closed(InputStream stream)
+    {
+        Interlocked.CompareExchange(ref _stream, null, stream);
+        Interlocked.Add(ref _closedRingOverflows, stream.Ring.Overflows);
+        Interlocked.Add(ref _closedInputOverflows, stream.InputOverflows);
+    }
+
+    private void Abandoned(TimeSpan waited)
+    {
+        Interlocked.Increment(ref _abandonedStreams);
+        _log($"PortAudio stream of '{Profile.DeviceName}' did not close within {waited.TotalMilliseconds:0} ms "
+            + "(the device stalled in a read): abandoned, its handle and thread left to PortAudio; reopening");
+    }
+
+    /// <summary>
+    /// One open PortAudio input stream with its own ring. Disposing closes the ring (the callback then asks PortAudio
+    /// to stop), aborts and closes the stream and releases PortAudio on a closer thread, and waits for that thread at
+    /// most <see cref="CloseTimeout"/>; past that the stream is abandoned: its GCHandle stays allocated (the callback
+    /// may still run) and the closer finishes the job if the abort ever returns.
+    /// </summary>
     private sealed class InputStream : IDisposable
     {
-        private GCHandle _state;
+        private const int Closing = 0, Closed = 1, Abandoned = 2;
+        private readonly PortAudioMicrophone _mic;
+        private readonly CallbackState _state;
+        private GCHandle _userData;
+        private nint _handle;
+        private int _disposed;
+        private int _phase = Closing;
 
         public InputStream(PortAudioMicrophone mic)
         {
-            PortAudioNative.Check(PortAudioNative.Pa_Initialize(), "Pa_Initialize");
-            try
+            _mic = mic;
+            var p = mic.Profile;
+            lock (PortAudioNative.Gate)
             {
-                var p = mic.Profile;
-                int device = FindDevice(p.DeviceName);
-                var info = PortAudioNative.Pa_GetDeviceInfo(device);
-                var input = new PortAudioNative.StreamParameters
+                PortAudioNative.Check(PortAudioNative.Pa_Initialize(), "Pa_Initialize");
+                try
                 {
-                    Device = device,
-                    ChannelCount = p.Channels,
-                    SampleFormat = PortAudioNative.PaInt16,
-                    SuggestedLatency = info->DefaultLowInputLatency,
-                };
-                var state = new CallbackState(mic._ring, p.Channels * 2, mic._blockSeconds);
-                mic._callbackState = state;
-                _state = GCHandle.Alloc(state);
-                PortAudioNative.Check(PortAudioNative.Pa_OpenStream(out var handle, &input, null, p.RateHz, (nuint)p.BlockFrames, 0, &OnAudio,
-                    (void*)GCHandle.ToIntPtr(_state)), $"Pa_OpenStream('{p.DeviceName}', {p.RateHz} Hz, {p.Channels} ch)");
-                Handle = handle;
-                PortAudioNative.Check(PortAudioNative.Pa_StartStream(Handle), "Pa_StartStream");
-            }
-            catch
-            {
-                Dispose();
-                throw;
+                    int device = FindDevice(p.DeviceName);
+                    var info = PortAudioNative.Pa_GetDeviceInfo(device);
+                    var input = new PortAudioNative.StreamParameters
+                    {
+                        Device = device,
+                        ChannelCount = p.Channels,
+                        SampleFormat = PortAudioNative.PaInt16,
+                        SuggestedLatency = info->DefaultLowInputLatency,
+                    };
+                    Ring = new AudioBlockRing(mic._blockBytes, mic._ringBlocks);
+                    _state = new CallbackState(Ring, p.Channels * 2, mic._blockSeconds);
+                    _userData = GCHandle.Alloc(_state);
+                    PortAudioNative.Check(PortAudioNative.Pa_OpenStream(out var handle, &input, null, p.RateHz, (nuint)p.BlockFrames, 0, &OnAudio,
+                        (void*)GCHandle.ToIntPtr(_userData)), $"Pa_OpenStream('{p.DeviceName}', {p.RateHz} Hz, {p.Channels} ch)");
+                    _handle = handle;
+                    PortAudioNative.Check(PortAudioNative.Pa_StartStream(_handle), "Pa_StartStream");
+                }
+                catch
+                {
+                    if (_handle != 0) PortAudioNative.Pa_CloseStream(_handle); // never started: no thread to wait for
+                    if (_userData.IsAllocated) _userData.Free();
+                    PortAudioNative.Pa_Terminate();
+                    throw;
+                }
             }
         }
 
-        public nint Handle { get; private set; }
+        /// <summary>The blocks of this stream, and of no other.</summary>
+        public AudioBlockRing Ring { get; }
+
+        public long InputOverflows => Volatile.Read(ref _state.InputOverflows);
+
+        public bool IsActive
+        {
+            get
+            {
+                lock (PortAudioNative.Gate) return PortAudioNative.Pa_IsStreamActive(_handle) == 1;
+            }
+        }
 
         private static int FindDevice(string name)
         {
@@ -134,14 +202,27 @@ public sealed unsafe class PortAudioMicrophone : HotplugSensor
 
         public void Dispose()
         {
-            if (Handle != 0)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            Ring.Close();
+            _mic.Closed(this);
+            var closer = new Thread(Close) { IsBackground = true, Name = $"portaudio-close-{_mic.DeviceId}" };
+            closer.Start();
+            if (!closer.Join(_mic.CloseTimeout) && Interlocked.CompareExchange(ref _phase, Abandoned, Closing) == Closing)
+                _mic.Abandoned(_mic.CloseTimeout);
+        }
+
+        private void Close()
+        {
+            long began = Stopwatch.GetTimestamp();
+            PortAudioNative.Pa_AbortStream(_handle); // outside the gate: blocks for as long as PortAudio's thread is stuck in a read
+            lock (PortAudioNative.Gate)
             {
-                PortAudioNative.Pa_AbortStream(Handle);
-                PortAudioNative.Pa_CloseStream(Handle);
-                Handle = 0;
+                PortAudioNative.Pa_CloseStream(_handle);
+                PortAudioNative.Pa_Terminate();
             }
-            if (_state.IsAllocated) _state.Free();
-            PortAudioNative.Pa_Terminate();
+            _userData.Free();
+            if (Interlocked.Exchange(ref _phase, Closed) == Abandoned)
+                _mic._log($"abandoned PortAudio stream of '{_mic.Profile.DeviceName}' closed at last, {Stopwatch.GetElapsedTime(began).TotalSeconds:0.0} s after its abort began");
         }
     }
 }

@@ -7,9 +7,17 @@ internal static unsafe partial class PortAudioNative
 {
     private const string Library = "libportaudio.so.2";
 
+    /// <summary>
+    /// Serialises every call but Pa_AbortStream (PortAudio is not thread-safe, and its initialisation count and open
+    /// stream list are plain globals). Abort is left out because it can block for ever on a stalled device: it is
+    /// called on a closer thread of its own (see PortAudioMicrophone), never while holding this.
+    /// </summary>
+    public static readonly Lock Gate = new();
+
     public const nuint PaInt16 = 0x00000008;
     public const int PaNoDevice = -1;
     public const int PaContinue = 0;
+    public const int PaAbort = 2;
     public const nuint PaInputOverflow = 0x00000002;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -91,17 +99,21 @@ public static unsafe class PortAudioDevices
     /// <exception cref="DllNotFoundException">libportaudio2 is not installed.</exception>
     public static IReadOnlyList<AudioInputDevice> ListInputs()
     {
-        PortAudioNative.Check(PortAudioNative.Pa_Initialize(), "Pa_Initialize");
-        try
+        lock (PortAudioNative.Gate)
         {
-            return ListInputsInitialised();
-        }
-        finally
-        {
-            PortAudioNative.Pa_Terminate();
+            PortAudioNative.Check(PortAudioNative.Pa_Initialize(), "Pa_Initialize");
+            try
+            {
+                return ListInputsInitialised();
+            }
+            finally
+            {
+                PortAudioNative.Pa_Terminate();
+            }
         }
     }
 
+    /// <summary>Call between Pa_Initialize and Pa_Terminate, holding <see cref="PortAudioNative.Gate"/>.</summary>
     internal static List<AudioInputDevice> ListInputsInitialised()
     {
         var list = new List<AudioInputDevice>();

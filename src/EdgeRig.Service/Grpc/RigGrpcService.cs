@@ -7,7 +7,7 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Status and recording control: a thin adapter over <see cref="RecordingPipeline"/>.</summary>
-public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp, TransportInfo transport) : Api.V1.Rig.RigBase
+public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp, TransportInfo transport, Quality.QaService? qa = null) : Api.V1.Rig.RigBase
 {
     private static readonly string Version =
         typeof(RigGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -29,7 +29,16 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
             TlsFingerprintSha256 = transport.FingerprintSha256,
             Transport = transport.Mode,
         };
-        if (status.Active is { } active) reply.ActiveSession = active.ToApi();
+        if (status.Active is { } active)
+        {
+            reply.ActiveSession = active.ToApi();
+            if (qa?.Live(active.Id) is { } live)
+            {
+                reply.Qa = new QaLive { Verdict = Quality.QaService.VerdictName(live.Verdict) };
+                reply.Qa.Findings.AddRange(live.Findings.Where(f => f.Verdict != EdgeRig.Quality.QaVerdict.Pass)
+                    .OrderByDescending(f => f.Verdict).Take(10).Select(f => f.Message));
+            }
+        }
         reply.Armed = ToApi(status.Armed);
         reply.Streams.AddRange(status.Streams.Select(s => new Api.V1.StreamStatus
         {

@@ -20,6 +20,13 @@ public sealed class CascadeFrameRedactor(FaceRedactor redactor) : IFrameRedactor
         return frame.Changed ? (frame.Jpeg, true) : (jpeg, false);
     }
 
+    /// <summary>Runs the detector once on a blank frame (not counted), so the calling thread's cascade is loaded.</summary>
+    public void Warm()
+    {
+        using var blank = new OpenCvSharp.Mat(64, 64, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(128));
+        redactor.Detect(blank);
+    }
+
     /// <summary>Starts counting afresh (a new session) and returns what was counted before.</summary>
     public RedactionSummary Reset() => Interlocked.Exchange(ref _report, new RedactionReport()).Snapshot();
 
@@ -43,7 +50,8 @@ public sealed class RedactingSink : ISampleSink, IAsyncDisposable
     private readonly ILogger _logger;
     private long _dropped;
 
-    public RedactingSink(ISampleSink inner, IEnumerable<StreamId> cameras, CascadeFrameRedactor redactor, ILogger logger, int queueCapacity = 4)
+    /// <param name="queueCapacity">frames a camera may have waiting (about a second's worth rides out a busy moment).</param>
+    public RedactingSink(ISampleSink inner, IEnumerable<StreamId> cameras, CascadeFrameRedactor redactor, ILogger logger, int queueCapacity = 32)
     {
         _inner = inner;
         _redactor = redactor;
@@ -70,6 +78,7 @@ public sealed class RedactingSink : ISampleSink, IAsyncDisposable
 
     private void Work(ChannelReader<Sample> reader)
     {
+        _redactor.Warm(); // load this worker's cascade now, not on the first frame of a session
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (reader.TryRead(out var sample))

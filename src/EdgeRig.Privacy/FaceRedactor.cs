@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using OpenCvSharp;
+
+namespace EdgeRig.Privacy;
+
+/// <summary>
+/// Finds frontal faces with an OpenCV Haar cascade and redacts them in frames, irreversibly (coarse blocks of means).
+/// Thread-safe: OpenCV's CascadeClassifier is not, so each call rents its own from a pool that grows to the number of
+/// threads redacting at once (one cascade is a few MB). Dispose only after the last call has returned.
+/// </summary>
+public sealed class FaceRedactor : IDisposable
+{
+    private readonly ConcurrentBag<CascadeClassifier> _cascades = [];
+    private readonly ImageEncodingParam[] _encode;
+    private volatile bool _disposed;
+
+    /// <exception cref="FileNotFoundException">the cascade file does not exist (the message names it).</exception>
+    /// <exception cref="InvalidDataException">the file is not an OpenCV cascade.</exception>
+    public FaceRedactor(RedactionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _cascades.Add(LoadCascade(options.CascadePath)); // fail at start-up, not on the first frame with a person in it
+        _encode = [new ImageEncodingParam(ImwriteFlags.JpegQuality, options.JpegQuality)];
+    }
+
+    public RedactionOptions Options { get; }
+
+    /// <summary>Loads cascades until <paramref name="concurrentCallers"/> calls can run at once without loading one on a frame.</summary>
+    public void Preload(int concurrentCallers)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(concurrentCallers);
+        while (_cascades.Count < concurrentCallers) _cascades.Add(LoadCascade(Options.CascadePath));
+    }
+
+    internal int PooledCascades => _cascades.Count;
+
+    /// <summary>Faces in an 8-bit BGR frame, in frame pixels (as found, before the margin).</summary>
+    public IReadOnlyList<Rect> Detect(Mat bgr)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(bgr);
+        if (bgr.Empty()) throw new ArgumentException("the frame is empty", nameof(bgr));
+        if (bgr.Type() != MatType.CV_8UC3) throw new ArgumentException($"expected an 8-bit BGR frame (CV_8UC3), got {bgr.Type()}", nameof(bgr));
+
+        double scale = Options.DetectScale;
+        using var grey = new Mat();
+        Cv2.CvtColor(bgr, grey, ColorConversionCodes.BGR2GRAY);
+        using var small = new Mat();
+        var image = grey;
+        if (scale < 1)
+        {
+            Cv2.Resize(grey, small, new Size(), scale, scale, InterpolationFlags.Area);
+            image = small;
+        }
+        Size? minSize = Options.MinFaceSize > 0 ? new Size((int)(Options.MinFaceSize * scale), (int)(Options.MinFaceSize * scale)) : null;
+
+        var cascade = Rent();
+        Rect[] found;
+        try { found = cascade.DetectMultiScale(image, Options.ScaleFactor, Options.MinNeighbors, HaarDetectionTypes.ScaleImage, minSize); }
+        finally { Return(cascade); }
+
+        var frame = new Rect(0, 0, bgr.Width, bgr.Height);
+        return found.Select(r =>
+        {
+            int x = (int)Math.Floor(r.X / scale), y = (int)Math.Floor(r.Y / scale);
+            int right = (int)Math.Ceiling(r.Right / scale), bottom = (int)Math.Ceiling(r.Bottom / scale);
+            return new Rect(x, y, right - x, bottom - y).Intersect(frame);
+        }).ToArray();
+    }
+
+    /// <summary>Redacts every face found in an 8-bit BGR frame, in place; returns the redacted boxes (grown by the margin).</summary>
+    public IReadOnlyList<Rect> RedactInPlace(Mat bgr)
+    {
+        var boxes = Detect(bgr).Select(face => Grow(face, Options.Margin, bgr.Size())).Where(b => b.Width > 0 && b.Height > 0).ToArray();
+        foreach (var box in boxes) Obscure(bgr, box);
+        return boxes;
+    }
+
+    /// <summary>
+    /// A JPEG frame with its faces redacted and re-encoded at <see cref="RedactionOptions.JpegQuality"/>; with no face, a copy of
+    /// the original bytes (untouched: byte-identical).
+    /// </summary>
+    /// <exception cref="CorruptJpegException">the bytes are not a decodable JPEG.</exception>
+    public RedactedFrame RedactJpeg(ReadOnlySpan<byte> jpeg) => Redact(jpeg, original: null);
+
+    /// <summary>As <see cref="RedactJpeg(ReadOnlySpan{byte})"/>, but a frame with no face comes back as this same array (no copy).</summary>
+    public RedactedFrame RedactJpeg(byte[] jpeg) => Redact(jpeg ?? throw new ArgumentNullException(nameof(jpeg)), jpeg);
+
+    /// <summary>A face box grown by <paramref name="margin"/> of its size on each side, clipped to the frame.</summary>
+    public static Rect Grow(Rect face, double margin, Size frame)
+    {
+        int dx = (int)Math.Ceiling(face.Width * margin), dy = (int)Math.Ceiling(face.Height * margin);
+        return new Rect(face.X - dx, face.Y - dy, face.Width + 2 * dx, face.Height + 2 * dy).Intersect(new Rect(0, 0, frame.Width, frame.Height));
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_cascades.TryTake(out var cascade)) cascade.Dispose();
+    }
+
+    private RedactedFrame Redact(ReadOnlySpan<byte> jpeg, byte[]? original)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long start = Stopwatch.GetTimestamp();
+        using var frame = Decode(jpeg);
+        var boxes = RedactInPlace(frame);
+        if (boxes.Count == 0) return new RedactedFrame(original ?? jpeg.ToArray(), 0, Stopwatch.GetElapsedTime(start), Changed: false);
+        Cv2.ImEncode(".jpg", frame, out byte[] encoded, _encode);
+        return new RedactedFrame(encoded, boxes.Count, Stopwatch.GetElapsedTime(start), Changed: true) { Boxes = boxes };
+    }
+
+    private static Mat Decode(ReadOnlySpan<byte> jpeg)
+    {
+        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[2] != 0xFF)
+            throw new CorruptJpegException($"not a JPEG: {jpeg.Length} bytes without the start-of-image marker FF D8 FF (first bytes {Convert.ToHexString(jpeg[..Math.Min(4, jpeg.Length)])})");
+        Mat frame;
+        try { frame = Cv2.ImDecode(jpeg, ImreadModes.Color); }
+        catch (OpenCVException e) { throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded: {e.Message}"); }
+        if (frame.Empty())
+        {
+            frame.Dispose();
+            throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
+        }
+        return frame;
+    }
+
+    /// <summary>Replaces a box by <see cref="RedactionOptions.Blocks"/> coarse blocks (area means), smoothed for <see cref="RedactionStyle.Blur"/>.</summary>
+    private void Obscure(Mat bgr, Rect box)
+    {
+        using var roi = new Mat(bgr, box);
+        int longer = Math.Max(box.Width, box.Height);
+        var blocks = new Size(Math.Max(1, (int)Math.Round((double)Options.Blocks * box.Width / longer)), Math.Max(1, (int)Math.Round((double)Options.Blocks * box.Height / longer)));
+        using var tiny = new Mat();
+        Cv2.Resize(roi, tiny, blocks, 0, 0, InterpolationFlags.Area);
+        if (Options.Style == RedactionStyle.Pixelate)
+        {
+            Cv2.Resize(tiny, roi, box.Size, 0, 0, InterpolationFlags.Nearest);
+            return;
+        }
+        Cv2.Resize(tiny, roi, box.Size, 0, 0, InterpolationFlags.Linear);
+        int kernel = (longer / Options.Blocks) | 1;
+        Cv2.GaussianBlur(roi, roi, new Size(kernel, kernel), 0);
+    }
+
+    private CascadeClassifier Rent() => _cascades.TryTake(out var cascade) ? cascade : LoadCascade(Options.CascadePath);
+
+    private void Return(CascadeClassifier cascade)
+    {
+        if (_disposed) cascade.Dispose();
+        else _cascades.Add(cascade);
+    }
+
+    private static CascadeClassifier LoadCascade(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"face cascade '{path}' not found (Debian: apt install opencv-data)", path);
+        CascadeClassifier cascade;
+        try { cascade = new CascadeClassifier(path); }
+        catch (OpenCVException e) { throw new InvalidDataException($"face cascade '{path}' cannot be read: {e.Message}"); }
+        if (cascade.Empty())
+        {
+            cascade.Dispose();
+            throw new InvalidDataException($"face cascade '{path}' is not an OpenCV cascade file");
+        }
+        return cascade;
+    }
+}
