@@ -165,24 +165,31 @@ public static class SessionHash
 }
 
 /// <summary>
-/// Encryption of chunk bytes at rest, as the store uses it: sealed with a named key (new sessions get the current one),
-/// bound to the chunk's identity (<c>aad</c>, "SESSION/STREAM/INDEX") so chunks cannot be swapped. Key material never
-/// leaves the implementation.
+/// Encryption of chunk bytes at rest, as the store uses it. Every session gets its own data key, kept only wrapped (sealed
+/// under the rig's current key) in the session's catalogue record: deleting that record crypto-shreds the session. Chunks are
+/// sealed bound to their identity (<c>aad</c>, "SESSION/STREAM/INDEX") so they cannot be swapped. Key material never leaves
+/// the implementation; the wrapped key text is safe to store.
 /// </summary>
 public interface IChunkCipher
 {
-    /// <summary>The key new sessions are encrypted with.</summary>
+    /// <summary>Id of the rig key that wraps new sessions' data keys.</summary>
     string CurrentKeyId { get; }
 
     /// <summary>Keys in the ring (current and older ones kept for reading).</summary>
     int KeyCount { get; }
 
-    /// <summary>Encrypts the plain chunk bytes given as pieces (their total is <paramref name="plainLength"/>).</summary>
-    byte[] Seal(string keyId, IReadOnlyList<ReadOnlyMemory<byte>> pieces, int plainLength, string aad);
+    /// <summary>Makes a data key for a new session; returns it wrapped (text for the catalogue).</summary>
+    string NewSessionKey(string sessionId);
 
-    /// <summary>Decrypts and authenticates sealed chunk bytes.</summary>
+    /// <summary>Id of the rig key a wrapped session key is sealed under.</summary>
+    string WrappingKeyOf(string wrappedKey);
+
+    /// <summary>Encrypts the plain chunk bytes given as pieces (their total is <paramref name="plainLength"/>) with the session's key.</summary>
+    byte[] Seal(string wrappedKey, IReadOnlyList<ReadOnlyMemory<byte>> pieces, int plainLength, string aad);
+
+    /// <summary>Decrypts and authenticates sealed chunk bytes with the session's key.</summary>
     /// <exception cref="CorruptChunkException">tampered bytes, the wrong chunk, or an unknown key; the message names the chunk.</exception>
-    byte[] Open(ReadOnlySpan<byte> sealedBytes, string aad);
+    byte[] Open(string wrappedKey, ReadOnlySpan<byte> sealedBytes, string aad);
 
     /// <summary>Makes a new current key for sessions started from now on; returns its id.</summary>
     string Rotate();

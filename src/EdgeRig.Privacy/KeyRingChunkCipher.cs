@@ -2,20 +2,55 @@ using EdgeRig.Core;
 
 namespace EdgeRig.Privacy;
 
-/// <summary>The store's <see cref="IChunkCipher"/> over a <see cref="KeyRing"/>: AES-256-GCM envelopes (<see cref="ChunkCipher"/>), one fresh nonce per chunk.</summary>
-public sealed class KeyRingChunkCipher(KeyRing keys) : IChunkCipher
+/// <summary>
+/// The store's <see cref="IChunkCipher"/> over a <see cref="KeyRing"/>: a data key per session, wrapped under the ring's current key;
+/// AES-256-GCM envelopes (<see cref="ChunkCipher"/>) with a fresh nonce per chunk. Unwrapped session keys are cached while in use.
+/// </summary>
+public sealed class KeyRingChunkCipher(KeyRing keys) : IChunkCipher, IDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DataKey> _unwrapped = new();
+
     public string CurrentKeyId => keys.Current.Id;
 
     public int KeyCount => keys.KeyIds.Count;
 
-    public byte[] Seal(string keyId, IReadOnlyList<ReadOnlyMemory<byte>> pieces, int plainLength, string aad) =>
-        ChunkCipher.Seal(keys.Get(keyId), pieces, aad);
-
-    public byte[] Open(ReadOnlySpan<byte> sealedBytes, string aad)
+    public string NewSessionKey(string sessionId)
     {
-        try { return ChunkCipher.Open(keys, sealedBytes, aad); }
+        using var key = DataKey.Generate($"s-{sessionId}");
+        return key.Wrap(keys.Current).ToText();
+    }
+
+    public string WrappingKeyOf(string wrappedKey) => WrappedKey.Parse(wrappedKey).KekId;
+
+    public byte[] Seal(string wrappedKey, IReadOnlyList<ReadOnlyMemory<byte>> pieces, int plainLength, string aad) =>
+        ChunkCipher.Seal(SessionKey(wrappedKey, aad), pieces, aad);
+
+    public byte[] Open(string wrappedKey, ReadOnlySpan<byte> sealedBytes, string aad)
+    {
+        try { return ChunkCipher.Open(SessionKey(wrappedKey, aad), sealedBytes, aad); }
         catch (ChunkDecryptionException e) { throw new CorruptChunkException(e.Message); }
+    }
+
+    /// <exception cref="CorruptChunkException">the wrapped key is malformed, altered, or sealed under a key the ring no longer has.</exception>
+    private DataKey SessionKey(string wrappedKey, string aad)
+    {
+        if (_unwrapped.TryGetValue(wrappedKey, out var key)) return key;
+        try
+        {
+            key = keys.Unwrap(WrappedKey.Parse(wrappedKey));
+        }
+        catch (Exception e) when (e is ChunkDecryptionException or FormatException)
+        {
+            throw new CorruptChunkException($"chunk '{aad}': the session's data key cannot be unwrapped ({e.Message})");
+        }
+        if (!_unwrapped.TryAdd(wrappedKey, key)) key.Dispose();
+        return _unwrapped[wrappedKey];
+    }
+
+    public void Dispose()
+    {
+        foreach (var key in _unwrapped.Values) key.Dispose();
+        _unwrapped.Clear();
     }
 
     public string Rotate() => keys.Rotate().Id;

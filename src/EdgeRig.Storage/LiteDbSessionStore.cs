@@ -58,10 +58,12 @@ public sealed class LiteDbSessionStore : ISessionStore
         lock (_catalogueGate)
         {
             if (_sessions.FindById(session.Id) is not null) throw new InvalidRigStateException($"session '{session.Id}' already exists");
-            string keyId = _options.EncryptNewSessions && _options.Cipher is { } cipher ? cipher.CurrentKeyId : "";
-            Open(session.Id, create: true, keyId);
+            // a data key of its own, kept only wrapped in this record: deleting the record crypto-shreds the session
+            string wrapped = _options.EncryptNewSessions && _options.Cipher is { } cipher ? cipher.NewSessionKey(session.Id) : "";
+            Open(session.Id, create: true, wrapped);
             var doc = SessionDocuments.ToBson(session, streams);
-            doc["keyId"] = keyId;
+            doc["sessionKey"] = wrapped;
+            doc["keyId"] = wrapped.Length > 0 ? _options.Cipher!.WrappingKeyOf(wrapped) : "";
             _sessions.Insert(doc);
         }
     }
@@ -183,19 +185,33 @@ public sealed class LiteDbSessionStore : ISessionStore
 
     public void DeleteSession(string sessionId)
     {
+        bool encrypted;
         lock (_catalogueGate)
         {
             var record = SessionDocuments.ToRecord(FindSession(sessionId));
             if (record.Session.State == SessionState.Recording)
                 throw new InvalidRigStateException($"session '{sessionId}' is still recording; stop it before deleting");
+            encrypted = record.KeyId.Length > 0;
+            if (encrypted)
+            {
+                // overwrite the wrapped key in place and checkpoint before the delete, so the freed page does not keep it
+                var doc = FindSession(sessionId);
+                doc["sessionKey"] = new string('0', doc["sessionKey"].AsString.Length);
+                _sessions.Update(doc);
+                _catalogue.Checkpoint();
+            }
             if (_open.TryRemove(sessionId, out var file)) file.Dispose();
             foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists))
                 File.Move(path, path + ".deleting", overwrite: true);
             _sessions.Delete(sessionId);
         }
-        // secure delete, outside the catalogue lock (recording goes on): the bytes are overwritten and made durable, then unlinked
+        // secure delete, outside the catalogue lock (recording goes on). An encrypted session is crypto-shredded by the record's
+        // deletion above (its wrapped data key was only there); a clear one is overwritten and made durable, then unlinked.
         foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Select(p => p + ".deleting").Where(File.Exists))
-            Shred(path);
+        {
+            if (encrypted) File.Delete(path);
+            else Shred(path);
+        }
     }
 
     /// <summary>Overwrites a file with zeros, syncs, then deletes it. (On flash, wear levelling may keep old blocks: encryption at rest is what protects those.)</summary>
@@ -275,7 +291,7 @@ public sealed class LiteDbSessionStore : ISessionStore
     private string KeyOf(string sessionId)
     {
         lock (_catalogueGate)
-            return _sessions.FindById(sessionId) is { } doc && doc["keyId"].IsString ? doc["keyId"].AsString : "";
+            return _sessions.FindById(sessionId) is { } doc && doc["sessionKey"].IsString ? doc["sessionKey"].AsString : "";
     }
 
     /// <summary>Session ids become file names: only letters, digits, '-' and '_' are allowed.</summary>

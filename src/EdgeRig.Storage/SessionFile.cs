@@ -20,7 +20,7 @@ internal sealed class SessionFile : IDisposable
     private readonly IChunkCipher? _cipher;
     private readonly string _keyId;
 
-    /// <param name="keyId">the key new chunks are sealed with; empty: stored in the clear.</param>
+    /// <param name="keyId">the session's wrapped data key; empty: stored in the clear.</param>
     public SessionFile(string path, ChunkPayloadLayout layout, string sessionId = "", IChunkCipher? cipher = null, string keyId = "")
     {
         if (keyId.Length > 0 && cipher is null)
@@ -163,7 +163,7 @@ internal sealed class SessionFile : IDisposable
         {
             if (_cipher is null)
                 throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is encrypted and this store has no key ring");
-            try { bytes = _cipher.Open(bytes, Aad(chunk.Stream.Value, chunk.Index)); }
+            try { bytes = _cipher.Open(_keyId, bytes, Aad(chunk.Stream.Value, chunk.Index)); }
             catch (CorruptChunkException e) { throw new CorruptChunkException($"session '{sessionId}': {e.Message}"); }
         }
         try

@@ -43,7 +43,7 @@ public sealed class EncryptedStoreTests : IDisposable
         using (var store = Store(layout))
         {
             Record(store, "e1");
-            Assert.Equal(_keys.Current.Id, store.GetSession("e1").KeyId);
+            Assert.Equal(_keys.Current.Id, store.GetSession("e1").KeyId); // the rig key wrapping the session's own data key
             var cam = store.ListChunks("e1").Single(c => c.Stream == Cam.Id);
             var samples = ChunkFormat.Decode(cam, store.ReadChunk("e1", cam));
             Assert.All(samples, s => Assert.True(s.Payload.Span.SequenceEqual(Pattern)));
@@ -96,6 +96,23 @@ public sealed class EncryptedStoreTests : IDisposable
         Assert.Contains("encrypted", e.Message);
         plain.DeleteSession("e3");
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "sessions"), "e3*"));
+    }
+
+    [Fact]
+    public void Delete_CryptoShreds_TheWrappedSessionKeyLeavesTheCatalogue()
+    {
+        using var store = Store();
+        Record(store, "e5");
+        Record(store, "e6");
+        store.DeleteSession("e5");
+        Assert.Throws<SessionNotFoundException>(() => store.GetSession("e5"));
+        store.Dispose();
+        // the other session's key is still there and reads; no trace of e5's key text remains in the catalogue file
+        using var reopened = Store();
+        Assert.All(reopened.ListChunks("e6"), c => Assert.Equal(c.Count, ChunkFormat.Decode(c, reopened.ReadChunk("e6", c)).Count));
+        byte[] catalogue = File.ReadAllBytes(Path.Combine(_dir, "catalogue.db"));
+        Assert.True(catalogue.AsSpan().IndexOf("s-e5:"u8) < 0, "the wrapped key of the deleted session is still in catalogue.db");
+        Assert.True(catalogue.AsSpan().IndexOf("s-e6:"u8) >= 0, "the live session's wrapped key should be there (the check can fail)");
     }
 
     [Fact]
