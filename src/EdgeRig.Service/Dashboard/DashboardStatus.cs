@@ -15,10 +15,17 @@ public sealed record PtpView(bool Enabled, bool Available, bool Locked, long? Of
 /// <summary>The whole rig at a glance for the dashboard: recording, streams, PTP, disk and time left.</summary>
 public sealed record StatusView(string Rig, string Version, long RigTimeMs, bool Recording, string? SessionId, string? SessionName,
     double RecordingSeconds, string LastStopReason, IReadOnlyList<StreamView> Streams, PtpView Ptp, long DiskFreeBytes,
-    double WriteBytesPerSecond, double? SecondsLeft);
+    double WriteBytesPerSecond, double? SecondsLeft)
+{
+    /// <summary>The recording session's live QA verdict (pass, warn, fail), or null when idle.</summary>
+    public string? QaVerdict { get; init; }
+    /// <summary>Its worst findings, at most five.</summary>
+    public IReadOnlyList<string> QaFindings { get; init; } = [];
+}
 
 /// <summary>Assembles <see cref="StatusView"/> from the pipeline, PTP monitor, data directory and write rate.</summary>
-public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, PtpMonitor ptp, WriteRateMeter writeRate)
+public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, PtpMonitor ptp, WriteRateMeter writeRate,
+    Quality.QaService? qa = null)
 {
     public static readonly string Version =
         typeof(DashboardStatus).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -30,11 +37,16 @@ public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, 
         long free = data.FreeBytes;
         double rate = writeRate.BytesPerSecond();
         var p = ptp.Status;
+        var live = status.Active is { } recording ? qa?.Live(recording.Id) : null;
         return new StatusView(rig.Name, Version, now.Nanoseconds / 1_000_000, status.Active is not null, status.Active?.Id, status.Active?.Name,
             status.Active is { } a ? Math.Max(0, (now - a.Start).TotalSeconds) : 0, status.LastStopReason,
             status.Streams.Select(View).ToList(),
             new PtpView(rig.Ptp.Enabled, p.Available, p.Locked, p.Snapshot?.MasterOffsetNs, p.Snapshot?.PortState ?? "", rig.Ptp.Enabled ? p.Summary : "PTP not monitored (rig file: ptp.enabled)"),
-            free, rate, free >= 0 && rate > 0 ? free / rate : null);
+            free, rate, free >= 0 && rate > 0 ? free / rate : null)
+        {
+            QaVerdict = live is null ? null : Quality.QaService.VerdictName(live.Verdict),
+            QaFindings = live?.Findings.Where(f => f.Verdict != EdgeRig.Quality.QaVerdict.Pass).Take(5).Select(f => f.Message).ToList() ?? [],
+        };
     }
 
     private static StreamView View(StreamStatus s) => new(s.Descriptor.Id.Value, s.Descriptor.Modality.ToString().ToLowerInvariant(), s.Descriptor.DeviceId,

@@ -87,6 +87,12 @@ function renderStatus(s) {
   badge.textContent = s.recording ? "RECORDING" : "IDLE";
   badge.className = "state " + (s.recording ? "recording" : "idle");
   $("session-name").textContent = s.recording ? (s.sessionName || s.sessionId) : (s.lastStopReason ? "last stop: " + s.lastStopReason : "ready");
+  const qa = $("qa");
+  qa.hidden = !s.qaVerdict;
+  if (s.qaVerdict) {
+    qa.className = "small " + (s.qaVerdict === "pass" ? "ok" : s.qaVerdict === "warn" ? "warn" : "bad");
+    qa.textContent = "QA " + s.qaVerdict + (s.qaFindings.length ? ": " + s.qaFindings.join("; ") : "");
+  }
   if (!state.busy) { $("record").disabled = s.recording; $("stop").disabled = !s.recording; $("marker").disabled = !s.recording; }
   const p = s.ptp;
   $("ptp").textContent = !p.enabled ? "off" : !p.available ? "n/a" : p.locked ? "locked" : "unlocked";
