@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeRig.Api.V1;
+using EdgeRig.Export.SessionMcap;
 using EdgeRig.Core;
 using EdgeRig.Formats;
 using Grpc.Core;
@@ -124,6 +125,13 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
             s.Markers.Select(m => new ManifestMarker(m.TimeNs, m.Label, m.Note, m.Source)).ToList(),
             done, sessionHash, DateTimeOffset.UtcNow);
         manifest.Save(folder);
+        // the QA report travels with the data (exports from the folder attach it as the rig's do)
+        try
+        {
+            var qa = client.GetQaReport(new GetQaReportRequest { SessionId = s.Id });
+            if (qa.Final && qa.Json.Length > 0) File.WriteAllText(Path.Combine(folder, SessionAttachment.QaReportName), qa.Json);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.Unimplemented) { /* a rig without QA reports */ }
         File.Delete(Path.Combine(folder, StateFile));
         client.ConfirmPull(new ConfirmPullRequest { SessionId = s.Id, SessionSha256 = sessionHash, Force = Force });
         return new PullResult(s.Id, folder, done.Count, done.Sum(c => (long)c.StoredLength), resumedFrom, transferred, sessionHash, attempts)

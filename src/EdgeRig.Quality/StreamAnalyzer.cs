@@ -188,10 +188,13 @@ internal sealed class StreamAnalyzer
     {
         if (bounds is null || bounds.Count == 0) return null;
         var sync = new QaSync(bounds.Count, bounds.P50.TotalMilliseconds, bounds.P99.TotalMilliseconds, bounds.Max.TotalMilliseconds);
-        var verdict = Gate.Above(sync.P99Ms, _p.SyncWarnMs, _p.SyncFailMs);
-        ctx.Check("sync", verdict, sync.P99Ms, "ms", _p.SyncWarnMs, _p.SyncFailMs);
+        // a p99 past the warn threshold warns (e.g. the first ~0.5 s of a session, while a clock mapping settles, carries its
+        // honest 50 ms bound); the session fails only when the median is past the fail threshold: most samples badly timed
+        var verdict = sync.P50Ms > _p.SyncFailMs ? QaVerdict.Fail : sync.P99Ms > _p.SyncWarnMs ? QaVerdict.Warn : QaVerdict.Pass;
+        ctx.Check("sync", verdict, sync.P99Ms, "ms", _p.SyncWarnMs, null);
         if (verdict > QaVerdict.Pass)
-            ctx.Finding("sync", verdict, $"{ctx.Stream} rig-time error bound p99 is {ReportContext.N(sync.P99Ms, "0.###")} ms (p50 {ReportContext.N(sync.P50Ms, "0.###")} ms, max {ReportContext.N(sync.MaxMs, "0.###")} ms)");
+            ctx.Finding("sync", verdict, $"{ctx.Stream} rig-time error bound p99 is {ReportContext.N(sync.P99Ms, "0.###")} ms (p50 {ReportContext.N(sync.P50Ms, "0.###")} ms, max {ReportContext.N(sync.MaxMs, "0.###")} ms)" +
+                (verdict == QaVerdict.Fail ? $": most samples are timed worse than {ReportContext.N(_p.SyncFailMs)} ms" : ""));
         return sync;
     }
 

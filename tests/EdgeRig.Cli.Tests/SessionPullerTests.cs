@@ -74,6 +74,8 @@ public sealed class SessionPullerTests : IDisposable
 
         public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
         {
+            if (request is GetQaReportRequest)
+                return (TResponse)(object)new QaReportInfo { SessionId = "s1", Verdict = "pass", Final = true, Json = "{\"verdict\":\"pass\"}" };
             Confirmed = ((ConfirmPullRequest)(object)request).SessionSha256;
             return (TResponse)(object)new SessionInfo { Id = "s1" };
         }
@@ -114,6 +116,7 @@ public sealed class SessionPullerTests : IDisposable
         Assert.Empty(folder.Verify());
         for (int i = 0; i < rig.Chunks.Count; i++)
             Assert.Equal(rig.Chunks[i], File.ReadAllBytes(Path.Combine(result.Folder, folder.Manifest.Chunks[i].File)));
+        Assert.Equal("{\"verdict\":\"pass\"}", File.ReadAllText(Path.Combine(result.Folder, "qa-report.json"))); // the QA report travels with the data
     }
 
     [Fact]

@@ -189,7 +189,8 @@ internal static class ExportCommand
             From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
             To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
             Compression = SessionMcapOptions.ParseCompression(r.Compression),
-            Attachments = source is CalibratedSessionSource calibrated ? [calibrated.Attachment] : [],
+            Attachments = [.. source is CalibratedSessionSource calibrated ? [calibrated.Attachment] : Array.Empty<SessionAttachment>(),
+                .. SessionAttachment.QaReportOf(source.Record) is { } qa ? [qa] : Array.Empty<SessionAttachment>()],
         };
         var clock = Stopwatch.StartNew();
         string part = r.Out + ".part";

@@ -24,7 +24,10 @@ public sealed class PulledFolderSessionSource : ISessionSource
             manifest.Streams.Select(x => x.ToDescriptor()).ToList(),
             manifest.Counts.ToDictionary(kv => kv.Key, kv => new StreamCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
             manifest.Markers.Select(m => new Marker(new RigTime(m.TimeNs), m.Label, m.Note, m.Source)).ToList(),
-            manifest.Chunks.Count, manifest.Chunks.Sum(c => (long)c.StoredLength));
+            manifest.Chunks.Count, manifest.Chunks.Sum(c => (long)c.StoredLength))
+        {
+            QaReportJson = File.Exists(Path.Combine(folder, SessionAttachment.QaReportName)) ? File.ReadAllText(Path.Combine(folder, SessionAttachment.QaReportName)) : "",
+        };
         Chunks = manifest.Chunks.OrderBy(c => c.Stream, StringComparer.Ordinal).ThenBy(c => c.Index).Select(c => c.ToChunkInfo()).ToList();
         _files = manifest.Chunks.ToDictionary(c => (c.Stream, c.Index));
     }

@@ -35,12 +35,12 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         string id = RequireId(request.SessionId);
         var record = store.GetSession(id);
         var role = CallerRole(context);
-        RequireQaPassedOrForced(record, request.Force, role, "pull");
         bool complete = record.Session.State != SessionState.Recording;
         var withheld = WithheldFromPull(record, role);
         var chunks = store.ListChunksWithSha256(id).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList();
         if (request.FromChunk < 0 || request.FromChunk > chunks.Count)
             throw new ArgumentException($"from_chunk {request.FromChunk} is outside 0..{chunks.Count} for session '{id}'");
+        RequireQaPassedOrForced(record, request.Force, role, "pull");
 
         await responseStream.WriteAsync(new PullSessionResponse
         {
@@ -120,7 +120,6 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         if (source.Record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; stop it before exporting");
         var role = CallerRole(context);
-        RequireQaPassedOrForced(source.Record, request.Force, role, "export");
         var attachments = new List<SessionAttachment>();
         if (source is Calibration.Profiles.CalibratedSessionSource calibrated) attachments.Add(calibrated.Attachment);
         IReadOnlyDictionary<string, string> withheld = new Dictionary<string, string>();
@@ -144,6 +143,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
             Attachments = attachments,
         };
         options.Validate(source.Record.Streams);
+        RequireQaPassedOrForced(source.Record, request.Force, role, "export");
 
         var ct = context.CancellationToken;
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 * PieceSize, resumeWriterThreshold: 2 * PieceSize));

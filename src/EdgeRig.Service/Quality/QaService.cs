@@ -1,4 +1,3 @@
-using System.Text;
 using EdgeRig.Api.V1;
 using EdgeRig.Core;
 using EdgeRig.Export.SessionMcap;
@@ -77,9 +76,7 @@ public sealed class QaService(RigProfile rig, ISessionStore store, RecordingPipe
     }
 
     /// <summary>The stored report as an MCAP attachment of the session's exports.</summary>
-    public SessionAttachment? Attachment(SessionRecord record) =>
-        record.QaReportJson.Length == 0 ? null
-            : new SessionAttachment("qa-report.json", "application/json", record.Session.Stop ?? record.Session.Start, Encoding.UTF8.GetBytes(record.QaReportJson));
+    public SessionAttachment? Attachment(SessionRecord record) => SessionAttachment.QaReportOf(record);
 
     /// <summary>Recomputes a report from the session's stored chunks (the same analysis, in per-stream order).</summary>
     public QaReport FromStore(SessionRecord record)
