@@ -67,6 +67,10 @@ public sealed class ExportTests(RigServiceFixture rig) : IClassFixture<RigServic
             double seconds = audio.GetProperty("seconds").GetDouble(), span = audio.GetProperty("spanSeconds").GetDouble();
             Assert.True(Math.Abs(seconds - span) < 0.02 * seconds + 0.02, $"audio: {seconds} s of samples over {span} s of log time");
             Assert.Equal(session.Id, check.GetProperty("metadata").GetProperty("edgerig.session").GetProperty("id").GetString());
+            // the session's QA report rides along as an attachment, the same the rig stored
+            var qa = await SessionsClient.GetQaReportAsync(new GetQaReportRequest { SessionId = session.Id });
+            Assert.True(qa.Final);
+            Assert.Equal(qa.Json, check.GetProperty("attachments").GetProperty("qa-report.json").GetProperty("text").GetString());
 
             var pulled = await new SessionPuller(SessionsClient).PullAsync(session.Id, dir, null, CancellationToken.None);
             string folderFile = Path.Combine(dir, "folder.mcap");

@@ -4,7 +4,7 @@
 // protobuf schema embedded in the file (a FileDescriptorSet), and prints one JSON object:
 //   channels: per topic {schema, count, statisticsCount, ordered, firstLogTime, lastLogTime}
 //   logTimesOrdered (file order), decodeErrors, images {total, jpeg}, audio per topic {samplesPerChannel, seconds, spanSeconds},
-//   metadata {name: entries}.
+//   metadata {name: entries}, attachments {name: {mediaType, bytes, text (JSON ones)}}.
 import { McapIndexedReader } from '@mcap/core';
 import { decompress } from 'fzstd';
 import protobuf from 'protobufjs';
@@ -72,5 +72,7 @@ for (const a of Object.values(audio)) {
 }
 const metadata = {};
 for await (const m of reader.readMetadata()) metadata[m.name] = Object.fromEntries(m.metadata);
+const attachments = {};
+for await (const a of reader.readAttachments()) attachments[a.name] = { mediaType: a.mediaType, bytes: a.data.length, text: a.mediaType === 'application/json' ? new TextDecoder().decode(a.data) : undefined };
 await handle.close();
-console.log(JSON.stringify({ file, bytes: size, channels, logTimesOrdered, decodeErrors, images, audio, metadata }, null, 1));
+console.log(JSON.stringify({ file, bytes: size, channels, logTimesOrdered, decodeErrors, images, audio, metadata, attachments }, null, 1));
