@@ -37,9 +37,11 @@ public static class SoakBench
                 double rss = CurrentRssMiB();
                 if (firstRss == 0) firstRss = rss;
                 var gc = GC.GetGCMemoryInfo();
-                Console.Error.WriteLine($"soak: {m:0.#} min, RSS {rss:0.0} MiB (GC heap {gc.HeapSizeBytes / 1048576.0:0.0} MiB, committed {gc.TotalCommittedBytes / 1048576.0:0.0} MiB, fragmented {gc.FragmentedBytes / 1048576.0:0.0} MiB)");
+                Console.Error.WriteLine($"soak: {m:0.#} min, RSS {rss:0.0} MiB = anon {ReadStatus("RssAnon:") / 1024.0:0.0} + file {ReadStatus("RssFile:") / 1024.0:0.0} MiB (GC heap {gc.HeapSizeBytes / 1048576.0:0.0} MiB, committed {gc.TotalCommittedBytes / 1048576.0:0.0} MiB, fragmented {gc.FragmentedBytes / 1048576.0:0.0} MiB)");
                 results.Add("soak", $"gc_committed_at_{m:0.#}min", gc.TotalCommittedBytes / 1048576.0, "MiB", rss);
                 results.Add("soak", $"rss_at_{m:0.#}min", rss, "MiB", 150 / 1.048576);
+                // anonymous memory (heaps: managed and native) against file-backed pages (the runtime's and OpenCV's code mapped in)
+                results.Add("soak", $"rss_anon_at_{m:0.#}min", ReadStatus("RssAnon:") / 1024.0, "MiB", rss);
             }
             results.Add("soak", "rss_growth_after_1min", CurrentRssMiB(), "MiB", firstRss);
             var record = await pipeline.StopAsync();
