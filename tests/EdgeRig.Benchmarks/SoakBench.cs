@@ -22,7 +22,11 @@ public static class SoakBench
         var clock = new SystemRigClock();
         var sensors = SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock);
         using var store = new LiteDbSessionStore(dir, new SessionStoreOptions { FreeSpaceReserveBytes = 512L << 20 });
-        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, NullLogger<RecordingPipeline>.Instance);
+        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, NullLogger<RecordingPipeline>.Instance)
+        {
+            // as in the service: the QA analysis sees every recorded sample (JPEGs decoded at 1/8 size)
+            ObserverFactory = (session, streams) => new QaObserver(new EdgeRig.Quality.SessionQa(streams, rig.Qa, session.Start)),
+        };
         try
         {
             foreach (var s in sensors) await s.StartAsync(pipeline, CancellationToken.None);
@@ -55,6 +59,11 @@ public static class SoakBench
             store.Dispose();
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private sealed class QaObserver(EdgeRig.Quality.SessionQa qa) : ISessionObserver
+    {
+        public void Observe(Sample sample) => qa.Observe(sample);
     }
 
     private static double CurrentRssMiB() => ReadStatus("VmRSS:") / 1024.0;
