@@ -69,6 +69,8 @@ public sealed record DeviceProfile
     public int QueueCapacity { get; init; }
     public DropPolicy DropPolicy { get; init; } = DropPolicy.DropOldest;
     public SimulatedClockProfile Clock { get; init; } = new();
+    /// <summary>Faults a simulated twin injects (QA tests): kind, start and length in seconds since the twin's first sample.</summary>
+    public IReadOnlyList<FaultProfile> Faults { get; init; } = [];
 }
 
 /// <summary>The simulated world shared by all twins: common events at one true time.</summary>
@@ -76,6 +78,10 @@ public sealed record WorldProfile
 {
     public double EventIntervalSeconds { get; init; } = 5;
     public int Seed { get; init; } = 1;
+    /// <summary>Whether events recur on their own (the dashboard demo); calibration runs pause them while they fire the trigger.</summary>
+    public bool PeriodicEvents { get; init; } = true;
+    /// <summary>How the rig turns about its vertical axis (the motion method's input).</summary>
+    public RotationProfile Rotation { get; init; } = new();
 }
 
 /// <summary>Storage and recording settings of a rig.</summary>
@@ -123,6 +129,7 @@ public sealed partial record RigProfile
     public PtpProfile Ptp { get; init; } = new();
     public RetentionProfile Retention { get; init; } = new();
     public IReadOnlyList<DeviceProfile> Devices { get; init; } = [];
+    public CalibrationSettings Calibration { get; init; } = new();
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -175,7 +182,7 @@ public sealed partial record RigProfile
 
     private static readonly string[] Kinds = ["camera", "microphone", "lidar", "imu", "gpio-button", "gpio-output", "pps"];
 
-    /// <summary>Drivers each kind may name besides "sim" (gpio-output and pps have no simulated twin).</summary>
+    /// <summary>Drivers each kind may name besides "sim" (pps has no simulated twin).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RealDrivers = new Dictionary<string, string[]>
     {
         ["camera"] = ["v4l2"],
@@ -206,6 +213,7 @@ public sealed partial record RigProfile
         if (Retention.CheckIntervalSeconds is < 1 or > 86400) Fail("retention.checkIntervalSeconds", $"must be 1..86400, was {Retention.CheckIntervalSeconds}");
         if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
         ValidateTraining(file);
+        ValidateCalibration(file);
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)
         {
@@ -222,6 +230,7 @@ public sealed partial record RigProfile
             if (d.Clock.JitterMs < 0) Fail($"{at}.clock.jitterMs", $"must be >= 0, was {d.Clock.JitterMs}");
             if (Math.Abs(d.Clock.DriftPpm) > 1000) Fail($"{at}.clock.driftPpm", $"must be within ±1000 ppm, was {d.Clock.DriftPpm}");
             ValidateDriver(d, i, file);
+            ValidateFaults(d, i, file);
             switch (d.Kind)
             {
                 case "camera":
@@ -263,7 +272,7 @@ public sealed partial record RigProfile
         void fail(string field, string problem) => throw new RigProfileException(file, field, problem);
         if (d.Driver == "sim")
         {
-            if (d.Kind is "gpio-output" or "pps") fail($"{at}.driver", $"a {d.Kind} has no simulated twin; use \"gpiochip\"");
+            if (d.Kind is "pps") fail($"{at}.driver", $"a {d.Kind} has no simulated twin; use \"gpiochip\"");
             return;
         }
         if (!RealDrivers.TryGetValue(d.Kind, out var drivers) || !drivers.Contains(d.Driver))

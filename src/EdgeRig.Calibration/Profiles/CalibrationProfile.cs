@@ -38,6 +38,16 @@ public sealed record CalibrationProfile(
         return new CalibrationProfile(name, 0, rig, createdAt, createdBy, note, streams);
     }
 
+    /// <summary>A draft from a judged run: refuses it unless every stream passed the rig's tolerance (a profile never comes from a failed run).</summary>
+    public static CalibrationProfile FromRun(string name, string rig, IReadOnlyList<StreamVerdict> verdicts, IReadOnlyDictionary<string, string> devices,
+        string createdBy, string note, DateTimeOffset createdAt)
+    {
+        var failed = verdicts.Where(v => !v.Passed).ToList();
+        if (failed.Count > 0)
+            throw new InvalidOperationException($"not saving profile '{name}' from a failed run: {string.Join("; ", failed.Select(f => f.FailedBecause))}");
+        return FromRun(name, rig, verdicts.Select(v => v.Offset).ToList(), devices, createdBy, note, createdAt);
+    }
+
     public StreamCalibration? For(string stream) => Streams.FirstOrDefault(s => s.Stream == stream);
 
     /// <summary>The profile as JSON ("format": <see cref="JsonFormat"/>), for files and the lab's records.</summary>

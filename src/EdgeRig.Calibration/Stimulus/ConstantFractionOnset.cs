@@ -14,6 +14,18 @@ public static class ConstantFractionOnset
     /// <summary>The onset time (ns) after <paramref name="referenceNs"/> within the window, or why there is none.</summary>
     public static (double? OnsetNs, string? Rejected) Find(IReadOnlyList<TimedValue> series, double referenceNs, double samplePeriodNs, StimulusOptions o)
     {
+        var (crossing, rejected) = FindCrossing(series, referenceNs, samplePeriodNs, o);
+        if (crossing is not { } c) return (null, rejected);
+        double fraction = Math.Clamp((c.Level - c.BeforeDeviation) / (c.AfterDeviation - c.BeforeDeviation), 0, 1);
+        return (c.BeforeNs + fraction * (c.AfterNs - c.BeforeNs), null);
+    }
+
+    /// <summary>The two samples either side of the first half-height crossing: the last below it and the first at or above.</summary>
+    public readonly record struct Crossing(double BeforeNs, double AfterNs, double BeforeDeviation, double AfterDeviation, double Level);
+
+    /// <summary>The samples around the first crossing of half the peak deviation in the window, or why there is none.</summary>
+    public static (Crossing? Crossing, string? Rejected) FindCrossing(IReadOnlyList<TimedValue> series, double referenceNs, double samplePeriodNs, StimulusOptions o)
+    {
         double windowStart = referenceNs + o.MinOffset.Nanoseconds, windowEnd = referenceNs + o.MaxOffset.Nanoseconds;
         int first = LowerBound(series, windowStart - o.Baseline.Nanoseconds), start = LowerBound(series, windowStart), end = LowerBound(series, windowEnd);
         if (start - first < 8) return (null, "no baseline before the window (outside the recording or a gap)");
@@ -34,9 +46,7 @@ public static class ConstantFractionOnset
         while (Math.Abs(series[n].Value - centre) < level) n++;
         var (before, after) = (series[n - 1], series[n]);
         if (after.TimeNs - before.TimeNs > 1.5 * samplePeriodNs) return (null, "a gap in the samples at the onset");
-        double eBefore = Math.Abs(before.Value - centre), eAfter = Math.Abs(after.Value - centre);
-        double fraction = Math.Clamp((level - eBefore) / (eAfter - eBefore), 0, 1);
-        return (before.TimeNs + fraction * (after.TimeNs - before.TimeNs), null);
+        return (new Crossing(before.TimeNs, after.TimeNs, Math.Abs(before.Value - centre), Math.Abs(after.Value - centre), level), null);
     }
 
     internal static int LowerBound(IReadOnlyList<TimedValue> series, double t)

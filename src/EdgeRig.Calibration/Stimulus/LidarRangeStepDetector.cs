@@ -9,7 +9,7 @@ namespace EdgeRig.Calibration.Stimulus;
 /// </summary>
 public static class LidarRangeStepDetector
 {
-    /// <summary>One timed edge of the range step: its bracket of offsets, or why it gave none.</summary>
+    /// <summary>One timed edge of the range step: its bracket of offsets as measured, or why it gave none.</summary>
     public sealed record Edge(StimulusReference Reference, bool Rising, OffsetBracket? Bracket, string? Rejected);
 
     public static List<Edge> Detect(IReadOnlyList<Sample> scans, IReadOnlyList<StimulusReference> references, RigTime origin, StimulusOptions o)
@@ -17,9 +17,6 @@ public static class LidarRangeStepDetector
         var sector = scans.SelectMany(s => Payloads.LidarPoints(s, origin))
             .Where(p => Math.Abs(Math.IEEERemainder(p.AngleRad - o.LidarTargetBearingRad, 2 * Math.PI)) <= o.LidarTargetHalfWidthRad)
             .Select(p => new TimedValue(p.TimeNs, p.RangeM)).OrderBy(p => p.TimeNs).ToList();
-        // an intersection is decided by its most extreme brackets, so each is widened by the full mapping error bound (which
-        // covers >= 99 % of samples), not by the typical error the averaging estimators allow for
-        double widen = 3 * StimulusCalibrator.MappingAllowanceNs(scans);
         var edgeTimes = references.SelectMany(r => new[] { (r, Rising: true, T: (double)(r.Time - origin).Nanoseconds),
             (r, Rising: false, T: (double)(r.Time - origin).Nanoseconds + o.RangeStepLength.Nanoseconds) }).ToList();
         var edges = new List<Edge>();
@@ -32,7 +29,7 @@ public static class LidarRangeStepDetector
                 continue;
             }
             var (bracket, rejected) = Bracket(sector, t, o);
-            edges.Add(new Edge(reference, rising, bracket is { } b ? new OffsetBracket(b.LowNs - widen, b.HighNs + widen) : null, rejected));
+            edges.Add(new Edge(reference, rising, bracket, rejected));
         }
         return edges;
     }
@@ -57,28 +54,13 @@ public static class LidarRangeStepDetector
         return (null, "the step is not inside the search window");
     }
 
-    /// <summary>Pools the edges' brackets into the stream's offset; the interval is the deepest region of the widened brackets.</summary>
-    public static StreamOffset Estimate(string stream, IReadOnlyList<Edge> edges, StimulusOptions o)
-    {
-        var timed = edges.Where(e => e.Bracket is not null).ToList();
-        if (timed.Count == 0)
-            return StreamOffset.Failed(stream, "stimulus/lidar-range-step", edges.Select(Contribution(double.NaN)).ToList(),
-                $"{stream}: no range step edge detected in {edges.Count} edges (need {o.MinEvents})");
-        var (low, high, depth) = BracketIntersection.DeepestRegion(timed.Select(e => e.Bracket!.Value).ToList());
-        double estimate = (low + high) / 2;
-        var events = edges.Select(Contribution(estimate)).ToList();
-        if (depth < o.MinEvents)
-            return StreamOffset.Failed(stream, "stimulus/lidar-range-step", events,
-                $"{stream}: only {depth} of {edges.Count} range step edges detected and consistent (need {o.MinEvents})");
-        return new StreamOffset(stream, "stimulus/lidar-range-step", estimate, low, high, events, null);
-    }
-
-    private static Func<Edge, EventContribution> Contribution(double estimate) => e =>
-    {
-        string edge = e.Rising ? "start" : "end";
-        if (e.Bracket is not { } b) return new EventContribution(e.Reference.Number, e.Reference.Time, null, $"{edge}: {e.Rejected}");
-        double miss = b.DistanceTo(estimate);
-        return new EventContribution(e.Reference.Number, e.Reference.Time, miss == 0 ? 0 : (estimate > b.HighNs ? -miss : miss),
-            miss == 0 ? null : $"{edge}: bracket misses the estimate by {miss / 1e6:0.000} ms");
-    };
+    /// <summary>
+    /// Pools the edges' brackets into the stream's offset (<see cref="BracketPooling"/>). An intersection is decided by its most
+    /// extreme brackets, so for the interval each is widened by the full mapping error bound of the scans (which covers >= 99 %
+    /// of samples), not by the typical error the averaging estimators allow for.
+    /// </summary>
+    public static StreamOffset Estimate(string stream, IReadOnlyList<Edge> edges, IReadOnlyList<Sample> scans, StimulusOptions o) =>
+        BracketPooling.Estimate(stream, "stimulus/lidar-range-step",
+            edges.Select(e => new TimedBracket(e.Reference, e.Rising ? "start" : "end", e.Bracket, e.Rejected)).ToList(),
+            3 * StimulusCalibrator.MappingAllowanceNs(scans), "range step edges", o);
 }

@@ -8,8 +8,9 @@ public sealed record RecordedStream(StreamDescriptor Descriptor, IReadOnlyList<S
 /// <summary>
 /// The stimulus method: given when each stimulus fired (rig time) and the recorded streams, finds each stimulus in every
 /// camera, microphone, IMU and LIDAR stream and estimates that stream's fixed latency. GPIO and other streams are skipped.
-/// Every interval is widened by the stream's mapping allowance (a third of its median clock-mapping error bound, the
-/// envelope's tightness): the mapping error is shared by neighbouring events, so pooling events does not average it away.
+/// Camera and audio intervals are widened by the stream's mapping allowance (a third of its median clock-mapping error bound,
+/// the envelope's tightness): the mapping error is shared by neighbouring events, so pooling events does not average it away.
+/// IMU and LIDAR events give brackets (<see cref="BracketPooling"/>), whose interval is widened by the full bound.
 /// </summary>
 public static class StimulusCalibrator
 {
@@ -35,11 +36,12 @@ public static class StimulusCalibrator
                     results.Add(Widen(Points(id, "stimulus/audio-onset", frames, ordered, origin, 1e9 / rate, o), samples));
                     break;
                 case Modality.Imu:
-                    results.Add(Widen(Points(id, "stimulus/imu-impulse", Payloads.ImuAxis(samples, o.ImuAxis, origin), ordered, origin, s.Descriptor.NominalPeriod.Nanoseconds, o), samples));
+                    // a 400 Hz impulse is timed only to a sample period by each event: brackets, pooled, beat averaging
+                    results.Add(ImpulseBrackets(id, Payloads.ImuAxis(samples, o.ImuAxis, origin), ordered, origin, s.Descriptor.NominalPeriod.Nanoseconds, samples, o));
                     break;
                 case Modality.Lidar:
                     // the LIDAR brackets are widened one by one (by the full bound) before they are pooled
-                    results.Add(LidarRangeStepDetector.Estimate(id, LidarRangeStepDetector.Detect(samples, ordered, origin, o), o));
+                    results.Add(LidarRangeStepDetector.Estimate(id, LidarRangeStepDetector.Detect(samples, ordered, origin, o), samples, o));
                     break;
             }
         }
@@ -54,6 +56,22 @@ public static class StimulusCalibrator
     {
         double a = MappingAllowanceNs(samples);
         return r.Succeeded ? r with { CiLowNs = r.CiLowNs - a, CiHighNs = r.CiHighNs + a } : r;
+    }
+
+    /// <summary>
+    /// Each event's half-height crossing lies between the last sample below and the first at or above it: with offset d, the
+    /// onset's rig time is reference + d, so d is in (before - reference, after - reference], widened by the full mapping bound.
+    /// </summary>
+    private static StreamOffset ImpulseBrackets(string id, List<TimedValue> series, List<StimulusReference> references, RigTime origin, double periodNs,
+        IReadOnlyList<Sample> samples, StimulusOptions o)
+    {
+        var brackets = references.Select(r =>
+        {
+            double t = (r.Time - origin).Nanoseconds;
+            var (c, rejected) = ConstantFractionOnset.FindCrossing(series, t, periodNs, o);
+            return new TimedBracket(r, "", c is { } x ? new OffsetBracket(x.BeforeNs - t, x.AfterNs - t) : null, rejected);
+        }).ToList();
+        return BracketPooling.Estimate(id, "stimulus/imu-impulse", brackets, 3 * MappingAllowanceNs(samples), "stimuli", o);
     }
 
     private static StreamOffset Points(string id, string method, List<TimedValue> series, List<StimulusReference> references, RigTime origin, double periodNs, StimulusOptions o)

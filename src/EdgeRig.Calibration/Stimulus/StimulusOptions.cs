@@ -34,8 +34,9 @@ public sealed record StimulusOptions
 
     public Duration DefaultExposure { get; init; } = Duration.FromMilliseconds(10);
 
-    /// <summary>How long the LIDAR target stays moved after a stimulus (both edges are timed).</summary>
-    public Duration RangeStepLength { get; init; } = Duration.FromMilliseconds(500);
+    /// <summary>How long the LIDAR target stays moved after a stimulus (both edges are timed). 0.45 s is not a whole number of
+    /// turns of a 5-12 Hz LIDAR, so the step's end is seen at another phase of the turn than its start.</summary>
+    public Duration RangeStepLength { get; init; } = Duration.FromMilliseconds(450);
 
     /// <summary>Bearing of the LIDAR target and the half-width of the sector used (keep it inside the target).</summary>
     public double LidarTargetBearingRad { get; init; } = Math.PI / 2;
@@ -44,6 +45,13 @@ public sealed record StimulusOptions
 
     /// <summary>IMU axis the tap shows on: 0..2 accel x,y,z; 3..5 gyro.</summary>
     public int ImuAxis { get; init; }
+
+    /// <summary>The options a rig's calibration section sets (the LIDAR target's sector); the rest keep their defaults.</summary>
+    public static StimulusOptions For(CalibrationSettings rig) => new()
+    {
+        LidarTargetBearingRad = rig.LidarTargetBearingDeg * Math.PI / 180,
+        LidarTargetHalfWidthRad = rig.LidarTargetHalfWidthDeg * Math.PI / 180,
+    };
 
     public Duration ExposureOf(string stream) => Exposures.TryGetValue(stream, out var e) ? e : DefaultExposure;
 }

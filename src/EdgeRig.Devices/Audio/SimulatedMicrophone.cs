@@ -7,11 +7,15 @@ namespace EdgeRig.Devices.Audio;
 /// <summary>
 /// A simulated microphone: interleaved s16le blocks of a quiet tone plus noise, with a sharp click at the
 /// exact sample where a world event happens. Its sensor time is the frame index of a block's first frame.
+/// Faults: "clip" (a gain that drives the signal into the int16 limits), "silence" (digital zeros).
 /// </summary>
 public sealed class SimulatedMicrophone : SimulatedSensor
 {
     /// <summary>Length of the click heard at each world event.</summary>
     public static readonly Duration ClickLength = Duration.FromMilliseconds(3);
+
+    /// <summary>Gain of a "clip" fault: the 900-count tone peaks at 36 000, past the int16 limits.</summary>
+    public const double ClipGain = 40;
 
     private readonly int _channels;
     private readonly int _blockFrames;
@@ -24,7 +28,7 @@ public sealed class SimulatedMicrophone : SimulatedSensor
         _channels = profile.Channels;
         _blockFrames = profile.BlockFrames;
         _sampleRate = profile.RateHz;
-        _noise = new Random(profile.Id.GetHashCode());
+        _noise = new Random(SimulationSeed.For(profile.Id, world.Seed));
     }
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
@@ -52,6 +56,8 @@ public sealed class SimulatedMicrophone : SimulatedSensor
         for (int f = 0; f < _blockFrames; f++)
         {
             double tNs = trueStart.Nanoseconds + f * framePeriodNs;
+            var fault = FaultAt(new HostTime((long)tNs))?.Kind;
+            if (fault == "silence") continue; // the buffer is already zero
             double value = 900 * Math.Sin(2 * Math.PI * 440 * (firstFrame + f) / _sampleRate) + (_noise.NextDouble() - 0.5) * 300;
             if (evt is not null)
             {
@@ -59,6 +65,7 @@ public sealed class SimulatedMicrophone : SimulatedSensor
                 if (since >= 0 && since < ClickLength.Nanoseconds)
                     value += 24000 * Math.Exp(-since / 6e5) * (((long)(since / 1e5) & 1) == 0 ? 1 : -1);
             }
+            if (fault == "clip") value *= ClipGain;
             short s = (short)Math.Clamp(value, short.MinValue, short.MaxValue);
             for (int c = 0; c < _channels; c++)
                 BinaryPrimitives.WriteInt16LittleEndian(buffer.AsSpan((f * _channels + c) * 2), c == 0 ? s : (short)(s * 0.8));

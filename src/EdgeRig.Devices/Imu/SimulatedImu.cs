@@ -6,13 +6,17 @@ namespace EdgeRig.Devices.Imu;
 
 /// <summary>
 /// A simulated 6-axis IMU read through its FIFO: samples arrive in bursts (FifoBurst at a time) that share the
-/// host time of the FIFO read; the sensor time is the FIFO sample index. Gravity, noise, a slow sway, and a
-/// sharp bump in acceleration at each world event.
+/// host time of the FIFO read; the sensor time is the FIFO sample index. Gravity, noise, a sharp bump in acceleration at
+/// each world event, and the world's yaw rate on gz (a slow sway while the rig is not turning). Faults: "gap" (nothing
+/// delivered, see <see cref="SimulatedSensor"/>) and "stuck" (one axis, default ay, holds the value it had).
 /// </summary>
 public sealed class SimulatedImu(DeviceProfile profile, SimulatedWorld world, IRigClock clock)
     : SimulatedSensor(profile, DescriptorFor(profile), world, clock, profile.FifoBurst)
 {
-    private readonly Random _noise = new(profile.Id.GetHashCode());
+    private static readonly string[] Axes = ["ax", "ay", "az", "gx", "gy", "gz"];
+
+    private readonly Random _noise = new(SimulationSeed.For(profile.Id, world.Seed));
+    private readonly float[] _last = new float[6];
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
         new(new StreamId(p.StreamName), Modality.Imu, Encodings.Imu6, p.RateHz, "m/s^2,rad/s", p.Id, p.FrameId)
@@ -24,22 +28,22 @@ public sealed class SimulatedImu(DeviceProfile profile, SimulatedWorld world, IR
     {
         double t = (trueStart - World.Origin).TotalSeconds;
         float Noise(double sd) => (float)((_noise.NextDouble() - 0.5) * 3.46 * sd);
-        float ax = Noise(0.03), ay = Noise(0.03), az = 9.81f + Noise(0.03);
-        float gx = Noise(0.002), gy = Noise(0.002), gz = (float)(0.3 * Math.Sin(2 * Math.PI * 0.2 * t)) + Noise(0.002);
+        double yawRate = World.IsTurning(trueStart) ? World.YawRate(trueStart) : 0.3 * Math.Sin(2 * Math.PI * 0.2 * t);
+        var v = new float[] { Noise(0.03), Noise(0.03), 9.81f + Noise(0.03), Noise(0.002), Noise(0.002), (float)yawRate + Noise(0.002) };
         var evt = World.LastEventAtOrBefore(trueStart);
         if (evt is not null)
         {
             double since = (trueStart - evt.TrueTime).TotalSeconds;
-            if (since < 0.03) ax += (float)(25 * Math.Exp(-since / 0.004));
+            if (since < 0.03) v[0] += (float)(25 * Math.Exp(-since / 0.004));
         }
+        if (FaultAt(trueStart) is { Kind: "stuck" } stuck)
+        {
+            int axis = Array.IndexOf(Axes, stuck.Axis.Length > 0 ? stuck.Axis : "ay");
+            v[axis] = _last[axis];
+        }
+        v.CopyTo(_last, 0);
         var buffer = new byte[24];
-        var span = buffer.AsSpan();
-        BinaryPrimitives.WriteSingleLittleEndian(span, ax);
-        BinaryPrimitives.WriteSingleLittleEndian(span[4..], ay);
-        BinaryPrimitives.WriteSingleLittleEndian(span[8..], az);
-        BinaryPrimitives.WriteSingleLittleEndian(span[12..], gx);
-        BinaryPrimitives.WriteSingleLittleEndian(span[16..], gy);
-        BinaryPrimitives.WriteSingleLittleEndian(span[20..], gz);
+        for (int i = 0; i < 6; i++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * 4), v[i]);
         return buffer;
     }
 }

@@ -5,9 +5,11 @@ using EdgeRig.Devices.Simulation;
 namespace EdgeRig.Devices.Lidar;
 
 /// <summary>
-/// A simulated 2-D spinning LIDAR in a 6 m x 4 m room with a target 1.5 m ahead that steps back to 2.5 m for
-/// half a second after each world event. One sample is one revolution; each point carries its own time offset
-/// within the scan. Its sensor time is an LD06-style millisecond stamp that wraps every 30 s.
+/// A simulated 2-D spinning LIDAR in a 6 m x 4 m room with a target (an arc 1.5 m away, 80° wide around bearing 90°) that
+/// steps back to 2.5 m for 0.45 s after each world event: a step that happens while the beam sweeps the target is timed to one
+/// point's spacing. One sample is one revolution; each point carries its own time offset
+/// within the scan, and sees the room turned by the world's yaw at that point's time. Its sensor time is an LD06-style
+/// millisecond stamp that wraps every 30 s. Fault: "zeros" (every range 0, as a blinded or failing unit reports).
 /// </summary>
 public sealed class SimulatedLidar(DeviceProfile profile, SimulatedWorld world, IRigClock clock)
     : SimulatedSensor(profile, DescriptorFor(profile), world, clock)
@@ -17,7 +19,10 @@ public sealed class SimulatedLidar(DeviceProfile profile, SimulatedWorld world, 
 
     public const long StampModulus = 30_000;
 
-    private readonly Random _noise = new(profile.Id.GetHashCode());
+    /// <summary>Where the stepping target is (world bearing) and its half-width: the stimulus method's sector must lie inside it.</summary>
+    public const double TargetBearingRad = Math.PI / 2, TargetHalfWidthRad = 40 * Math.PI / 180;
+
+    private readonly Random _noise = new(SimulationSeed.For(profile.Id, world.Seed));
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
         new(new StreamId(p.StreamName), Modality.Lidar, Encodings.LidarScan, p.RateHz, "rad,m", p.Id, p.FrameId)
@@ -36,18 +41,24 @@ public sealed class SimulatedLidar(DeviceProfile profile, SimulatedWorld world, 
         var buffer = new byte[n * PointSize];
         long periodNs = DeviceClock.TruePeriod.Nanoseconds;
         var evt = World.LastEventAtOrBefore(trueStart + DeviceClock.TruePeriod);
+        var end = trueStart + DeviceClock.TruePeriod;
+        bool turning = World.IsTurning(trueStart) || World.IsTurning(end);
+        double yaw = World.Yaw(trueStart);
+        bool zeros = FaultAt(trueStart)?.Kind == "zeros";
         for (int i = 0; i < n; i++)
         {
             double angle = 2 * Math.PI * i / n;
             uint offsetNs = (uint)(periodNs * i / n);
             var pointTime = trueStart + new Duration(offsetNs);
-            double range = RoomRange(angle);
-            if (Math.Abs(angle - Math.PI / 2) < Math.PI / 18)
+            double worldAngle = angle + (turning ? World.Yaw(pointTime) : yaw);
+            double range = RoomRange(worldAngle);
+            if (Math.Abs(Math.IEEERemainder(worldAngle - TargetBearingRad, 2 * Math.PI)) < TargetHalfWidthRad)
             {
                 bool stepped = evt is not null && pointTime >= evt.TrueTime && pointTime - evt.TrueTime < SimulatedWorld.RangeStepLength;
                 range = stepped ? 2.5 : 1.5;
             }
             range += (_noise.NextDouble() - 0.5) * 0.02;
+            if (zeros) range = 0;
             var span = buffer.AsSpan(i * PointSize);
             BinaryPrimitives.WriteSingleLittleEndian(span, (float)angle);
             BinaryPrimitives.WriteSingleLittleEndian(span[4..], (float)range);

@@ -5,7 +5,10 @@ namespace EdgeRig.Devices.Simulation;
 /// <summary>
 /// The capture loop shared by the periodic simulated twins: it waits (on its own thread) until the host would
 /// see the next sample or FIFO burst, renders the payload from the shared world, and publishes it.
-/// <see cref="ProduceNext"/> does one step without waiting, for tests that drive the twin by hand.
+/// <see cref="ProduceNext"/> does one step without waiting, for tests that drive the twin by hand (and
+/// <see cref="NextDelivery"/> says when that step's data reaches the host, for a virtual-time driver). Faults from the rig
+/// file are active by true time since the twin's first sample; an imu "gap" (any twin's) withholds samples while sequence
+/// numbers keep counting, the other kinds are rendered by the twin itself.
 /// </summary>
 public abstract class SimulatedSensor : ISensor
 {
@@ -13,6 +16,7 @@ public abstract class SimulatedSensor : ISensor
     private Thread? _thread;
     private volatile bool _stopping;
     private long _next;
+    private HostTime? _pendingDelivery;
 
     protected SimulatedSensor(DeviceProfile profile, StreamDescriptor descriptor, SimulatedWorld world, IRigClock clock, int burst = 1)
     {
@@ -22,7 +26,7 @@ public abstract class SimulatedSensor : ISensor
         Clock = clock;
         _burst = burst;
         DeviceClock = new SimulatedDeviceClock(profile.Clock, world.Origin + Duration.FromMilliseconds(1), descriptor.NominalRateHz,
-            descriptor.SensorTickRateHz, HashCode.Combine(profile.Id, world.Origin.Nanoseconds) ^ 0x5eed);
+            descriptor.SensorTickRateHz, SimulationSeed.For(profile.Id, world.Seed ^ 0x5eed));
     }
 
     protected DeviceProfile Profile { get; }
@@ -45,6 +49,17 @@ public abstract class SimulatedSensor : ISensor
 
     /// <summary>Computes, renders and publishes the next burst; returns when the host sees it.</summary>
     public HostTime ProduceNext(ISampleSink sink) => Produce(sink, wait: false);
+
+    /// <summary>When the host will see the next burst (fixed once asked: the link's jitter is drawn here).</summary>
+    public HostTime NextDelivery => _pendingDelivery ??= DeviceClock.Delivery(DeviceClock.TrueTime(_next + _burst - 1) + DataSpan);
+
+    /// <summary>The rig file's fault active at <paramref name="trueTime"/> (seconds since sample 0), if any.</summary>
+    protected FaultProfile? FaultAt(HostTime trueTime)
+    {
+        if (Profile.Faults.Count == 0) return null;
+        double s = (trueTime - DeviceClock.Origin).TotalSeconds;
+        return Profile.Faults.FirstOrDefault(f => s >= f.AtSeconds && s < f.AtSeconds + f.DurationSeconds);
+    }
 
     public Task StartAsync(ISampleSink sink, CancellationToken cancellationToken)
     {
@@ -80,13 +95,15 @@ public abstract class SimulatedSensor : ISensor
     private HostTime Produce(ISampleSink sink, bool wait)
     {
         long first = _next;
-        var lastTrue = DeviceClock.TrueTime(first + _burst - 1) + DataSpan;
-        var delivery = DeviceClock.Delivery(lastTrue);
+        var delivery = NextDelivery;
         if (wait && !WaitUntil(Clock, delivery, () => _stopping)) return delivery;
+        _pendingDelivery = null;
         for (long k = first; k < first + _burst; k++)
         {
             if (DeviceClock.Drops()) continue;
-            var payload = Render(k, DeviceClock.TrueTime(k));
+            var trueTime = DeviceClock.TrueTime(k);
+            if (FaultAt(trueTime)?.Kind == "gap") continue;
+            var payload = Render(k, trueTime);
             sink.Publish(new Sample(Descriptor.Id, k, StampFor(k), delivery, default, payload));
         }
         _next = first + _burst;
