@@ -19,8 +19,11 @@ public sealed record ImuValues(string Stream, long Sequence, float[] AccelMs2, f
 /// Turns the pipeline's latest samples into previews: camera thumbnails (decoded at reduced size and re-encoded,
 /// cached per frame), audio levels, LIDAR points and IMU values.
 /// </summary>
-public sealed class PreviewRenderer(RecordingPipeline pipeline)
+public sealed class PreviewRenderer(RecordingPipeline pipeline, RigProfile? rig = null, Privacy.EgressPolicy? egress = null)
 {
+    /// <summary>Camera previews leave the rig (to a phone): where raw frames are stored and may need consent or raw access, they are redacted first.</summary>
+    private bool RedactPreviews => rig is { } r && (r.Privacy.Redaction == RedactionPolicy.Export || r.Privacy.ConsentRequiredFor.Contains(ConsentScopes.Video));
+
     public const double SilenceDbfs = -120;
     private readonly ConcurrentDictionary<(string, int), (long Sequence, byte[] Jpeg)> _thumbnails = new();
 
@@ -31,7 +34,13 @@ public sealed class PreviewRenderer(RecordingPipeline pipeline)
         if (Latest(camera) is not { } sample || sample.Payload.IsEmpty) return null;
         var key = (camera.Id.Value, width);
         if (_thumbnails.TryGetValue(key, out var cached) && cached.Sequence == sample.Sequence) return cached.Jpeg;
-        using var decoded = Cv2.ImDecode(sample.Payload.Span, ImreadModes.ReducedColor2);
+        var frame = sample.Payload;
+        if (RedactPreviews)
+        {
+            if (egress?.Redactor is not { } redactor) return null; // no detector: no preview rather than a raw face
+            frame = redactor.Redact(frame).Jpeg;
+        }
+        using var decoded = Cv2.ImDecode(frame.Span, ImreadModes.ReducedColor2);
         if (decoded.Empty()) return null;
         using var resized = new Mat();
         int height = Math.Max(1, (int)Math.Round(decoded.Rows * (double)width / decoded.Cols));
