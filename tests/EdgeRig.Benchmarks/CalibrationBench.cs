@@ -38,19 +38,8 @@ public static class CalibrationBench
             sim.RunFor(LiveCalibration.SettleTime);
             var options = StimulusOptions.For(rig.Calibration);
             var schedule = StimulusSchedule.Random(30, rig.Calibration.MinIntervalSeconds, rig.Calibration.MaxIntervalSeconds, new Random(seed), options);
-            var trigger = sim.Outputs.Trigger()!;
-            var references = new List<StimulusReference>();
             sim.StartRecording();
-            using (sim.World.PausePeriodicEvents())
-            {
-                sim.RunFor(schedule.Settle);
-                foreach (var interval in schedule.Intervals)
-                {
-                    sim.RunFor(interval);
-                    references.Add(new StimulusReference(references.Count + 1, sim.Clock.ToRig(trigger.Pulse()).Time));
-                }
-                sim.RunFor(schedule.Tail);
-            }
+            var references = sim.PulseTrigger(schedule.Settle, schedule.Intervals, schedule.Tail).Select((t, i) => new StimulusReference(i + 1, t)).ToList();
             var streams = sim.StopRecording().Select(r => new RecordedStream(r.Descriptor, r.Samples)).ToList();
             recorded.Add(schedule.Length.TotalSeconds);
 

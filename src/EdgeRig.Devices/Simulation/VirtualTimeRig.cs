@@ -51,6 +51,27 @@ public sealed class VirtualTimeRig : IDisposable
         if (until > Clock.Now) Clock.Advance(until - Clock.Now);
     }
 
+    /// <summary>
+    /// A stimulus run in virtual time, world events paused: waits <paramref name="settle"/>, pulses the trigger after each
+    /// interval, waits <paramref name="tail"/>. Returns each pulse's edge stamp in rig time (the run's references).
+    /// </summary>
+    public IReadOnlyList<RigTime> PulseTrigger(Duration settle, IEnumerable<Duration> intervals, Duration tail)
+    {
+        var trigger = Outputs.Trigger() ?? throw new InvalidOperationException("the rig has no trigger output");
+        var edges = new List<RigTime>();
+        using (World.PausePeriodicEvents())
+        {
+            RunFor(settle);
+            foreach (var interval in intervals)
+            {
+                RunFor(interval);
+                edges.Add(Clock.ToRig(trigger.Pulse()).Time);
+            }
+            RunFor(tail);
+        }
+        return edges;
+    }
+
     /// <summary>From now on, stamped samples are kept (as the recorder would store them).</summary>
     public void StartRecording()
     {

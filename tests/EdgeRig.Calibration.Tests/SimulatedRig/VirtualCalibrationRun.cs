@@ -38,20 +38,9 @@ internal sealed class VirtualCalibrationRun : IDisposable
     /// <summary>Records while the trigger fires <paramref name="count"/> times at random intervals; returns the references.</summary>
     public List<StimulusReference> FireStimuli(int count, int scheduleSeed)
     {
-        var trigger = Sim.Outputs.Trigger() ?? throw new InvalidOperationException("the rig has no trigger output");
         var schedule = StimulusSchedule.Random(count, Rig.Calibration.MinIntervalSeconds, Rig.Calibration.MaxIntervalSeconds, new Random(scheduleSeed), Options);
-        var references = new List<StimulusReference>();
         Sim.StartRecording();
-        using (Sim.World.PausePeriodicEvents())
-        {
-            Sim.RunFor(schedule.Settle);
-            foreach (var interval in schedule.Intervals)
-            {
-                Sim.RunFor(interval);
-                references.Add(new StimulusReference(references.Count + 1, Sim.Clock.ToRig(trigger.Pulse()).Time));
-            }
-            Sim.RunFor(schedule.Tail);
-        }
+        var references = Sim.PulseTrigger(schedule.Settle, schedule.Intervals, schedule.Tail).Select((t, i) => new StimulusReference(i + 1, t)).ToList();
         Streams = Sim.StopRecording().Select(r => new RecordedStream(r.Descriptor, r.Samples)).ToList();
         return references;
     }
