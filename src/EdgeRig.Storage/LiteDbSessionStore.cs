@@ -37,6 +37,8 @@ public sealed class LiteDbSessionStore : ISessionStore
             throw new IOException($"data directory '{_root}' is in use by another EdgeRig service ({e.Message})", e);
         }
         _catalogue = new LiteDatabase(new ConnectionString { Filename = Path.Combine(_root, "catalogue.db"), Connection = ConnectionType.Direct });
+        // a small write-ahead log: LiteDB's page cache grows (in 8 MiB segments it never gives back) with the pages awaiting checkpoint
+        _catalogue.CheckpointSize = SessionFile.CheckpointPages;
         _sessions = _catalogue.GetCollection("sessions");
     }
 

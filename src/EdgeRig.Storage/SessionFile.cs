@@ -28,7 +28,7 @@ internal sealed class SessionFile : IDisposable
         _sessionId = sessionId;
         _cipher = cipher;
         _keyId = keyId;
-        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }) { CheckpointSize = CheckpointPages };
         _index = _db.GetCollection("chunk_index");
         _data = _db.GetCollection("chunk_data");
         _ptp = _db.GetCollection("ptp");
@@ -46,6 +46,9 @@ internal sealed class SessionFile : IDisposable
             _segment.TruncateTo(indexedEnd);
         }
     }
+
+    /// <summary>Write-ahead-log pages before LiteDB checkpoints (its default, 1000, keeps ~8 MiB of pages cached per file).</summary>
+    public const int CheckpointPages = 100;
 
     /// <summary>The chunk's identity its encryption is bound to.</summary>
     private string Aad(string stream, int index) => $"{_sessionId}/{stream}/{index}";

@@ -46,6 +46,13 @@ public static class SoakBench
                 results.Add("soak", $"rss_at_{m:0.#}min", rss, "MiB", 150 / 1.048576);
                 // anonymous memory (heaps: managed and native) against file-backed pages (the runtime's and OpenCV's code mapped in)
                 results.Add("soak", $"rss_anon_at_{m:0.#}min", ReadStatus("RssAnon:") / 1024.0, "MiB", rss);
+                if (Environment.GetEnvironmentVariable("EDGERIG_SOAK_LIVE") == "1")
+                {
+                    // diagnostic only (after the RSS was read): what of the managed heap is live, and where the LiteDB caches are
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                    var live = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+                    Console.Error.WriteLine($"soak: live after a full GC {live.HeapSizeBytes / 1048576.0:0.0} MiB (gen2 {live.GenerationInfo[2].SizeAfterBytes / 1048576.0:0.0}, LOH {live.GenerationInfo[3].SizeAfterBytes / 1048576.0:0.0})");
+                }
             }
             results.Add("soak", "rss_growth_after_1min", CurrentRssMiB(), "MiB", firstRss);
             var record = await pipeline.StopAsync();
