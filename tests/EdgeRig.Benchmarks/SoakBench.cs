@@ -25,7 +25,7 @@ public static class SoakBench
         var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, NullLogger<RecordingPipeline>.Instance)
         {
             // as in the service: the QA analysis sees every recorded sample (JPEGs decoded at 1/8 size)
-            ObserverFactory = (session, streams) => new QaObserver(new EdgeRig.Quality.SessionQa(streams, rig.Qa, session.Start)),
+            ObserverFactory = (session, streams) => new EdgeRig.Service.Quality.QaService.Observer(new EdgeRig.Quality.SessionQa(streams, rig.Qa, session.Start)),
         };
         try
         {
@@ -66,11 +66,6 @@ public static class SoakBench
             store.Dispose();
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private sealed class QaObserver(EdgeRig.Quality.SessionQa qa) : ISessionObserver
-    {
-        public void Observe(Sample sample) => qa.Observe(sample);
     }
 
     private static double CurrentRssMiB() => ReadStatus("VmRSS:") / 1024.0;

@@ -2,11 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeRig.Api.V1;
 using EdgeRig.Cli;
-using EdgeRig.Service;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeRig.IntegrationTests;
 
@@ -16,13 +11,10 @@ namespace EdgeRig.IntegrationTests;
 /// </summary>
 public sealed class PrivacyTests : IAsyncLifetime
 {
-    private readonly string _dir = Paths.TempDir("privacy");
-    private WebApplication _app = null!;
-    private string _url = "";
+    private EditedRig _rig = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _rig = await EditedRig.StartAsync(rig =>
     {
-        var rig = JsonNode.Parse(File.ReadAllText(Paths.QuietButtonRig(_dir)), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
         // redaction at capture costs ~10-30 ms a 720p frame here: small cameras keep the rate (the bench measures 720p)
         foreach (var device in rig["devices"]!.AsArray().Where(d => (string?)d!["kind"] == "camera"))
         {
@@ -31,24 +23,14 @@ public sealed class PrivacyTests : IAsyncLifetime
             device["rateHz"] = 15;
         }
         rig["privacy"] = new JsonObject { ["redaction"] = "capture", ["encryptAtRest"] = true, ["consentRequiredFor"] = new JsonArray("audio") };
-        File.WriteAllText(Paths.QuietButtonRig(_dir, write: false), rig.ToJsonString());
-        _app = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", _dir, "--rig", Paths.QuietButtonRig(_dir, write: false), "--Logging:LogLevel:Default=Warning"]);
-        await _app.StartAsync();
-        _url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-        File.Delete(Paths.QuietButtonRig(_dir, write: false));
-    }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task EncryptedRedactedSession_AudioNeedsConsent_WithdrawalPurges()
     {
-        using var admin = Paths.AuthedChannel(_url, _dir);
+        using var admin = Paths.AuthedChannel(_rig.Url, _rig.Dir);
         var rigClient = new Rig.RigClient(admin);
         await Task.Delay(1500); // the clock mappings settle (an honest 50 ms bound before that fails QA's sync gate)
         var session = await rigClient.StartRecordingAsync(new StartRecordingRequest { Name = "privacy", Operator = "it" });
@@ -58,8 +40,8 @@ public sealed class PrivacyTests : IAsyncLifetime
         // at rest: sealed with the rig's key (created 0600), no JPEG header anywhere in the session's files
         var info = await new Sessions.SessionsClient(admin).GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
         Assert.True(info.Encrypted);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "keys", "data.keys")));
-        foreach (var file in Directory.GetFiles(Path.Combine(_dir, "sessions"), session.Id + "*"))
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_rig.Dir, "keys", "data.keys")));
+        foreach (var file in Directory.GetFiles(Path.Combine(_rig.Dir, "sessions"), session.Id + "*"))
             Assert.True(File.ReadAllBytes(file).AsSpan().IndexOf("JFIF\0"u8) < 0, $"{Path.GetFileName(file)} holds a plain JPEG");
 
         // redacted at capture: the report counts every recorded frame
@@ -71,8 +53,8 @@ public sealed class PrivacyTests : IAsyncLifetime
         // (QA is not under test here: on a loaded machine redaction at capture may drop frames; --force lets the data role pull anyway)
         // a data-role pull: audio withheld (no consent), camera frames sent (they were redacted before storage)
         var dataToken = (await new Admin.AdminClient(admin).CreateTokenAsync(new CreateTokenRequest { Name = "data-it", Role = "data" })).Secret;
-        using var data = new RigConnection(_url, dataToken, null, null).Open();
-        var first = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_dir, "pull1"), null, CancellationToken.None);
+        using var data = new RigConnection(_rig.Url, dataToken, null, null).Open();
+        var first = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_rig.Dir, "pull1"), null, CancellationToken.None);
         Assert.Equal(["mic0"], first.Withheld.Keys);
         Assert.False(Directory.Exists(Path.Combine(first.Folder, "chunks", "mic0")) && Directory.EnumerateFiles(Path.Combine(first.Folder, "chunks", "mic0")).Any());
 
@@ -83,7 +65,7 @@ public sealed class PrivacyTests : IAsyncLifetime
             Subject = "S-0001", Scopes = { "audio" }, Purpose = "speech dataset", FormReference = "form-17",
             GrantedMs = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds(), Sessions = { session.Id },
         });
-        var second = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_dir, "pull2"), null, CancellationToken.None);
+        var second = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_rig.Dir, "pull2"), null, CancellationToken.None);
         Assert.Empty(second.Withheld);
         Assert.True(second.Chunks > first.Chunks);
 

@@ -3,12 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeRig.Api.V1;
 using EdgeRig.Cli;
-using EdgeRig.Service;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeRig.IntegrationTests;
 
@@ -19,33 +14,6 @@ namespace EdgeRig.IntegrationTests;
 /// </summary>
 public sealed class QaTests
 {
-    private sealed class Rig : IAsyncDisposable
-    {
-        public readonly string Dir = Paths.TempDir("qa");
-        public WebApplication App = null!;
-        public string Url = "";
-
-        public static async Task<Rig> StartAsync(Action<JsonObject> edit)
-        {
-            var rig = new Rig();
-            var json = JsonNode.Parse(File.ReadAllText(Paths.QuietButtonRig(rig.Dir)), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
-            edit(json);
-            File.WriteAllText(Paths.QuietButtonRig(rig.Dir, write: false), json.ToJsonString());
-            rig.App = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", rig.Dir, "--rig", Paths.QuietButtonRig(rig.Dir, write: false), "--Logging:LogLevel:Default=Warning"]);
-            await rig.App.StartAsync();
-            rig.Url = rig.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-            return rig;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await App.StopAsync();
-            await App.DisposeAsync();
-            Directory.Delete(Dir, recursive: true);
-            File.Delete(Paths.QuietButtonRig(Dir, write: false));
-        }
-    }
-
     private static JsonObject Device(JsonObject rig, string id) => rig["devices"]!.AsArray().Select(d => d!.AsObject()).Single(d => (string?)d["id"] == id);
 
     private static void Fault(JsonObject rig, string device, string kind, double at, double seconds) =>
@@ -56,7 +24,7 @@ public sealed class QaTests
     [Fact]
     public async Task InjectedFaults_EachReportedWithItsTimeAndFailed_PullNeedsForce()
     {
-        await using var rig = await Rig.StartAsync(r =>
+        await using var rig = await EditedRig.StartAsync(r =>
         {
             Fault(r, "cam0", "freeze", 3, 2);
             Fault(r, "mic0", "clip", 5.5, 1);
@@ -111,7 +79,7 @@ public sealed class QaTests
     [Fact]
     public async Task CleanRecording_Passes()
     {
-        await using var rig = await Rig.StartAsync(_ => { });
+        await using var rig = await EditedRig.StartAsync(_ => { });
         using var channel = Paths.AuthedChannel(rig.Url, rig.Dir);
         var control = new Api.V1.Rig.RigClient(channel);
         await Task.Delay(2000); // clock mappings settle first (their honest 50 ms start-up bound would warn)

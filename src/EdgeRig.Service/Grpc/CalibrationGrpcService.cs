@@ -122,7 +122,7 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
             report.NotSavedBecause = $"not saving profile '{saveAs}': {saveRefused}";
             return report;
         }
-        string who = context.UserState.TryGetValue(AuthInterceptor.CallerKey, out var c) ? ((Caller)c).TokenName : "";
+        string who = AuthInterceptor.CallerOf(context)?.TokenName ?? "";
         try
         {
             var draft = CalibrationProfile.FromRun(saveAs, record.Session.RigName, verdicts, record.Streams.ToDictionary(s => s.Id.Value, s => s.DeviceId),

@@ -224,7 +224,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
     }
 
     private static Role CallerRole(ServerCallContext context) =>
-        context.UserState.TryGetValue(Security.AuthInterceptor.CallerKey, out var c) && c is Caller caller ? caller.Role : Role.Technician;
+        Security.AuthInterceptor.CallerOf(context)?.Role ?? Role.Technician;
 
     /// <summary>A session that failed QA leaves the rig only when a data or admin caller forces it.</summary>
     private void RequireQaPassedOrForced(SessionRecord record, bool force, Role role, string what)
@@ -242,7 +242,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         if (egress is null) return [];
         var decision = egress.For(record, role);
         var withheld = new Dictionary<string, string>(decision.Withheld);
-        foreach (var s in decision.Redact) withheld[s] = egress.RawRefusal(record, role);
+        foreach (var s in decision.Redact) withheld[s] = decision.RawRefusal;
         return withheld;
     }
 

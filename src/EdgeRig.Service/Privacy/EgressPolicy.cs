@@ -12,8 +12,9 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
     /// <summary>Redacts frames on the way out; null when face detection is not available.</summary>
     public IFrameRedactor? Redactor => redactor;
 
-    /// <summary>Streams withheld (with why) and camera streams that must be redacted on the way out.</summary>
-    public sealed record Decision(IReadOnlyDictionary<string, string> Withheld, IReadOnlySet<string> Redact);
+    /// <summary>Streams withheld (with why), camera streams that must be redacted on the way out, and why they may not leave raw
+    /// (what a pull, which carries stored bytes and so cannot redact, says when it withholds them).</summary>
+    public sealed record Decision(IReadOnlyDictionary<string, string> Withheld, IReadOnlySet<string> Redact, string RawRefusal = "");
 
     /// <summary>Whether the session's camera frames were redacted before they were stored.</summary>
     public static bool RedactedAtCapture(SessionRecord record) => record.RedactionReportJson.Length > 0;
@@ -26,6 +27,7 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
         var attached = consents.List(record.Session.Id);
         bool ConsentOk(string scope) => !privacy.ConsentRequiredFor.Contains(scope) || attached.Any(c => c.Covers(scope, start, now));
         bool rawRole = privacy.RawAccessRoles.Contains(role.ToString().ToLowerInvariant());
+        bool videoConsent = ConsentOk(ConsentScopes.Video);
         var withheld = new Dictionary<string, string>();
         var redact = new HashSet<string>();
         foreach (var stream in record.Streams)
@@ -36,26 +38,15 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
                 case ConsentScopes.Audio when !ConsentOk(ConsentScopes.Audio):
                     withheld[id] = $"no valid audio consent covers session '{record.Session.Id}' (edgerig consent add --scope audio --session {record.Session.Id})";
                     break;
-                case ConsentScopes.Video when !RedactedAtCapture(record):
-                    bool consentOk = ConsentOk(ConsentScopes.Video);
-                    bool raw = consentOk && (privacy.Redaction == RedactionPolicy.Off || rawRole);
-                    if (!raw)
-                        redact.Add(id);
+                case ConsentScopes.Video when !RedactedAtCapture(record) && !(videoConsent && (privacy.Redaction == RedactionPolicy.Off || rawRole)):
+                    redact.Add(id);
                     break;
             }
         }
-        return new Decision(withheld, redact);
-    }
-
-    /// <summary>Why raw camera frames of the stream may not leave (for pulls, which carry stored bytes and so cannot redact).</summary>
-    public string RawRefusal(SessionRecord record, Role role)
-    {
-        var privacy = rig.Privacy;
-        var start = record.Session.Start.ToDateTimeOffset();
-        bool consentOk = !privacy.ConsentRequiredFor.Contains(ConsentScopes.Video)
-            || consents.List(record.Session.Id).Any(c => c.Covers(ConsentScopes.Video, start, time.GetUtcNow()));
-        return consentOk
-            ? $"raw camera frames need a role with raw access ({string.Join(", ", privacy.RawAccessRoles)}); role {role.ToString().ToLowerInvariant()} gets them redacted through export"
-            : $"no valid video consent covers session '{record.Session.Id}': camera frames leave the rig only redacted, through export";
+        string refusal = redact.Count == 0 ? ""
+            : videoConsent
+                ? $"raw camera frames need a role with raw access ({string.Join(", ", privacy.RawAccessRoles)}); role {role.ToString().ToLowerInvariant()} gets them redacted through export"
+                : $"no valid video consent covers session '{record.Session.Id}': camera frames leave the rig only redacted, through export";
+        return new Decision(withheld, redact, refusal);
     }
 }

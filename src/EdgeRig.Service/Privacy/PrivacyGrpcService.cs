@@ -84,7 +84,7 @@ public sealed class PrivacyGrpcService(IConsentStore consents, ISessionStore sto
     }
 
     private static string CallerName(ServerCallContext context) =>
-        context.UserState.TryGetValue(AuthInterceptor.CallerKey, out var c) ? ((Caller)c).TokenName : "";
+        AuthInterceptor.CallerOf(context)?.TokenName ?? "";
 
     public static ConsentInfo ToApi(ConsentRecord c)
     {

@@ -15,15 +15,12 @@ namespace EdgeRig.Service.Quality;
 public sealed class QaService(RigProfile rig, ISessionStore store, RecordingPipeline pipeline, IRigClock clock,
     Calibration.Profiles.ICalibrationProfileStore profiles, ILogger<QaService> logger)
 {
-    /// <summary>A session's analysis; Observe (writer task) and Report (status, RPCs) may run at once, so both take the lock.</summary>
+    /// <summary>A session's analysis as the recorder sees it (<see cref="SessionQa"/> is safe to report from while it observes).</summary>
     public sealed class Observer(SessionQa qa) : ISessionObserver
     {
-        private readonly object _gate = new();
-        public void Observe(Sample sample) { lock (_gate) qa.Observe(sample); }
-        public QaReport Report(RigTime now, IReadOnlyDictionary<string, Core.StreamCounts> counts, IReadOnlyDictionary<string, BoundStats> sync, CalibrationInfo? calibration, bool final)
-        {
-            lock (_gate) return qa.Report(now, counts, sync, calibration, final);
-        }
+        public void Observe(Sample sample) => qa.Observe(sample);
+        public QaReport Report(RigTime now, IReadOnlyDictionary<string, Core.StreamCounts> counts, IReadOnlyDictionary<string, BoundStats> sync, CalibrationInfo? calibration, bool final) =>
+            qa.Report(now, counts, sync, calibration, final);
     }
 
     public ISessionObserver Create(Session session, IReadOnlyList<StreamDescriptor> streams) =>

@@ -48,7 +48,7 @@ public sealed class AdminGrpcService(ITokenStore tokens, IAuditLog audit, TimePr
 
     public override Task<TokenInfo> WhoAmI(WhoAmIRequest request, ServerCallContext context)
     {
-        var caller = context.UserState.TryGetValue(AuthInterceptor.CallerKey, out var c) ? (Caller)c : throw new InvalidRigStateException("no caller");
+        var caller = AuthInterceptor.CallerOf(context) ?? throw new InvalidRigStateException("no caller");
         return Task.FromResult(ToApi(tokens.List().Single(t => t.Name == caller.TokenName)));
     }
 

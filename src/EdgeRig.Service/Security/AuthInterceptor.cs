@@ -15,6 +15,10 @@ public sealed class AuthInterceptor(ITokenStore tokens, IAuditLog audit, TimePro
 {
     public const string CallerKey = "edgerig.caller";
 
+    /// <summary>Who is calling, as this interceptor recorded it; null when it did not run (anonymous methods, tests calling services directly).</summary>
+    public static Caller? CallerOf(ServerCallContext context) =>
+        context.UserState.TryGetValue(CallerKey, out var c) ? c as Caller : null;
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var caller = Authorize(context);

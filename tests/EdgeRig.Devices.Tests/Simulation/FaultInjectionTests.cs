@@ -14,12 +14,6 @@ namespace EdgeRig.Devices.Tests.Sim;
 /// <summary>Each simulated twin injects the faults its rig-file entry lists, at their times (seconds since its first sample).</summary>
 public sealed class FaultInjectionTests
 {
-    private sealed class ListSink : ISampleSink
-    {
-        public List<Sample> Samples { get; } = [];
-        public void Publish(Sample sample) => Samples.Add(sample);
-    }
-
     private static readonly FakeRigClock Clock = new();
 
     private static SimulatedWorld World() => new(new WorldProfile { EventIntervalSeconds = 0.5, Seed = 3 }, Clock);
@@ -35,9 +29,9 @@ public sealed class FaultInjectionTests
 
     private static (SimulatedSensor Sensor, List<Sample> Samples) Produce(SimulatedSensor sensor, int steps)
     {
-        var sink = new ListSink();
+        var sink = new CollectingSink();
         for (int i = 0; i < steps; i++) sensor.ProduceNext(sink);
-        return (sensor, sink.Samples);
+        return (sensor, sink.Snapshot().ToList());
     }
 
     [Fact]

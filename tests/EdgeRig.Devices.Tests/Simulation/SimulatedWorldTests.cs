@@ -14,12 +14,6 @@ namespace EdgeRig.Devices.Tests.Sim;
 /// <summary>The world's stimulus (fired through the simulated GPIO trigger), its pauses, and its rotation as each twin sees it.</summary>
 public sealed class SimulatedWorldTests
 {
-    private sealed class ListSink : ISampleSink
-    {
-        public List<Sample> Samples { get; } = [];
-        public void Publish(Sample sample) => Samples.Add(sample);
-    }
-
     private static DeviceProfile Trigger(bool activeLow = false) =>
         new() { Id = "trigger0", Kind = "gpio-output", Driver = "sim", Line = 23, Role = "trigger", PulseMs = 0.1, ActiveLow = activeLow };
 
@@ -112,20 +106,21 @@ public sealed class SimulatedWorldTests
         var imu = new SimulatedImu(new DeviceProfile { Id = "imu0", Kind = "imu", RateHz = 400, FifoBurst = 8 }, world, clock);
         await using var cam = new SimulatedCamera(new DeviceProfile { Id = "cam0", Kind = "camera", Width = 640, Height = 360, RateHz = 30 }, world, clock);
         var lidar = new SimulatedLidar(new DeviceProfile { Id = "lidar0", Kind = "lidar", RateHz = 10, PointsPerScan = 720 }, world, clock);
-        var (imuSink, camSink, lidarSink) = (new ListSink(), new ListSink(), new ListSink());
+        var (imuSink, camSink, lidarSink) = (new CollectingSink(), new CollectingSink(), new CollectingSink());
         for (int i = 0; i < 150; i++) imu.ProduceNext(imuSink);
         for (int i = 0; i < 60; i++) cam.ProduceNext(camSink);
         for (int i = 0; i < 30; i++) lidar.ProduceNext(lidarSink);
 
-        Assert.All(imuSink.Samples, s => Assert.InRange(BinaryPrimitives.ReadSingleLittleEndian(s.Payload.Span[20..]) - world.YawRate(imu.DeviceClock.TrueTime(s.Sequence)), -0.01, 0.01));
+        Assert.All(imuSink.Snapshot(), s => Assert.InRange(BinaryPrimitives.ReadSingleLittleEndian(s.Payload.Span[20..]) - world.YawRate(imu.DeviceClock.TrueTime(s.Sequence)), -0.01, 0.01));
 
         // consecutive frames: the background slides by the yaw change at mid-exposure over the angle per pixel
         var mid = SimulatedCamera.Exposure.Nanoseconds / 2;
         int checkedFrames = 0;
+        var frames = camSink.Snapshot();
         for (int k = 30; k < 59; k += 4)
         {
-            using var a = Cv2.ImDecode(camSink.Samples[k].Payload.ToArray(), ImreadModes.Grayscale);
-            using var b = Cv2.ImDecode(camSink.Samples[k + 1].Payload.ToArray(), ImreadModes.Grayscale);
+            using var a = Cv2.ImDecode(frames[k].Payload.ToArray(), ImreadModes.Grayscale);
+            using var b = Cv2.ImDecode(frames[k + 1].Payload.ToArray(), ImreadModes.Grayscale);
             double expected = (world.Yaw(cam.DeviceClock.TrueTime(k + 1) + new Duration(mid)) - world.Yaw(cam.DeviceClock.TrueTime(k) + new Duration(mid))) / cam.RadiansPerPixel;
             Assert.InRange(BestShift(a, b), expected - 1, expected + 1);
             checkedFrames++;
@@ -133,7 +128,7 @@ public sealed class SimulatedWorldTests
         Assert.Equal(8, checkedFrames);
 
         // the target (1.5 m, 80° wide around world bearing 90°) appears at sensor bearing 90° - yaw at each point's time
-        foreach (var scan in lidarSink.Samples.Skip(5))
+        foreach (var scan in lidarSink.Snapshot().Skip(5))
         {
             var start = lidar.DeviceClock.TrueTime(scan.Sequence);
             for (int i = 0; i < 720; i += 10)
