@@ -132,6 +132,9 @@ public interface ISessionStore : IDisposable
 
     /// <summary>Closes sessions left recording by a crash; returns the ids it recovered.</summary>
     IReadOnlyList<string> RecoverOpenSessions();
+
+    /// <summary>What the store had to repair or restore since it opened (damaged files moved aside, indexes rebuilt), in words.</summary>
+    IReadOnlyCollection<string> Repairs => [];
 }
 
 /// <summary>A source of samples: a real driver or a simulated twin.</summary>

@@ -15,7 +15,7 @@ public sealed record CaptureSink(ISampleSink Sink);
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
     PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, Calibration.Profiles.ICalibrationProfileStore profiles,
-    CaptureSink capture, ILogger<RigRuntime> logger) : IHostedService
+    CaptureSink capture, IAuditLog audit, ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
@@ -33,6 +33,11 @@ public sealed class RigRuntime(
             logger.LogWarning("No tokens existed: created the admin token; its secret is in {File} (mode 0600). Log in with it and create the others", tokenFile);
         foreach (var id in store.RecoverOpenSessions())
             logger.LogWarning("Recovered session {Session}, left recording by an unclean shutdown", id);
+        foreach (var repair in store.Repairs)
+        {
+            logger.LogWarning("Store repair: {Repair}", repair);
+            audit.Append(new AuditEntry(DateTimeOffset.UtcNow, "edgerig-service", "store.repair", "", repair, true));
+        }
         foreach (var sensor in sensors)
         {
             if (sensor is Devices.Hotplug.HotplugSensor hotplug)

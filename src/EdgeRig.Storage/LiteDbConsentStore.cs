@@ -1,3 +1,4 @@
+using EdgeRig.Storage.Durability;
 using EdgeRig.Core;
 using LiteDB;
 
@@ -6,7 +7,7 @@ namespace EdgeRig.Storage;
 /// <summary>Consent records in the catalogue's "consent" collection. Ids are "c-" + 8 hex digits; subjects are pseudonyms.</summary>
 public sealed class LiteDbConsentStore(LiteDbSessionStore catalogue) : IConsentStore
 {
-    private readonly ILiteCollection<BsonDocument> _consent = catalogue.CatalogueCollection("consent");
+    private readonly JournaledCollection _consent = catalogue.CatalogueCollection("consent");
     private readonly object _gate = new();
 
     public ConsentRecord Add(ConsentRecord draft)

@@ -1,3 +1,4 @@
+using EdgeRig.Storage.Durability;
 using System.Security.Cryptography;
 using EdgeRig.Core;
 using LiteDB;
@@ -8,7 +9,7 @@ namespace EdgeRig.Storage;
 public sealed class LiteDbTokenStore(LiteDbSessionStore catalogue) : ITokenStore
 {
     public const string Prefix = "erk_";
-    private readonly ILiteCollection<BsonDocument> _tokens = catalogue.CatalogueCollection("tokens");
+    private readonly JournaledCollection _tokens = catalogue.CatalogueCollection("tokens");
 
     public string Create(string name, Role role, DateTimeOffset? expires)
     {
@@ -57,7 +58,7 @@ public sealed class LiteDbTokenStore(LiteDbSessionStore catalogue) : ITokenStore
 /// <summary>The audit trail in the catalogue's "audit" collection.</summary>
 public sealed class LiteDbAuditLog(LiteDbSessionStore catalogue) : IAuditLog
 {
-    private readonly ILiteCollection<BsonDocument> _audit = catalogue.CatalogueCollection("audit");
+    private readonly JournaledCollection _audit = catalogue.CatalogueCollection("audit");
 
     public void Append(AuditEntry e) => _audit.Insert(new BsonDocument
     {

@@ -1,26 +1,35 @@
 using System.Collections.Concurrent;
 using EdgeRig.Core;
 using EdgeRig.Formats;
+using EdgeRig.Storage.Durability;
 using LiteDB;
 
 namespace EdgeRig.Storage;
 
 /// <summary>
-/// The session store of record: a LiteDB catalogue (catalogue.db: sessions with their streams, counts, markers)
-/// plus per session a LiteDB file (sessions/ID.db: chunk index, PTP timeline) and, in the default
-/// <see cref="ChunkPayloadLayout.Segments"/> layout, an append-only segment file of chunk bytes (sessions/ID.seg).
-/// Deleting, moving or recovering a session touches only its own files. Each <see cref="WriteChunks"/> call is
-/// one durable step: segment bytes fdatasync'd, then one LiteDB transaction for their index.
+/// The session store of record. Per session, its own files in sessions/: ID.seg (append-only chunk frames, each carrying
+/// its index entry), ID.journal (the session's metadata and every change to it) and ID.db (a LiteDB index of the
+/// segment). The catalogue (catalogue.db, LiteDB) lists sessions as a cache of their journals, and holds what only it has
+/// (tokens, consent, calibration profiles, audit) as <see cref="JournaledCollection"/>s backed by catalogue.journal.
+/// What is acknowledged is synced first (see README "Durability"): a session exists durably once <see cref="CreateSession"/>
+/// returns; <see cref="WriteChunks"/>' chunks are durable when it returns (segment fdatasync'd; its index is rebuilt from the
+/// segment if lost); markers, calibration, QA reports, stop and the journaled collections are durable when their call
+/// returns. At open, a damaged catalogue is moved aside and rebuilt, journals restore what it lost, and sessions left
+/// recording are re-indexed from their segments (<see cref="RecoverOpenSessions"/>).
 /// </summary>
-public sealed class LiteDbSessionStore : ISessionStore
+public sealed partial class LiteDbSessionStore : ISessionStore
 {
     private readonly string _root;
     private readonly SessionStoreOptions _options;
     private readonly LiteDatabase _catalogue;
     private readonly ILiteCollection<BsonDocument> _sessions;
     private readonly ConcurrentDictionary<string, SessionFile> _open = new();
+    private readonly ConcurrentDictionary<string, SessionJournal> _journals = new();
+    private readonly ConcurrentDictionary<string, JournaledCollection> _journaled = new();
     private readonly object _catalogueGate = new();
     private readonly FileStream _lock;
+    private readonly RecordLog _catalogueJournal;
+    private readonly ConcurrentQueue<string> _repairs = new();
 
     public LiteDbSessionStore(string dataDirectory, SessionStoreOptions? options = null)
     {
@@ -36,19 +45,28 @@ public sealed class LiteDbSessionStore : ISessionStore
         {
             throw new IOException($"data directory '{_root}' is in use by another EdgeRig service ({e.Message})", e);
         }
-        _catalogue = new LiteDatabase(new ConnectionString { Filename = Path.Combine(_root, "catalogue.db"), Connection = ConnectionType.Direct });
-        // a small write-ahead log: LiteDB's page cache grows (in 8 MiB segments it never gives back) with the pages awaiting checkpoint
-        _catalogue.CheckpointSize = SessionFile.CheckpointPages;
+        DurableFs.SyncDirectory(_root);
+        DurableFs.SyncDirectory(Path.Combine(_root, "sessions"));
+        _catalogue = OpenCatalogue();
         _sessions = _catalogue.GetCollection("sessions");
+        _catalogueJournal = OpenCatalogueJournal();
+        RestoreSessionsFromJournals();
     }
 
     public string DataDirectory => _root;
 
-    /// <summary>Another collection of the catalogue (tokens, audit): one file of record for everything but sample data.</summary>
-    public ILiteCollection<BsonDocument> CatalogueCollection(string name) => _catalogue.GetCollection(name);
+    /// <summary>A collection whose only copy is the catalogue (tokens, consent, audit, calibration): every write is journaled
+    /// and synced before it returns.</summary>
+    public JournaledCollection CatalogueCollection(string name) =>
+        _journaled.GetOrAdd(name, n => new JournaledCollection(n, _catalogue.GetCollection(n), _catalogueJournal, _catalogueGate));
+
+    /// <summary>What the store had to repair or restore since it opened (the service logs and audits them).</summary>
+    public IReadOnlyCollection<string> Repairs => _repairs;
     public SessionStoreOptions Options => _options;
 
     public string SessionFilePath(string sessionId) => Path.Combine(_root, "sessions", SafeId(sessionId) + ".db");
+
+    private string JournalPath(string sessionId) => Path.ChangeExtension(SessionFilePath(sessionId), ".journal");
 
     public long SessionDiskBytes(string sessionId) =>
         SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists).Sum(p => new FileInfo(p).Length);
@@ -62,10 +80,15 @@ public sealed class LiteDbSessionStore : ISessionStore
             if (_sessions.FindById(session.Id) is not null) throw new InvalidRigStateException($"session '{session.Id}' already exists");
             // a data key of its own, kept only wrapped in this record: deleting the record crypto-shreds the session
             string wrapped = _options.EncryptNewSessions && _options.Cipher is { } cipher ? cipher.NewSessionKey(session.Id) : "";
-            Open(session.Id, create: true, wrapped);
             var doc = SessionDocuments.ToBson(session, streams);
             doc["sessionKey"] = wrapped;
             doc["keyId"] = wrapped.Length > 0 ? _options.Cipher!.WrappingKeyOf(wrapped) : "";
+            // the session's own record first (synced, directory entry too), then its segment and index: it can always be rebuilt
+            string journalPath = JournalPath(session.Id);
+            if (File.Exists(journalPath)) throw new InvalidRigStateException($"session '{session.Id}' already exists");
+            _journals[session.Id] = SessionJournal.Create(journalPath, doc);
+            Open(session.Id, create: true, wrapped);
+            DurableFs.SyncDirectory(Path.GetDirectoryName(journalPath)!);
             _sessions.Insert(doc);
         }
     }
@@ -74,7 +97,8 @@ public sealed class LiteDbSessionStore : ISessionStore
     {
         var file = Open(sessionId, create: false);
         var (written, bytes) = file.Write(batches, EnsureSpace);
-        UpdateSession(sessionId, doc =>
+        // derived from the index, so not journaled
+        UpdateCatalogue(sessionId, doc =>
         {
             doc["chunkCount"] = doc["chunkCount"].AsInt32 + written.Count;
             doc["storedBytes"] = doc["storedBytes"].AsInt64 + bytes;
@@ -97,23 +121,33 @@ public sealed class LiteDbSessionStore : ISessionStore
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return -1; }
     }
 
-    public void AddMarker(string sessionId, Marker marker) =>
-        UpdateSession(sessionId, doc => doc["markers"].AsArray.Add(SessionDocuments.ToBson(marker)));
+    public void AddMarker(string sessionId, Marker marker)
+    {
+        var bson = SessionDocuments.ToBson(marker);
+        lock (_catalogueGate)
+        {
+            var doc = FindSession(sessionId);
+            Journal(sessionId).AddMarker(bson);
+            doc["markers"].AsArray.Add(bson);
+            _sessions.Update(doc);
+        }
+    }
 
+    // counts and sync bounds change every second while recording: journaled, made durable by the next synced record
     public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) =>
-        UpdateSession(sessionId, doc => doc["counts"] = SessionDocuments.ToBson(counts));
+        SetFields(sessionId, new BsonDocument { ["counts"] = SessionDocuments.ToBson(counts) }, sync: false);
 
     public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) =>
-        UpdateSession(sessionId, doc => doc["sync"] = SessionDocuments.ToBson(sync));
+        SetFields(sessionId, new BsonDocument { ["sync"] = SessionDocuments.ToBson(sync) }, sync: false);
 
     public void SetCalibration(string sessionId, string profile) =>
-        UpdateSession(sessionId, doc => doc["calibration"] = profile);
+        SetFields(sessionId, new BsonDocument { ["calibration"] = profile }, sync: true);
 
     public void SetQaReport(string sessionId, string verdict, string json) =>
-        UpdateSession(sessionId, doc => { doc["qaVerdict"] = verdict; doc["qa"] = json; });
+        SetFields(sessionId, new BsonDocument { ["qaVerdict"] = verdict, ["qa"] = json }, sync: true);
 
     public void SetRedactionReport(string sessionId, string json) =>
-        UpdateSession(sessionId, doc => doc["redaction"] = json);
+        SetFields(sessionId, new BsonDocument { ["redaction"] = json }, sync: true);
 
     public long PurgeStream(string sessionId, string stream, string reason)
     {
@@ -122,11 +156,14 @@ public sealed class LiteDbSessionStore : ISessionStore
             throw new InvalidRigStateException($"session '{sessionId}' is still recording; stop it before purging {stream}");
         if (record.Streams.All(s => s.Id.Value != stream))
             throw new ArgumentException($"session '{sessionId}' has no stream '{stream}'");
+        var purged = new BsonDocument();
+        foreach (var (k, v) in record.Purged) purged[k] = v;
+        purged[stream] = $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: {reason}";
+        // noted (synced) before the erase, so a rebuilt index never brings the stream back
+        SetFields(sessionId, new BsonDocument { ["purged"] = purged }, sync: true);
         var (chunks, bytes) = Open(sessionId, create: false).Purge(stream);
-        UpdateSession(sessionId, doc =>
+        UpdateCatalogue(sessionId, doc =>
         {
-            if (!doc["purged"].IsDocument) doc["purged"] = new BsonDocument();
-            doc["purged"].AsDocument[stream] = $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: {reason}";
             doc["chunkCount"] = Math.Max(0, doc["chunkCount"].AsInt32 - chunks);
             doc["storedBytes"] = Math.Max(0, doc["storedBytes"].AsInt64 - bytes);
         });
@@ -134,28 +171,24 @@ public sealed class LiteDbSessionStore : ISessionStore
     }
 
     public void MarkPulled(string sessionId, DateTimeOffset at) =>
-        UpdateSession(sessionId, doc => doc["pulledAt"] = at.ToUnixTimeMilliseconds());
+        SetFields(sessionId, new BsonDocument { ["pulledAt"] = at.ToUnixTimeMilliseconds() }, sync: true);
 
     public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records)
     {
         GetSession(sessionId);
-        Open(sessionId, create: false).AppendPtp(records);
+        Journal(sessionId).AddPtp(records.Select(SessionDocuments.ToBson));
     }
 
     public IReadOnlyList<PtpRecord> ReadPtp(string sessionId)
     {
         GetSession(sessionId);
-        return Open(sessionId, create: false).ReadPtp();
+        var replayed = SessionJournal.Replay(JournalPath(sessionId));
+        return replayed is null ? [] : replayed.Ptp.Select(SessionDocuments.ToPtp).OrderBy(r => r.At).ToList();
     }
 
     public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason)
     {
-        UpdateSession(sessionId, doc =>
-        {
-            doc["stop"] = stop.Nanoseconds;
-            doc["state"] = state.ToString();
-            doc["stopReason"] = reason;
-        });
+        SetFields(sessionId, new BsonDocument { ["stop"] = stop.Nanoseconds, ["state"] = state.ToString(), ["stopReason"] = reason }, sync: true);
         if (_open.TryGetValue(sessionId, out var file)) file.Checkpoint();
     }
 
@@ -203,17 +236,21 @@ public sealed class LiteDbSessionStore : ISessionStore
                 _catalogue.Checkpoint();
             }
             if (_open.TryRemove(sessionId, out var file)) file.Dispose();
+            if (_journals.TryRemove(sessionId, out var journal)) journal.Dispose();
             foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists))
                 File.Move(path, path + ".deleting", overwrite: true);
             _sessions.Delete(sessionId);
         }
         // secure delete, outside the catalogue lock (recording goes on). An encrypted session is crypto-shredded by the record's
-        // deletion above (its wrapped data key was only there); a clear one is overwritten and made durable, then unlinked.
+        // deletion above and the journal's overwrite (its wrapped data key was only there); a clear one is overwritten and made
+        // durable, then unlinked.
+        string journalPath = JournalPath(sessionId) + ".deleting";
         foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Select(p => p + ".deleting").Where(File.Exists))
         {
-            if (encrypted) File.Delete(path);
+            if (encrypted && path != journalPath) File.Delete(path);
             else Shred(path);
         }
+        DurableFs.SyncDirectory(Path.GetDirectoryName(journalPath)!);
     }
 
     /// <summary>Overwrites a file with zeros, syncs, then deletes it. (On flash, wear levelling may keep old blocks: encryption at rest is what protects those.)</summary>
@@ -232,44 +269,34 @@ public sealed class LiteDbSessionStore : ISessionStore
         File.Delete(path);
     }
 
-    public IReadOnlyList<string> RecoverOpenSessions()
-    {
-        var recovered = new List<string>();
-        foreach (var record in ListSessions().Where(r => r.Session.State == SessionState.Recording))
-        {
-            string id = record.Session.Id;
-            var chunks = File.Exists(SessionFilePath(id)) ? ListChunks(id) : [];
-            var lastDurable = chunks.Count > 0 ? chunks.Max(c => c.LastRigTime) : record.Session.Start;
-            var counts = record.Streams.ToDictionary(s => s.Id.Value, s =>
-            {
-                long recordedNow = chunks.Where(c => c.Stream == s.Id).Sum(c => (long)c.Count);
-                var saved = record.Counts.GetValueOrDefault(s.Id.Value, StreamCounts.Empty);
-                return new StreamCounts(Math.Max(saved.Produced, recordedNow + saved.Dropped), recordedNow, saved.Dropped, saved.SensorGaps);
-            });
-            UpdateSession(id, doc =>
-            {
-                doc["counts"] = SessionDocuments.ToBson(counts);
-                doc["chunkCount"] = chunks.Count;
-                doc["storedBytes"] = chunks.Sum(c => (long)c.StoredLength);
-            });
-            CloseSession(id, lastDurable, SessionState.Recovered, "recovered after an unclean shutdown; stop time is the last durable sample");
-            recovered.Add(id);
-        }
-        return recovered;
-    }
-
     public void Dispose()
     {
         foreach (var file in _open.Values) file.Dispose();
         _open.Clear();
+        foreach (var journal in _journals.Values) journal.Dispose();
+        _journals.Clear();
         _catalogue.Dispose();
+        _catalogueJournal.Dispose();
         _lock.Dispose();
     }
 
     private BsonDocument FindSession(string sessionId) =>
         _sessions.FindById(SafeId(sessionId)) ?? throw new SessionNotFoundException(sessionId);
 
-    private void UpdateSession(string sessionId, Action<BsonDocument> change)
+    /// <summary>Sets fields of the session's record: journaled (synced when <paramref name="sync"/>), then cached in the catalogue.</summary>
+    private void SetFields(string sessionId, BsonDocument fields, bool sync)
+    {
+        lock (_catalogueGate)
+        {
+            var doc = FindSession(sessionId);
+            Journal(sessionId).Set(fields, sync);
+            foreach (var (k, v) in fields) doc[k] = v;
+            _sessions.Update(doc);
+        }
+    }
+
+    /// <summary>Changes fields of the catalogue's cached record that the session's own files already hold.</summary>
+    private void UpdateCatalogue(string sessionId, Action<BsonDocument> change)
     {
         lock (_catalogueGate)
         {
@@ -279,15 +306,31 @@ public sealed class LiteDbSessionStore : ISessionStore
         }
     }
 
-    private SessionFile Open(string sessionId, bool create, string? keyId = null)
+    private SessionJournal Journal(string sessionId) =>
+        _journals.GetOrAdd(sessionId, id =>
+        {
+            string path = JournalPath(id);
+            if (!File.Exists(path)) throw new SessionNotFoundException(id);
+            return SessionJournal.OpenExisting(path);
+        });
+
+    private SessionFile Open(string sessionId, bool create, string? keyId = null, bool verify = false)
     {
         string path = SessionFilePath(sessionId);
         return _open.GetOrAdd(sessionId, _ =>
         {
-            if (!create && !File.Exists(path)) throw new SessionNotFoundException(sessionId);
+            if (!create && !File.Exists(path) && !File.Exists(Path.ChangeExtension(path, ".seg"))) throw new SessionNotFoundException(sessionId);
             string key = keyId ?? KeyOf(sessionId);
-            return new SessionFile(path, _options.Layout, sessionId, _options.Cipher, key);
+            var file = new SessionFile(path, _options.Layout, sessionId, _options.Cipher, key, verify, PurgedOf(sessionId));
+            foreach (var repair in file.Repairs) _repairs.Enqueue($"session '{sessionId}': {repair}");
+            return file;
         });
+    }
+
+    private IReadOnlyCollection<string> PurgedOf(string sessionId)
+    {
+        lock (_catalogueGate)
+            return _sessions.FindById(sessionId) is { } doc && doc["purged"].IsDocument ? doc["purged"].AsDocument.Keys.ToList() : [];
     }
 
     private string KeyOf(string sessionId)

@@ -1,19 +1,25 @@
 using System.Buffers.Binary;
 using EdgeRig.Core;
+using EdgeRig.Formats;
+using EdgeRig.Storage.Durability;
 using Microsoft.Win32.SafeHandles;
 
 namespace EdgeRig.Storage;
 
 /// <summary>
-/// A session's append-only segment file (sessions/ID.seg) of chunk bytes. Each chunk is framed as
-/// "ERS1", uint32 stored length, uint32 CRC-32C, then the bytes, so the file can be scanned without its
-/// index. Appends are written and fdatasync'd before the LiteDB index that points at them commits; bytes past
-/// the last indexed chunk (a crash between the two) are cut off when the session is opened again.
+/// A session's append-only segment file (sessions/ID.seg) of chunk bytes, the data of record. Each chunk is a frame:
+/// "ERS2", uint32 meta length, uint32 data length, uint32 CRC-32C of the meta, uint32 CRC-32C of the data, uint32 CRC-32C of
+/// the previous 20 bytes, then the meta (the chunk's index entry as BSON: stream, index, sequence and time range, codec,
+/// lengths, plain CRC) and the data. So the file alone rebuilds its index (<see cref="Scan"/>). Appends are fdatasync'd before
+/// the call returns. Files written before frames carried their meta ("ERS1": magic, length, CRC, data) stay readable
+/// through their index.
 /// </summary>
 internal sealed class SegmentFile : IDisposable
 {
-    public const int FrameHeaderSize = 12;
-    private static ReadOnlySpan<byte> Magic => "ERS1"u8;
+    public const int FrameHeaderSize = 24;
+    public const int LegacyFrameHeaderSize = 12;
+    private static ReadOnlySpan<byte> Magic => "ERS2"u8;
+    private const int MaxMeta = 1 << 20;
     private readonly SafeFileHandle _handle;
     private long _length;
 
@@ -27,23 +33,33 @@ internal sealed class SegmentFile : IDisposable
     public string Path { get; }
     public long Length => _length;
 
-    /// <summary>Appends the chunks in one gather write and makes them durable; returns each chunk's data offset.</summary>
-    public long[] Append(IReadOnlyList<(IReadOnlyList<ReadOnlyMemory<byte>> Pieces, int Length, uint Crc)> chunks)
+    /// <summary>One frame found by a scan: where it starts, where its data starts, its meta and data CRC.</summary>
+    public sealed record Frame(long FrameOffset, long DataOffset, int DataLength, uint DataCrc, byte[] Meta)
+    {
+        public long End => DataOffset + DataLength;
+    }
+
+    /// <summary>Appends the chunks in one gather write and makes them durable; returns each chunk's frame and data offsets.</summary>
+    public (long Frame, long Data)[] Append(IReadOnlyList<(byte[] Meta, IReadOnlyList<ReadOnlyMemory<byte>> Pieces, int Length, uint Crc)> chunks)
     {
         var buffers = new List<ReadOnlyMemory<byte>>();
-        var offsets = new long[chunks.Count];
+        var offsets = new (long, long)[chunks.Count];
         long at = _length;
         for (int i = 0; i < chunks.Count; i++)
         {
-            var (pieces, length, crc) = chunks[i];
-            var frame = new byte[FrameHeaderSize];
-            Magic.CopyTo(frame);
-            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)length);
-            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(8), crc);
-            buffers.Add(frame);
+            var (meta, pieces, length, crc) = chunks[i];
+            var header = new byte[FrameHeaderSize];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)meta.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), (uint)length);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), Crc32C.Compute(meta));
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), crc);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), Crc32C.Compute(header.AsSpan(0, 20)));
+            buffers.Add(header);
+            buffers.Add(meta);
             buffers.AddRange(pieces);
-            offsets[i] = at + FrameHeaderSize;
-            at += FrameHeaderSize + length;
+            offsets[i] = (at, at + FrameHeaderSize + meta.Length);
+            at += FrameHeaderSize + meta.Length + length;
         }
         long start = _length;
         try
@@ -54,17 +70,76 @@ internal sealed class SegmentFile : IDisposable
         catch (IOException e)
         {
             TryTruncate(start);
-            if (e.HResult == 28 || e.Message.Contains("No space left", StringComparison.Ordinal))
-                throw new StorageFullException($"the data disk is full ({e.Message})");
+            if (StorageErrors.IsDiskFull(e)) throw new StorageFullException($"the data disk is full ({e.Message})");
             throw;
         }
         _length = at;
         return offsets;
     }
 
+    /// <summary>
+    /// Reads the frames from <paramref name="from"/> on. A frame whose header, meta or (where <paramref name="checkData"/> says so
+    /// for its data offset) data fails its CRC is skipped and reported in <paramref name="damaged"/>; the scan resumes at the
+    /// next whole frame.
+    /// </summary>
+    public List<Frame> Scan(long from, Func<long, bool> checkData, List<(long From, long To)> damaged)
+    {
+        var frames = new List<Frame>();
+        var header = new byte[FrameHeaderSize];
+        long at = from, damageStart = -1;
+        while (at + FrameHeaderSize <= _length)
+        {
+            var frame = TryReadFrame(at, header, checkData);
+            if (frame is null)
+            {
+                if (damageStart < 0) damageStart = at;
+                at = NextMagic(at + 1);
+                continue;
+            }
+            if (damageStart >= 0) { damaged.Add((damageStart, at)); damageStart = -1; }
+            frames.Add(frame);
+            at = frame.End;
+        }
+        if (damageStart >= 0) damaged.Add((damageStart, _length));
+        return frames;
+    }
+
+    private Frame? TryReadFrame(long at, byte[] header, Func<long, bool> checkData)
+    {
+        if (RandomAccess.Read(_handle, header, at) != FrameHeaderSize || !header.AsSpan(0, 4).SequenceEqual(Magic)) return null;
+        if (Crc32C.Compute(header.AsSpan(0, 20)) != BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20))) return null;
+        uint metaLength = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+        uint dataLength = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8));
+        uint dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(16));
+        long dataOffset = at + FrameHeaderSize + metaLength;
+        if (metaLength > MaxMeta || dataLength > int.MaxValue || dataOffset + dataLength > _length) return null;
+        var meta = new byte[metaLength];
+        if (RandomAccess.Read(_handle, meta, at + FrameHeaderSize) != metaLength) return null;
+        if (Crc32C.Compute(meta) != BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(12))) return null;
+        if (checkData(dataOffset))
+        {
+            var data = new byte[dataLength];
+            if (RandomAccess.Read(_handle, data, dataOffset) != dataLength || Crc32C.Compute(data) != dataCrc) return null;
+        }
+        return new Frame(at, dataOffset, (int)dataLength, dataCrc, meta);
+    }
+
+    private long NextMagic(long from)
+    {
+        var buffer = new byte[256 * 1024];
+        for (long at = from; at < _length; at += buffer.Length - 3)
+        {
+            int n = RandomAccess.Read(_handle, buffer, at);
+            if (n < 4) break;
+            int i = buffer.AsSpan(0, n).IndexOf(Magic);
+            if (i >= 0) return at + i;
+        }
+        return _length;
+    }
+
     public byte[] Read(long offset, int length)
     {
-        if (offset < FrameHeaderSize || offset + length > _length)
+        if (offset < LegacyFrameHeaderSize || offset + length > _length)
             throw new IOException($"{Path}: chunk at {offset}+{length} lies outside the segment ({_length} bytes)");
         var bytes = new byte[length];
         int read = RandomAccess.Read(_handle, bytes, offset);
@@ -73,20 +148,22 @@ internal sealed class SegmentFile : IDisposable
     }
 
     /// <summary>Overwrites a range with zeros (secure erase of purged chunks); call <see cref="Flush"/> to make it durable.</summary>
-    public void Erase(long offset, int length)
+    public void Erase(long offset, long length)
     {
         if (offset < 0 || offset + length > _length) throw new IOException($"{Path}: erase of {offset}+{length} lies outside the segment ({_length} bytes)");
-        var zeros = new byte[Math.Min(length, 1 << 20)];
-        for (int done = 0; done < length; done += zeros.Length)
-            RandomAccess.Write(_handle, zeros.AsSpan(0, Math.Min(zeros.Length, length - done)), offset + done);
+        var zeros = new byte[(int)Math.Min(length, 1 << 20)];
+        for (long done = 0; done < length; done += zeros.Length)
+            RandomAccess.Write(_handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, length - done)), offset + done);
     }
 
     public void Flush() => RandomAccess.FlushToDisk(_handle);
 
-    /// <summary>Cuts off bytes past <paramref name="length"/> (an append whose index never committed).</summary>
+    /// <summary>Cuts off bytes past <paramref name="length"/> (a torn append that holds no whole frame), durably.</summary>
     public void TruncateTo(long length)
     {
-        if (length < _length) TryTruncate(length);
+        if (length >= _length) return;
+        TryTruncate(length);
+        RandomAccess.FlushToDisk(_handle);
     }
 
     private void TryTruncate(long length)

@@ -1,17 +1,20 @@
 using EdgeRig.Core;
 using EdgeRig.Formats;
+using EdgeRig.Storage.Durability;
 using LiteDB;
 
 namespace EdgeRig.Storage;
 
 /// <summary>
-/// One session's own files: sessions/ID.db (LiteDB: chunk_index, chunk_data when embedded, ptp) and, in the
-/// segment layout, sessions/ID.seg. Chunks carry a per-session write sequence ("seq"), the pull order.
+/// One session's own files: sessions/ID.db (LiteDB: chunk_index, chunk_data when embedded) and, in the segment layout,
+/// sessions/ID.seg, the data of record. The LiteDB index is a cache of the segment's frames: when it cannot be read it is
+/// moved aside and rebuilt, and frames it lacks (its last transactions lost at a power cut) are indexed again on open.
+/// Chunks carry a per-session write sequence ("seq"), the pull order.
 /// </summary>
 internal sealed class SessionFile : IDisposable
 {
     private readonly LiteDatabase _db;
-    private readonly ILiteCollection<BsonDocument> _index, _data, _ptp;
+    private readonly ILiteCollection<BsonDocument> _index, _data;
     private readonly SegmentFile? _segment;
     private readonly Dictionary<string, int> _nextIndex = new();
     private readonly object _gate = new();
@@ -19,32 +22,119 @@ internal sealed class SessionFile : IDisposable
     private readonly string _sessionId;
     private readonly IChunkCipher? _cipher;
     private readonly string _keyId;
+    private readonly List<string> _repairs = [];
 
     /// <param name="keyId">the session's wrapped data key; empty: stored in the clear.</param>
-    public SessionFile(string path, ChunkPayloadLayout layout, string sessionId = "", IChunkCipher? cipher = null, string keyId = "")
+    /// <param name="verify">check the whole segment against the index (a session not closed cleanly), not only its tail.</param>
+    /// <param name="purged">streams whose chunks were purged: never indexed again.</param>
+    public SessionFile(string path, ChunkPayloadLayout layout, string sessionId = "", IChunkCipher? cipher = null, string keyId = "",
+        bool verify = false, IReadOnlyCollection<string>? purged = null)
     {
         if (keyId.Length > 0 && cipher is null)
             throw new InvalidOperationException($"session '{sessionId}' is encrypted (key {keyId}) but the store has no key ring");
         _sessionId = sessionId;
         _cipher = cipher;
         _keyId = keyId;
-        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }) { CheckpointSize = CheckpointPages };
+        List<BsonDocument> chunks;
+        try
+        {
+            (_db, chunks) = OpenIndex(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // the index is a cache of the segment: keep the damaged file for inspection and rebuild it
+            string aside = Quarantine(path);
+            _repairs.Add($"index {Path.GetFileName(path)} could not be read ({e.GetType().Name}: {e.Message}); moved to {Path.GetFileName(aside)} and rebuilt from the segment");
+            (_db, chunks) = OpenIndex(path);
+            verify = true;
+        }
         _index = _db.GetCollection("chunk_index");
         _data = _db.GetCollection("chunk_data");
-        _ptp = _db.GetCollection("ptp");
-        _index.EnsureIndex("seq", unique: true);
-        _index.EnsureIndex("stream");
-        var chunks = _index.FindAll().ToList();
+        string segmentPath = Path.ChangeExtension(path, ".seg");
+        bool legacy = chunks.Any(c => c.ContainsKey("seg") && !c.ContainsKey("frame"));
+        bool segmented = layout == ChunkPayloadLayout.Segments || chunks.Any(c => c.ContainsKey("seg")) || File.Exists(segmentPath);
+        if (segmented)
+        {
+            _segment = new SegmentFile(segmentPath);
+            long indexedEnd = chunks.Where(c => c.ContainsKey("seg")).Select(c => c["seg"].AsInt64 + OnDiskLength(c)).DefaultIfEmpty(0).Max();
+            if (legacy) _segment.TruncateTo(indexedEnd);
+            else chunks.AddRange(IndexMissingFrames(chunks, indexedEnd, verify, purged ?? []));
+        }
         _nextSeq = chunks.Count == 0 ? 0 : chunks.Max(c => c["seq"].AsInt32) + 1;
         foreach (var g in chunks.GroupBy(c => c["stream"].AsString))
             _nextIndex[g.Key] = g.Max(c => c["index"].AsInt32) + 1;
-        bool segmented = layout == ChunkPayloadLayout.Segments || chunks.Any(c => c.ContainsKey("seg"));
-        if (segmented)
+    }
+
+    /// <summary>What opening the session had to repair (empty when its files were consistent).</summary>
+    public IReadOnlyList<string> Repairs => _repairs;
+
+    private static (LiteDatabase Db, List<BsonDocument> Chunks) OpenIndex(string path)
+    {
+        var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }) { CheckpointSize = CheckpointPages };
+        try
         {
-            _segment = new SegmentFile(Path.ChangeExtension(path, ".seg"));
-            long indexedEnd = chunks.Where(c => c.ContainsKey("seg")).Select(c => c["seg"].AsInt64 + OnDiskLength(c)).DefaultIfEmpty(0).Max();
-            _segment.TruncateTo(indexedEnd);
+            var index = db.GetCollection("chunk_index");
+            index.EnsureIndex("seq", unique: true);
+            index.EnsureIndex("stream");
+            var chunks = index.FindAll().ToList();
+            foreach (var c in chunks) SessionDocuments.ToChunk(c); // every entry must read back
+            return (db, chunks);
         }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private static string Quarantine(string path)
+    {
+        string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss");
+        string aside = $"{path}.damaged-{stamp}";
+        foreach (var p in PathsOfIndex(path).Where(File.Exists))
+            File.Move(p, p == path ? aside : $"{p}.damaged-{stamp}", overwrite: true);
+        DurableFs.SyncDirectory(Path.GetDirectoryName(path)!);
+        return aside;
+    }
+
+    /// <summary>Indexes the segment's frames the index lacks (the whole segment when <paramref name="verify"/>, else past the
+    /// indexed end) and cuts off a torn last append; returns the entries added.</summary>
+    private List<BsonDocument> IndexMissingFrames(List<BsonDocument> chunks, long indexedEnd, bool verify, IReadOnlyCollection<string> purged)
+    {
+        var known = chunks.Where(c => c.ContainsKey("seg")).Select(c => c["seg"].AsInt64).ToHashSet();
+        var damaged = new List<(long From, long To)>();
+        var frames = _segment!.Scan(verify ? 0 : indexedEnd, data => !known.Contains(data), damaged);
+        var added = new List<BsonDocument>();
+        var seqs = chunks.Select(c => c["seq"].AsInt32).ToHashSet();
+        foreach (var f in frames.Where(f => !known.Contains(f.DataOffset)))
+        {
+            var doc = BsonSerializer.Deserialize(f.Meta);
+            doc.Remove("descriptor");
+            if (purged.Contains(doc["stream"].AsString) || !seqs.Add(doc["seq"].AsInt32)) continue;
+            doc["_id"] = ObjectId.NewObjectId();
+            doc["seg"] = f.DataOffset;
+            doc["frame"] = f.FrameOffset;
+            added.Add(doc);
+        }
+        if (added.Count > 0)
+        {
+            _db.BeginTrans();
+            _index.InsertBulk(added);
+            _db.Commit();
+            _db.Checkpoint();
+            _repairs.Add($"{added.Count} chunk(s) indexed again from the segment");
+        }
+        long end = Math.Max(indexedEnd, frames.Select(f => f.End).DefaultIfEmpty(0).Max());
+        // damage that runs to the end of the file is a torn last append (never acknowledged): cut it off
+        if (damaged.Count > 0 && damaged[^1].To == _segment.Length && damaged[^1].From >= end)
+        {
+            _repairs.Add($"cut a torn append of {_segment.Length - end} bytes at the end of the segment");
+            damaged.RemoveAt(damaged.Count - 1);
+            _segment.TruncateTo(end);
+        }
+        foreach (var (from, to) in damaged)
+            _repairs.Add($"segment bytes {from}..{to} hold no readable chunk frame");
+        return added;
     }
 
     /// <summary>Write-ahead-log pages before LiteDB checkpoints (its default, 1000, keeps ~8 MiB of pages cached per file).</summary>
@@ -57,7 +147,10 @@ internal sealed class SessionFile : IDisposable
 
     /// <summary>Every file a session may have on disk.</summary>
     public static IEnumerable<string> PathsOf(string dbPath) =>
-        [dbPath, Path.ChangeExtension(dbPath, ".seg"), dbPath[..^3] + "-log.db"];
+        [.. PathsOfIndex(dbPath), Path.ChangeExtension(dbPath, ".seg"), Path.ChangeExtension(dbPath, ".journal")];
+
+    /// <summary>The LiteDB files of a session's index.</summary>
+    private static IEnumerable<string> PathsOfIndex(string dbPath) => [dbPath, dbPath[..^3] + "-log.db"];
 
     /// <summary>Encodes and stores the batches; <paramref name="ensureSpace"/> may refuse before anything is written.</summary>
     public (IReadOnlyList<ChunkInfo> Written, long Bytes) Write(IReadOnlyList<ChunkBatch> batches, Action<long> ensureSpace)
@@ -73,6 +166,7 @@ internal sealed class SessionFile : IDisposable
                 encoded.Add(ChunkFormat.EncodePieces(batch.Descriptor, batch.Samples, index));
                 next[stream] = index + 1;
             }
+            var docs = new BsonDocument[encoded.Count];
             long bytes = encoded.Sum(e => (long)e.Info.StoredLength);
             ensureSpace(bytes + encoded.Count * 512L);
             int[]? sealedLengths = null;
@@ -88,19 +182,26 @@ internal sealed class SessionFile : IDisposable
                     encoded[i] = (info, [sealedBytes]);
                 }
             }
-            long[]? offsets = _segment?.Append(encoded.Select((e, i) => sealedLengths is null
-                ? (e.Pieces, e.Info.StoredLength, e.Info.Crc32C)
-                : (e.Pieces, sealedLengths[i], Crc32C.Compute(e.Pieces[0].Span))).ToList());
+            for (int i = 0; i < encoded.Count; i++)
+            {
+                docs[i] = SessionDocuments.ToBson(encoded[i].Info);
+                docs[i]["seq"] = _nextSeq + i;
+                if (sealedLengths is not null) docs[i]["sealed"] = sealedLengths[i];
+            }
+            // each frame carries its index entry (and a stream's first chunk its descriptor), so the segment alone rebuilds the index
+            var offsets = _segment?.Append(encoded.Select((e, i) => (
+                Meta(docs[i], encoded[i].Info.Index == 0 ? batches[i].Descriptor : null),
+                e.Pieces,
+                sealedLengths?[i] ?? e.Info.StoredLength,
+                sealedLengths is null ? e.Info.Crc32C : Crc32C.Compute(e.Pieces[0].Span))).ToList());
             _db.BeginTrans();
             try
             {
                 for (int i = 0; i < encoded.Count; i++)
                 {
-                    var doc = SessionDocuments.ToBson(encoded[i].Info);
+                    var doc = docs[i];
                     doc["_id"] = ObjectId.NewObjectId();
-                    doc["seq"] = _nextSeq + i;
-                    if (sealedLengths is not null) doc["sealed"] = sealedLengths[i];
-                    if (offsets is not null) doc["seg"] = offsets[i];
+                    if (offsets is not null) { doc["frame"] = offsets[i].Frame; doc["seg"] = offsets[i].Data; }
                     else _data.Insert(new BsonDocument { ["_id"] = doc["_id"], ["bytes"] = ChunkFormat.Concat(encoded[i].Pieces, sealedLengths?[i] ?? encoded[i].Info.StoredLength) });
                     _index.Insert(doc);
                 }
@@ -115,6 +216,13 @@ internal sealed class SessionFile : IDisposable
             foreach (var (k, v) in next) _nextIndex[k] = v;
             return (encoded.Select(e => e.Info).ToList(), bytes);
         }
+    }
+
+    private static byte[] Meta(BsonDocument index, StreamDescriptor? descriptor)
+    {
+        if (descriptor is null) return BsonSerializer.Serialize(index);
+        var meta = new BsonDocument(index) { ["descriptor"] = SessionDocuments.ToBson(descriptor) };
+        return BsonSerializer.Serialize(meta);
     }
 
     /// <summary>Fills in the SHA-256 of chunks that have none yet (it is computed when a chunk is first pulled, not on the recording path).</summary>
@@ -192,7 +300,12 @@ internal sealed class SessionFile : IDisposable
             {
                 int length = doc["stored"].AsInt32;
                 bytes += length;
-                if (doc.ContainsKey("seg")) _segment!.Erase(doc["seg"].AsInt64 - SegmentFile.FrameHeaderSize, SegmentFile.FrameHeaderSize + OnDiskLength(doc));
+                if (doc.ContainsKey("seg"))
+                {
+                    // the whole frame, meta included, so a rebuild of the index never finds the chunk again
+                    long frame = doc.ContainsKey("frame") ? doc["frame"].AsInt64 : doc["seg"].AsInt64 - SegmentFile.LegacyFrameHeaderSize;
+                    _segment!.Erase(frame, doc["seg"].AsInt64 + OnDiskLength(doc) - frame);
+                }
                 else _data.Delete(doc["_id"]);
             }
             _segment?.Flush();
@@ -201,16 +314,6 @@ internal sealed class SessionFile : IDisposable
             _db.Commit();
             return (docs.Count, bytes);
         }
-    }
-
-    public void AppendPtp(IReadOnlyList<PtpRecord> records)
-    {
-        lock (_gate) _ptp.InsertBulk(records.Select(SessionDocuments.ToBson));
-    }
-
-    public IReadOnlyList<PtpRecord> ReadPtp()
-    {
-        lock (_gate) return _ptp.FindAll().Select(SessionDocuments.ToPtp).OrderBy(r => r.At).ToList();
     }
 
     public void Checkpoint()

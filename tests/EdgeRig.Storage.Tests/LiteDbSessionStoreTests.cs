@@ -242,8 +242,9 @@ public sealed class SegmentLayoutStoreTests : SessionStoreContractTests
         // the chunk index points into the segment; the second chunk's bytes follow the first frame
         string seg = Path.Combine(_dir, "sessions", sessionId + ".seg");
         var bytes = File.ReadAllBytes(seg);
-        int first = BitConverter.ToInt32(bytes, 4);
-        int secondData = SegmentFile.FrameHeaderSize + first + SegmentFile.FrameHeaderSize;
+        // a frame: 24-byte header (magic, meta length, data length, CRCs), meta, data
+        int second = SegmentFile.FrameHeaderSize + BitConverter.ToInt32(bytes, 4) + BitConverter.ToInt32(bytes, 8);
+        int secondData = second + SegmentFile.FrameHeaderSize + BitConverter.ToInt32(bytes, second + 4);
         bytes[secondData + 10] ^= 0x55;
         File.WriteAllBytes(seg, bytes);
     }

@@ -19,17 +19,20 @@ public interface ICalibrationProfileStore
     IReadOnlyList<CalibrationProfile> ListLatest(string? rig = null);
 }
 
-/// <summary>Calibration profiles in a LiteDB collection of the catalogue (the service passes <c>CatalogueCollection("calibration")</c>).</summary>
-public sealed class LiteDbCalibrationProfileStore : ICalibrationProfileStore
+/// <summary>Where profile documents are kept: the service passes the catalogue's journaled "calibration" collection, whose
+/// inserts are durable when they return.</summary>
+public interface IProfileDocuments
 {
-    private readonly ILiteCollection<BsonDocument> _profiles;
-    private readonly object _gate = new();
+    void Insert(BsonDocument document);
 
-    public LiteDbCalibrationProfileStore(ILiteCollection<BsonDocument> profiles)
-    {
-        _profiles = profiles;
-        _profiles.EnsureIndex("name");
-    }
+    IEnumerable<BsonDocument> FindAll();
+}
+
+/// <summary>Calibration profiles as BSON documents in a collection of the catalogue.</summary>
+public sealed class LiteDbCalibrationProfileStore(IProfileDocuments profiles) : ICalibrationProfileStore
+{
+    private readonly IProfileDocuments _profiles = profiles;
+    private readonly object _gate = new();
 
     public CalibrationProfile Save(CalibrationProfile profile)
     {
@@ -55,7 +58,7 @@ public sealed class LiteDbCalibrationProfileStore : ICalibrationProfileStore
     }
 
     public IReadOnlyList<CalibrationProfile> History(string name) =>
-        _profiles.Find(Query.EQ("name", name)).Select(FromDocument).OrderBy(p => p.Version).ToList();
+        _profiles.FindAll().Where(d => d["name"].AsString == name).Select(FromDocument).OrderBy(p => p.Version).ToList();
 
     public IReadOnlyList<CalibrationProfile> ListLatest(string? rig = null) =>
         _profiles.FindAll().Select(FromDocument).GroupBy(p => p.Name).Select(g => g.MaxBy(p => p.Version)!)

@@ -9,7 +9,13 @@ public sealed class CalibrationProfilesTests : IDisposable
     private static readonly DateTimeOffset At = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private readonly LiteDatabase _db = new(new MemoryStream());
 
-    private LiteDbCalibrationProfileStore Store() => new(_db.GetCollection<BsonDocument>("calibration"));
+    private LiteDbCalibrationProfileStore Store() => new(new LiteCollectionDocuments(_db.GetCollection<BsonDocument>("calibration")));
+
+    private sealed class LiteCollectionDocuments(ILiteCollection<BsonDocument> collection) : IProfileDocuments
+    {
+        public void Insert(BsonDocument document) => collection.Insert(document);
+        public IEnumerable<BsonDocument> FindAll() => collection.FindAll();
+    }
 
     private static StreamOffset Result(string stream, double offsetMs, string? failed = null) => failed is null
         ? new StreamOffset(stream, "stimulus/test", offsetMs * 1e6, offsetMs * 1e6 - 1e4, offsetMs * 1e6 + 1e4, [], null)
