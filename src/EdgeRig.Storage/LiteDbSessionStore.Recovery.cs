@@ -79,6 +79,7 @@ public sealed partial class LiteDbSessionStore
         string dir = Path.Combine(_root, "sessions");
         var cached = _sessions.FindAll().ToDictionary(d => d["_id"].AsString);
         var journaled = new HashSet<string>();
+        var stale = new List<string>();
         foreach (var path in Directory.EnumerateFiles(dir, "*.journal"))
         {
             string id = Path.GetFileNameWithoutExtension(path);
@@ -96,7 +97,19 @@ public sealed partial class LiteDbSessionStore
             {
                 _sessions.Upsert(doc);
                 if (had is null) _repairs.Enqueue($"session '{id}' was missing from the catalogue: restored from its journal");
+                stale.Add(id);
             }
+        }
+        // the catalogue's chunk totals are derived from the index: recount those of records it had lost or had stale
+        foreach (var id in stale)
+        {
+            if (FindSession(id)["state"].AsString == nameof(SessionState.Recording)) continue; // RecoverOpenSessions recounts these
+            var chunks = Open(id, create: false).ListChunks();
+            UpdateCatalogue(id, d =>
+            {
+                d["chunkCount"] = chunks.Count;
+                d["storedBytes"] = chunks.Sum(c => (long)c.StoredLength);
+            });
         }
         foreach (var (id, doc) in cached.Where(kv => !journaled.Contains(kv.Key)))
             if (!File.Exists(JournalPath(id))) SessionJournal.Create(JournalPath(id), doc).Dispose();

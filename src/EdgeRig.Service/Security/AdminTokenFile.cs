@@ -22,9 +22,12 @@ public static class AdminTokenFile
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         }))
-        using (var w = new StreamWriter(f))
-            w.Write(secret + "\n");
+        {
+            f.Write(System.Text.Encoding.UTF8.GetBytes(secret + "\n"));
+            f.Flush(flushToDisk: true);
+        }
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Storage.Durability.DurableFs.SyncDirectory(dataDir); // the token is durable in the catalogue: its only copy of the secret must be too
         return path;
     }
 }

@@ -34,7 +34,12 @@ public static class RigCertificate
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
         byte[] pfx = certificate.Export(X509ContentType.Pfx);
         using (var f = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        {
             f.Write(pfx);
+            f.Flush(flushToDisk: true);
+        }
+        // clients pin its fingerprint: a power cut must not make the rig mint another
+        Storage.Durability.DurableFs.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         return X509CertificateLoader.LoadPkcs12(pfx, password: null);
     }
 
