@@ -135,6 +135,9 @@ public interface ISessionStore : IDisposable
 
     /// <summary>What the store had to repair or restore since it opened (damaged files moved aside, indexes rebuilt), in words.</summary>
     IReadOnlyCollection<string> Repairs => [];
+
+    /// <summary>Why the store cannot write now (a failed catalogue write, the disk at its reserve); null when it can.</summary>
+    string? WriteFailure => null;
 }
 
 /// <summary>A source of samples: a real driver or a simulated twin.</summary>

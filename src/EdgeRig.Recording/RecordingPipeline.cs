@@ -247,6 +247,8 @@ public sealed class RecordingPipeline : ISampleSink
         try
         {
             var recorder = _active ?? throw new InvalidRigStateException("no session is recording");
+            // status shows why as soon as it shows the session stopped (the close and its QA report take a while)
+            _lastStopReason = recorder.Failure ?? reason;
             _active = null;
             var record = await recorder.StopAsync(reason);
             if (SessionFinished is { } finished)

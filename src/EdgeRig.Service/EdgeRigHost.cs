@@ -85,7 +85,9 @@ public static class EdgeRigHost
             o.Interceptors.Add<ErrorInterceptor>();
             o.EnableDetailedErrors = false;
         });
-        builder.Services.AddGrpcHealthChecks().AddCheck("rig", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        // NOT_SERVING while the store cannot write (a failed catalogue write, the disk at its reserve)
+        builder.Services.AddGrpcHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("store",
+            sp => new StoreHealthCheck(sp.GetRequiredService<ISessionStore>()), null, null));
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
@@ -159,10 +161,23 @@ public static class GroundTruthLog
         string path = PathFor(dataDir);
         lock (Gate)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, JsonSerializer.Serialize(new Entry(e.Number, e.TrueTime.Nanoseconds, e.RigTime.Nanoseconds, e.Source), Json) + "\n");
+            try
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+                File.AppendAllText(path, JsonSerializer.Serialize(new Entry(e.Number, e.TrueTime.Nanoseconds, e.RigTime.Nanoseconds, e.Source), Json) + "\n");
+            }
+            catch (IOException)
+            {
+                // a full disk must not take the simulated world (and the service) down: the event is missing from the log
+                Interlocked.Increment(ref _lost);
+            }
         }
     }
+
+    private static long _lost;
+
+    /// <summary>Events that could not be logged (the disk was full).</summary>
+    public static long Lost => Interlocked.Read(ref _lost);
 
     /// <summary>One ground-truth event: its number, true host time and rig time, and what caused it ("periodic", or the GPIO line that fired it).</summary>
     public sealed record Entry(int Number, long TrueHostNs, long RigNs, string Source = "periodic");
@@ -185,4 +200,14 @@ internal sealed class ProfileDocuments(Storage.Durability.JournaledCollection co
     public void Insert(LiteDB.BsonDocument document) => collection.Insert(document);
 
     public IEnumerable<LiteDB.BsonDocument> FindAll() => collection.FindAll();
+}
+
+/// <summary>Healthy while the session store can write.</summary>
+internal sealed class StoreHealthCheck(ISessionStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(store.WriteFailure is { } failure
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(failure)
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
 }

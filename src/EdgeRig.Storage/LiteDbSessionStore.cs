@@ -21,8 +21,9 @@ public sealed partial class LiteDbSessionStore : ISessionStore
 {
     private readonly string _root;
     private readonly SessionStoreOptions _options;
-    private readonly LiteDatabase _catalogue;
-    private readonly ILiteCollection<BsonDocument> _sessions;
+    private LiteDatabase _catalogue;
+    private ILiteCollection<BsonDocument> _sessions;
+    private volatile string? _catalogueFailure;
     private readonly ConcurrentDictionary<string, SessionFile> _open = new();
     private readonly ConcurrentDictionary<string, SessionJournal> _journals = new();
     private readonly ConcurrentDictionary<string, JournaledCollection> _journaled = new();
@@ -58,7 +59,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     /// <summary>A collection whose only copy is the catalogue (tokens, consent, audit, calibration): every write is journaled
     /// and synced before it returns.</summary>
     public JournaledCollection CatalogueCollection(string name) =>
-        _journaled.GetOrAdd(name, n => new JournaledCollection(n, _catalogue.GetCollection(n), _catalogueJournal, _catalogueGate));
+        _journaled.GetOrAdd(name, n => new JournaledCollection(n, () => Catalogue.GetCollection(n), CatalogueWrite, _catalogueJournal, _catalogueGate));
 
     /// <summary>What the store had to repair or restore since it opened (the service logs and audits them).</summary>
     public IReadOnlyCollection<string> Repairs => _repairs;
@@ -89,7 +90,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
             _journals[session.Id] = SessionJournal.Create(journalPath, doc);
             Open(session.Id, create: true, wrapped);
             DurableFs.SyncDirectory(Path.GetDirectoryName(journalPath)!);
-            _sessions.Insert(doc);
+            CatalogueWrite(() => _sessions.Insert(doc));
         }
     }
 
@@ -129,16 +130,16 @@ public sealed partial class LiteDbSessionStore : ISessionStore
             var doc = FindSession(sessionId);
             Journal(sessionId).AddMarker(bson);
             doc["markers"].AsArray.Add(bson);
-            _sessions.Update(doc);
+            CatalogueWrite(() => _sessions.Update(doc));
         }
     }
 
     // counts and sync bounds change every second while recording: journaled, made durable by the next synced record
     public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) =>
-        SetFields(sessionId, new BsonDocument { ["counts"] = SessionDocuments.ToBson(counts) }, sync: false);
+        SetFields(sessionId, new BsonDocument { ["counts"] = SessionDocuments.ToBson(counts) }, sync: false, deferrable: true);
 
     public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) =>
-        SetFields(sessionId, new BsonDocument { ["sync"] = SessionDocuments.ToBson(sync) }, sync: false);
+        SetFields(sessionId, new BsonDocument { ["sync"] = SessionDocuments.ToBson(sync) }, sync: false, deferrable: true);
 
     public void SetCalibration(string sessionId, string profile) =>
         SetFields(sessionId, new BsonDocument { ["calibration"] = profile }, sync: true);
@@ -188,14 +189,14 @@ public sealed partial class LiteDbSessionStore : ISessionStore
 
     public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason)
     {
-        SetFields(sessionId, new BsonDocument { ["stop"] = stop.Nanoseconds, ["state"] = state.ToString(), ["stopReason"] = reason }, sync: true);
+        SetFields(sessionId, new BsonDocument { ["stop"] = stop.Nanoseconds, ["state"] = state.ToString(), ["stopReason"] = reason }, sync: true, deferrable: true);
         if (_open.TryGetValue(sessionId, out var file)) file.Checkpoint();
     }
 
     public IReadOnlyList<SessionRecord> ListSessions()
     {
         lock (_catalogueGate)
-            return _sessions.FindAll().Select(SessionDocuments.ToRecord).OrderBy(r => r.Session.Start.Nanoseconds).ToList();
+            return Catalogue.GetCollection("sessions").FindAll().Select(SessionDocuments.ToRecord).OrderBy(r => r.Session.Start.Nanoseconds).ToList();
     }
 
     public SessionRecord GetSession(string sessionId)
@@ -232,14 +233,13 @@ public sealed partial class LiteDbSessionStore : ISessionStore
                 // overwrite the wrapped key in place and checkpoint before the delete, so the freed page does not keep it
                 var doc = FindSession(sessionId);
                 doc["sessionKey"] = new string('0', doc["sessionKey"].AsString.Length);
-                _sessions.Update(doc);
-                _catalogue.Checkpoint();
+                CatalogueWrite(() => { _sessions.Update(doc); _catalogue.Checkpoint(); });
             }
             if (_open.TryRemove(sessionId, out var file)) file.Dispose();
             if (_journals.TryRemove(sessionId, out var journal)) journal.Dispose();
             foreach (var path in SessionFile.PathsOf(SessionFilePath(sessionId)).Where(File.Exists))
                 File.Move(path, path + ".deleting", overwrite: true);
-            _sessions.Delete(sessionId);
+            CatalogueWrite(() => _sessions.Delete(sessionId));
         }
         // secure delete, outside the catalogue lock (recording goes on). An encrypted session is crypto-shredded by the record's
         // deletion above and the journal's overwrite (its wrapped data key was only there); a clear one is overwritten and made
@@ -280,18 +280,33 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         _lock.Dispose();
     }
 
-    private BsonDocument FindSession(string sessionId) =>
-        _sessions.FindById(SafeId(sessionId)) ?? throw new SessionNotFoundException(sessionId);
+    private BsonDocument FindSession(string sessionId)
+    {
+        TryReopenCatalogue();
+        return _sessions.FindById(SafeId(sessionId)) ?? throw new SessionNotFoundException(sessionId);
+    }
 
     /// <summary>Sets fields of the session's record: journaled (synced when <paramref name="sync"/>), then cached in the catalogue.</summary>
-    private void SetFields(string sessionId, BsonDocument fields, bool sync)
+    /// <param name="deferrable">the recorder's own bookkeeping (counts, close): on a full disk it is kept and written once space
+    /// returns (or the session is recovered at the next start) instead of failing the recorder's shutdown.</param>
+    private void SetFields(string sessionId, BsonDocument fields, bool sync, bool deferrable = false)
     {
         lock (_catalogueGate)
         {
-            var doc = FindSession(sessionId);
-            Journal(sessionId).Set(fields, sync);
-            foreach (var (k, v) in fields) doc[k] = v;
-            _sessions.Update(doc);
+            bool journaled = false;
+            try
+            {
+                var doc = FindSession(sessionId);
+                Journal(sessionId).Set(fields, sync);
+                journaled = true;
+                foreach (var (k, v) in fields) doc[k] = v;
+                CatalogueWrite(() => _sessions.Update(doc));
+            }
+            catch (StorageFullException) when (deferrable)
+            {
+                // journaled: the reopened catalogue replays it; else it waits for space
+                if (!journaled) _deferred.Enqueue((sessionId, fields));
+            }
         }
     }
 
@@ -302,7 +317,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         {
             var doc = FindSession(sessionId);
             change(doc);
-            _sessions.Update(doc);
+            CatalogueWrite(() => _sessions.Update(doc));
         }
     }
 

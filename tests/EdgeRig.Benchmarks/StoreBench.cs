@@ -46,6 +46,22 @@ public static class StoreBench
                 foreach (var batch in small) s.WriteChunks(session.Id, batch);
                 double perSecond = 1_000_000 / sw.Elapsed.TotalSeconds;
                 results.Add("store", $"{label}.small_samples", perSecond, "samples/s", 1_000_000);
+
+                // what an acknowledged metadata write costs: a marker (journaled and fdatasync'd before it returns) against
+                // a counts update (journaled, not synced), alternating, medians of 100 each
+                var markers = new List<double>();
+                var counts = new List<double>();
+                var tally = new Dictionary<string, StreamCounts> { ["imu0"] = new(1, 1, 0, 0) };
+                for (int i = 0; i < 100; i++)
+                {
+                    sw.Restart();
+                    s.AddMarker(session.Id, new Marker(new RigTime(i), $"m{i}"));
+                    markers.Add(sw.Elapsed.TotalMilliseconds);
+                    sw.Restart();
+                    s.UpdateCounts(session.Id, tally);
+                    counts.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                results.Add("store", $"{label}.synced_marker_ms", Median(markers), "ms", Median(counts));
             }
         }
         finally

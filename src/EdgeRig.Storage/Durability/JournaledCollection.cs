@@ -10,17 +10,23 @@ namespace EdgeRig.Storage.Durability;
 /// </summary>
 public sealed class JournaledCollection
 {
-    private readonly ILiteCollection<BsonDocument> _collection;
+    private readonly Func<ILiteCollection<BsonDocument>> _open;
+    private readonly Action<Action> _write;
     private readonly RecordLog _journal;
     private readonly object _gate;
 
-    internal JournaledCollection(string name, ILiteCollection<BsonDocument> collection, RecordLog journal, object gate)
+    /// <param name="open">the collection in the catalogue's current engine (reopened after a failed write).</param>
+    /// <param name="write">runs a LiteDB write, turning a failure into the store's error.</param>
+    internal JournaledCollection(string name, Func<ILiteCollection<BsonDocument>> open, Action<Action> write, RecordLog journal, object gate)
     {
         Name = name;
-        _collection = collection;
+        _open = open;
+        _write = write;
         _journal = journal;
         _gate = gate;
     }
+
+    private ILiteCollection<BsonDocument> Collection => _open();
 
     public string Name { get; }
 
@@ -30,8 +36,8 @@ public sealed class JournaledCollection
         if (!doc.ContainsKey("_id")) doc["_id"] = ObjectId.NewObjectId();
         lock (_gate)
         {
-            _collection.Insert(doc);
-            WriteOrUndo(Put(doc), () => _collection.Delete(doc["_id"]));
+            _write(() => Collection.Insert(doc));
+            WriteOrUndo(Put(doc), () => Collection.Delete(doc["_id"]));
         }
         return doc["_id"];
     }
@@ -41,9 +47,10 @@ public sealed class JournaledCollection
     {
         lock (_gate)
         {
-            var before = _collection.FindById(doc["_id"]);
-            if (before is null || !_collection.Update(doc)) return false;
-            WriteOrUndo(Put(doc), () => _collection.Update(before));
+            var before = Collection.FindById(doc["_id"]);
+            if (before is null) return false;
+            _write(() => Collection.Update(doc));
+            WriteOrUndo(Put(doc), () => Collection.Update(before));
             return true;
         }
     }
@@ -52,19 +59,20 @@ public sealed class JournaledCollection
     {
         lock (_gate)
         {
-            var before = _collection.FindById(id);
-            if (before is null || !_collection.Delete(id)) return false;
-            WriteOrUndo(new BsonDocument { ["c"] = Name, ["op"] = "del", ["id"] = id }, () => _collection.Insert(before));
+            var before = Collection.FindById(id);
+            if (before is null) return false;
+            _write(() => Collection.Delete(id));
+            WriteOrUndo(new BsonDocument { ["c"] = Name, ["op"] = "del", ["id"] = id }, () => Collection.Insert(before));
             return true;
         }
     }
 
-    public BsonDocument? FindById(BsonValue id) => _collection.FindById(id);
-    public BsonDocument? FindOne(BsonExpression predicate) => _collection.FindOne(predicate);
-    public IEnumerable<BsonDocument> Find(BsonExpression predicate) => _collection.Find(predicate);
-    public IEnumerable<BsonDocument> FindAll() => _collection.FindAll();
-    public ILiteQueryable<BsonDocument> Query() => _collection.Query();
-    public bool EnsureIndex(string field, bool unique = false) => _collection.EnsureIndex(field, unique);
+    public BsonDocument? FindById(BsonValue id) => Collection.FindById(id);
+    public BsonDocument? FindOne(BsonExpression predicate) => Collection.FindOne(predicate);
+    public IEnumerable<BsonDocument> Find(BsonExpression predicate) => Collection.Find(predicate);
+    public IEnumerable<BsonDocument> FindAll() => Collection.FindAll();
+    public ILiteQueryable<BsonDocument> Query() => Collection.Query();
+    public bool EnsureIndex(string field, bool unique = false) => Collection.EnsureIndex(field, unique);
 
     private BsonDocument Put(BsonDocument doc) => new() { ["c"] = Name, ["op"] = "put", ["doc"] = doc };
 
@@ -76,7 +84,9 @@ public sealed class JournaledCollection
         }
         catch
         {
-            undo(); // not durable, so not done: the caller sees the failure and the catalogue stays as it was
+            // not durable, so not done: the caller sees the failure and the catalogue stays as it was
+            try { undo(); }
+            catch (Exception e) when (e is not OutOfMemoryException) { /* a broken engine is reopened and replayed from the journal */ }
             throw;
         }
     }
