@@ -10,6 +10,9 @@ public static class EdgeRigCli
 {
     public const string DefaultUrl = "http://127.0.0.1:50051";
 
+    /// <summary>Exit code of `pull` and `export` when chunks were missing or corrupt (the output holds the rest) without --allow-partial.</summary>
+    public const int PartialExitCode = 5;
+
     public static readonly Option<bool> Json = new("--json") { Description = "Print machine-readable JSON instead of tables", Recursive = true };
 
     public static readonly Option<string?> Url = new("--url")

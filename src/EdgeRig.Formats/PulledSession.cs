@@ -39,8 +39,23 @@ public sealed record ManifestChunk(int Ordinal, string Stream, int Index, long F
 }
 
 /// <summary>
+/// A chunk the rig has but could not deliver (its bytes missing or corrupt on the rig's disk): which samples are lost, and why.
+/// Kind is "missing" or "corrupt"; Sha256 is the rig's hash of the chunk, empty if the rig never could hash it.
+/// </summary>
+public sealed record ManifestMissingChunk(int Ordinal, string Stream, int Index, long FirstSequence, long LastSequence, int Count,
+    long FirstRigNs, long LastRigNs, string Codec, int RawLength, int StoredLength, uint Crc32C, string Sha256, string Kind, string Reason)
+{
+    public ChunkInfo ToChunkInfo() => new(new StreamId(Stream), Index, FirstSequence, LastSequence, Count, new RigTime(FirstRigNs),
+        new RigTime(LastRigNs), Enum.Parse<ChunkCodec>(Codec, ignoreCase: true), RawLength, StoredLength, Crc32C, Sha256);
+
+    public override string ToString() => $"{Stream}/{Index} {Kind}: {Reason}";
+}
+
+/// <summary>
 /// The manifest of a pulled session folder (manifest.json): the session, its streams, counts and markers, and
 /// every chunk with its file and hashes. With the chunk files it rebuilds every sample without the rig.
+/// A partial pull (chunks damaged on the rig) lists the chunks it lacks in <see cref="Missing"/>; the session hash covers
+/// both lists in pull order, so a reader that ignores <see cref="Missing"/> sees a hash mismatch rather than a whole session.
 /// </summary>
 public sealed record PulledSessionManifest(
     string Format, ManifestSession Session, IReadOnlyList<ManifestStream> Streams, IReadOnlyDictionary<string, ManifestCounts> Counts,
@@ -48,6 +63,19 @@ public sealed record PulledSessionManifest(
 {
     public const string FormatName = "edgerig-pulled-session/1";
     public const string FileName = "manifest.json";
+
+    /// <summary>Chunks the rig could not deliver, with why; empty for a whole session.</summary>
+    public IReadOnlyList<ManifestMissingChunk> Missing { get; init; } = [];
+
+    /// <summary>Every chunk of the session was pulled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Complete => Missing.Count == 0;
+
+    /// <summary>The session hash over the pulled and the missing chunks in pull order.</summary>
+    public static string ComputeSessionHash(IEnumerable<ManifestChunk> chunks, IEnumerable<ManifestMissingChunk> missing) =>
+        SessionHash.Compute(chunks.Select(c => (c.Ordinal, c.Stream, c.Index, c.Sha256))
+            .Concat(missing.Select(m => (m.Ordinal, m.Stream, m.Index, m.Sha256)))
+            .OrderBy(c => c.Ordinal).Select(c => (c.Stream, c.Index, c.Sha256)));
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -66,7 +94,7 @@ public sealed record PulledSessionManifest(
         var m = JsonSerializer.Deserialize<PulledSessionManifest>(File.ReadAllText(path), Json)
             ?? throw new InvalidDataException($"{path} is empty");
         if (m.Format != FormatName) throw new InvalidDataException($"{path}: format '{m.Format}' is not '{FormatName}'");
-        return m;
+        return m.Missing is null ? m with { Missing = [] } : m; // "missing": null written by hand
     }
 }
 
@@ -75,7 +103,10 @@ public sealed class PulledSessionFolder(string folder)
 {
     public PulledSessionManifest Manifest { get; } = PulledSessionManifest.Load(folder);
 
-    /// <summary>Checks every chunk file against its SHA-256 and the manifest's session hash; returns the problems found.</summary>
+    /// <summary>
+    /// Checks every chunk file against its SHA-256 and the manifest's session hash; returns the problems found. Chunks the
+    /// manifest lists as missing (damaged on the rig) are not problems of the folder: see <see cref="PulledSessionManifest.Complete"/>.
+    /// </summary>
     public IReadOnlyList<string> Verify()
     {
         var problems = new List<string>();
@@ -86,7 +117,7 @@ public sealed class PulledSessionFolder(string folder)
             string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
             if (sha != c.Sha256) problems.Add($"{c.File}: SHA-256 {sha} does not match {c.Sha256}");
         }
-        string sessionHash = SessionHash.Compute(Manifest.Chunks.Select(c => (c.Stream, c.Index, c.Sha256)));
+        string sessionHash = PulledSessionManifest.ComputeSessionHash(Manifest.Chunks, Manifest.Missing);
         if (sessionHash != Manifest.SessionSha256) problems.Add($"session hash {sessionHash} does not match {Manifest.SessionSha256}");
         return problems;
     }

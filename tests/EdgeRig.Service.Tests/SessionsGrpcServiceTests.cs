@@ -9,7 +9,7 @@ namespace EdgeRig.Service.Tests;
 public sealed class SessionsGrpcServiceTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-svc-" + Guid.NewGuid().ToString("N"));
-    private readonly LiteDbSessionStore _store;
+    private LiteDbSessionStore _store;
     private static readonly StreamDescriptor Cam = new(new StreamId("cam0"), Modality.Camera, Encodings.Jpeg, 30, "", "cam0", "cam0");
 
     public SessionsGrpcServiceTests() => _store = new LiteDbSessionStore(_dir);
@@ -25,6 +25,110 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         public List<PullSessionResponse> Messages { get; } = [];
         public WriteOptions? WriteOptions { get; set; }
         public Task WriteAsync(PullSessionResponse message) { Messages.Add(message.Clone()); return Task.CompletedTask; }
+    }
+
+    private string SessionWithChunks(int chunks, int payloadBytes)
+    {
+        var session = new Session("s1", "n", "o", new Dictionary<string, string>(), new RigTime(1), null, SessionState.Recording, "rig");
+        _store.CreateSession(session, [Cam]);
+        for (int i = 0; i < chunks; i++)
+        {
+            var payload = Enumerable.Range(0, payloadBytes).Select(k => (byte)(k * 7 + i)).ToArray();
+            _store.WriteChunks("s1", [new ChunkBatch(Cam, [new Sample(Cam.Id, i, new SensorTime(i), new HostTime(1 + i), new RigTimestamp(new RigTime(2 + i), new Duration(1)), payload)])]);
+        }
+        _store.CloseSession("s1", new RigTime(100), SessionState.Complete, "done");
+        return "s1";
+    }
+
+    /// <summary>Flips 16 bytes in the middle of the n-th chunk's bytes in the session's segment file (the store closed meanwhile, as a service would be).</summary>
+    private void FlipBytesOfChunk(string id, int n)
+    {
+        _store.Dispose();
+        string seg = Path.Combine(_dir, "sessions", id + ".seg");
+        using (var f = new FileStream(seg, FileMode.Open, FileAccess.ReadWrite))
+        {
+            long at = 0;
+            var frame = new byte[12];
+            for (int i = 0; ; i++)
+            {
+                f.Position = at;
+                f.ReadExactly(frame);
+                Assert.Equal("ERS1"u8.ToArray(), frame[..4]);
+                int length = BitConverter.ToInt32(frame, 4);
+                if (i == n)
+                {
+                    f.Position = at + 12 + length / 2 - 8;
+                    var bytes = new byte[16];
+                    f.ReadExactly(bytes);
+                    f.Position -= 16;
+                    f.Write(bytes.Select(b => (byte)~b).ToArray());
+                    break;
+                }
+                at += 12 + length;
+            }
+        }
+        _store = new LiteDbSessionStore(_dir);
+    }
+
+    private static List<(int Ordinal, string Kind)> Delivered(Collector writer) =>
+        writer.Messages.Skip(1).Select(m => m.KindCase == PullSessionResponse.KindOneofCase.Damaged ? (m.Damaged.Meta.Ordinal, "damaged") : (m.Chunk.Ordinal, "chunk")).ToList();
+
+    [Fact]
+    public async Task Pull_ChunkCorruptBeforeItWasEverHashed_IsNamedDamagedInItsPlace_TheRestIsSent()
+    {
+        string id = SessionWithChunks(3, 5000);
+        var intact = _store.ListChunks(id).Select(c => _store.ReadChunk(id, c)).ToList();
+        FlipBytesOfChunk(id, 1);
+        var writer = new Collector();
+        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
+
+        Assert.Equal([(0, "chunk"), (1, "damaged"), (2, "chunk")], Delivered(writer));
+        var damaged = writer.Messages[2].Damaged;
+        Assert.Equal(("cam0", 1, "corrupt", ""), (damaged.Meta.Stream, damaged.Meta.Index, damaged.Kind, damaged.Meta.Sha256));
+        Assert.Contains("cam0/1", damaged.Reason);
+        Assert.Contains("CRC32C", damaged.Reason);
+        Assert.Equal(intact[2], writer.Messages[3].Chunk.Data.ToByteArray());
+        // the session hash covers the damaged chunk with the SHA-256 the rig could give it: none
+        string Sha(byte[] b) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(b));
+        Assert.Equal(SessionHash.Compute([("cam0", 0, Sha(intact[0])), ("cam0", 1, ""), ("cam0", 2, Sha(intact[2]))]), writer.Messages[0].Header.SessionSha256);
+    }
+
+    [Fact]
+    public async Task Pull_ChunkCorruptAfterAnEarlierPull_IsNamedDamagedWithItsKnownHash()
+    {
+        string id = SessionWithChunks(3, 5000);
+        var first = new Collector();
+        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, first, TestServerCallContext.Pull);
+        FlipBytesOfChunk(id, 2);
+        var writer = new Collector();
+        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
+
+        Assert.Equal([(0, "chunk"), (1, "chunk"), (2, "damaged")], Delivered(writer));
+        Assert.Equal(first.Messages[0].Header.SessionSha256, writer.Messages[0].Header.SessionSha256);
+        Assert.Equal(first.Messages[3].Chunk.Meta.Sha256, writer.Messages[3].Damaged.Meta.Sha256);
+        Assert.Equal("corrupt", writer.Messages[3].Damaged.Kind);
+    }
+
+    [Fact]
+    public async Task Pull_FromAfterTheDamagedChunk_SendsOnlyTheRest()
+    {
+        string id = SessionWithChunks(3, 5000);
+        FlipBytesOfChunk(id, 1);
+        var writer = new Collector();
+        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = 2 }, writer, TestServerCallContext.Pull);
+        Assert.Equal([(2, "chunk")], Delivered(writer));
+    }
+
+    [Fact]
+    public async Task ConfirmPull_SessionWithADamagedChunk_AcceptsThePullsSessionHash()
+    {
+        string id = SessionWithChunks(3, 5000);
+        FlipBytesOfChunk(id, 0);
+        var writer = new Collector();
+        var service = new SessionsGrpcService(_store);
+        await service.PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
+        var confirmed = await service.ConfirmPull(new ConfirmPullRequest { SessionId = id, SessionSha256 = writer.Messages[0].Header.SessionSha256 }, TestServerCallContext.Pull);
+        Assert.True(confirmed.PulledAtMs > 0);
     }
 
     private string SessionWithBigChunk(int payloadBytes)

@@ -19,8 +19,6 @@ namespace EdgeRig.Cli.Commands;
 /// </summary>
 internal static class ExportCommand
 {
-    public const int PartialExitCode = 5;
-
     /// <summary>The --json summary of an export.</summary>
     public sealed record ExportReport(string SessionId, string File, string Format, string Source, long Bytes, string Sha256,
         IReadOnlyDictionary<string, long> MessageCounts, IReadOnlyList<string> MissingChunks, bool Complete, double Seconds)
@@ -40,6 +38,7 @@ internal static class ExportCommand
         string? Reference = null, double? ToleranceMs = null, string? Calibration = null)
     {
         public bool Force { get; init; }
+        public bool AllowPartial { get; init; }
     }
 
     public static Command Create()
@@ -67,7 +66,7 @@ internal static class ExportCommand
             var request = new Request(parse.GetValue(id), parse.GetValue(folder), parse.GetValue(outFile)!,
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance),
-                parse.GetValue(calibration)) { Force = parse.GetValue(force) };
+                parse.GetValue(calibration)) { Force = parse.GetValue(force), AllowPartial = parse.GetValue(allowPartial) };
             // from the rig, MCAP: the rig applies the profile; otherwise the CLI fetches (or reads) it and applies it here
             var profile = request.Calibration is { } cal && (outputFormat == "dataset" || request.Folder is not null)
                 ? await ResolveProfileAsync(cal, channel, ct) : null;
@@ -94,7 +93,7 @@ internal static class ExportCommand
     {
         if (complete || allowPartial) return 0;
         await Console.Error.WriteLineAsync($"edgerig: export incomplete: {missing.Count} chunks missing or corrupt: {string.Join("; ", missing)}");
-        return PartialExitCode;
+        return EdgeRigCli.PartialExitCode;
     }
 
     /// <summary>A dataset from a pulled folder, or from the rig by pulling the session into a temp folder first (first half of the progress).</summary>
@@ -117,7 +116,7 @@ internal static class ExportCommand
         string? temp = r.Folder is null ? Path.Combine(Path.GetTempPath(), $"edgerig-export-{Guid.NewGuid():N}") : null;
         try
         {
-            string folder = r.Folder ?? (await new SessionPuller(new Sessions.SessionsClient(channel)) { Force = r.Force }.PullAsync(r.Id!, temp!,
+            string folder = r.Folder ?? (await new SessionPuller(new Sessions.SessionsClient(channel)) { Force = r.Force, AllowPartial = r.AllowPartial }.PullAsync(r.Id!, temp!,
                 new Progress<PullProgress>(p => report(0.5 * p.BytesDone / Math.Max(1, p.BytesTotal))), ct)).Folder;
             var source = new PulledFolderSessionSource(folder);
             long start = source.Record.Session.Start.Nanoseconds;

@@ -4,7 +4,10 @@ using Spectre.Console;
 
 namespace EdgeRig.Cli.Commands;
 
-/// <summary>`edgerig pull ID --out DIR`: a verified, resumable download of a session into DIR/ID.</summary>
+/// <summary>
+/// `edgerig pull ID --out DIR`: a verified, resumable download of a session into DIR/ID. Chunks damaged on the rig are named
+/// (and listed in the manifest) while the rest is pulled; exit 5 for such a partial pull unless --allow-partial.
+/// </summary>
 internal static class PullCommand
 {
     public static Command Create()
@@ -12,10 +15,13 @@ internal static class PullCommand
         var id = new Argument<string>("id") { Description = "Session id" };
         var outDir = new Option<string>("--out") { Description = "Folder to pull into (the session lands in OUT/ID)", DefaultValueFactory = _ => "." };
         var force = new Option<bool>("--force") { Description = "Pull a session that failed QA (data or admin role)" };
-        var command = new Command("pull", "Download a session: every chunk verified by SHA-256, resumable after a broken link") { id, outDir, force };
+        var allowPartial = new Option<bool>("--allow-partial")
+            { Description = "Exit 0 when chunks damaged on the rig could not be pulled, and confirm the pull to the rig (retention may then delete the session)" };
+        var command = new Command("pull", "Download a session: every chunk verified by SHA-256, resumable after a broken link") { id, outDir, force, allowPartial };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
-            var puller = new SessionPuller(new Sessions.SessionsClient(channel)) { Force = parse.GetValue(force) };
+            bool partialAllowed = parse.GetValue(allowPartial);
+            var puller = new SessionPuller(new Sessions.SessionsClient(channel)) { Force = parse.GetValue(force), AllowPartial = partialAllowed };
             string sessionId = parse.GetValue(id) ?? "";
             string dir = parse.GetValue(outDir) ?? ".";
             PullResult result;
@@ -41,14 +47,20 @@ internal static class PullCommand
                     });
             }
             if (!parse.GetValue(EdgeRigCli.Json))
+            {
                 foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
+                foreach (var m in result.Missing) Output.Ansi.MarkupLine($"[red]not pulled[/] {Markup.Escape(m.ToString())}");
+            }
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(result);
             else if (!result.Complete)
                 Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Markup.Escape(result.Folder)}; run the pull again to continue");
             else
-                Output.Ansi.MarkupLine($"[green]verified[/] {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Markup.Escape(result.Folder)}" +
+                Output.Ansi.MarkupLine($"{(result.Missing.Count == 0 ? "[green]verified[/]" : "[yellow]verified what is intact[/]:")} {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Markup.Escape(result.Folder)}" +
                     (result.ResumedFromChunk > 0 ? $" (resumed at chunk {result.ResumedFromChunk})" : "") + $"\nsession sha256 {result.SessionSha256}");
-            return 0;
+            if (result.Missing.Count == 0 || partialAllowed) return 0;
+            await Console.Error.WriteLineAsync($"edgerig: pull incomplete: {result.Missing.Count} chunks damaged on the rig could not be pulled " +
+                $"(the folder's manifest lists them; the pull was not confirmed to the rig): {string.Join("; ", result.Missing)}");
+            return EdgeRigCli.PartialExitCode;
         }));
         return command;
     }

@@ -5,11 +5,15 @@ using EdgeRig.Formats;
 
 namespace EdgeRig.Export.SessionMcap;
 
-/// <summary>A session read from a pulled session folder (manifest.json + chunks/), no rig needed; every chunk is checked against its SHA-256 and CRC-32C.</summary>
+/// <summary>
+/// A session read from a pulled session folder (manifest.json + chunks/), no rig needed; every chunk is checked against its SHA-256 and CRC-32C.
+/// Chunks a partial pull could not bring (damaged on the rig, listed as missing in the manifest) are in <see cref="Chunks"/> and read as problems.
+/// </summary>
 public sealed class PulledFolderSessionSource : ISessionSource
 {
     private readonly string _folder;
     private readonly Dictionary<(string Stream, int Index), ManifestChunk> _files;
+    private readonly Dictionary<(string Stream, int Index), ManifestMissingChunk> _missing;
 
     /// <exception cref="InvalidDataException">the folder has no readable manifest.</exception>
     public PulledFolderSessionSource(string folder)
@@ -24,12 +28,14 @@ public sealed class PulledFolderSessionSource : ISessionSource
             manifest.Streams.Select(x => x.ToDescriptor()).ToList(),
             manifest.Counts.ToDictionary(kv => kv.Key, kv => new StreamCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
             manifest.Markers.Select(m => new Marker(new RigTime(m.TimeNs), m.Label, m.Note, m.Source)).ToList(),
-            manifest.Chunks.Count, manifest.Chunks.Sum(c => (long)c.StoredLength))
+            manifest.Chunks.Count + manifest.Missing.Count, manifest.Chunks.Sum(c => (long)c.StoredLength))
         {
             QaReportJson = File.Exists(Path.Combine(folder, SessionAttachment.QaReportName)) ? File.ReadAllText(Path.Combine(folder, SessionAttachment.QaReportName)) : "",
         };
-        Chunks = manifest.Chunks.OrderBy(c => c.Stream, StringComparer.Ordinal).ThenBy(c => c.Index).Select(c => c.ToChunkInfo()).ToList();
+        Chunks = manifest.Chunks.Select(c => c.ToChunkInfo()).Concat(manifest.Missing.Select(m => m.ToChunkInfo()))
+            .OrderBy(c => c.Stream.Value, StringComparer.Ordinal).ThenBy(c => c.Index).ToList();
         _files = manifest.Chunks.ToDictionary(c => (c.Stream, c.Index));
+        _missing = manifest.Missing.ToDictionary(c => (c.Stream, c.Index));
     }
 
     /// <summary>The folder's manifest as loaded.</summary>
@@ -42,6 +48,12 @@ public sealed class PulledFolderSessionSource : ISessionSource
     public bool TryReadChunk(ChunkInfo chunk, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)
     {
         samples = null;
+        if (_missing.TryGetValue((chunk.Stream.Value, chunk.Index), out var lost))
+        {
+            problem = new ChunkProblem(lost.Stream, lost.Index, lost.Kind == "missing" ? ChunkProblemKind.Missing : ChunkProblemKind.Corrupt,
+                $"not pulled, damaged on the rig: {lost.Reason}");
+            return false;
+        }
         var entry = _files[(chunk.Stream.Value, chunk.Index)];
         string path = Path.Combine(_folder, entry.File);
         byte[] stored;

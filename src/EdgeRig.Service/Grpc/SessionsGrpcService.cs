@@ -37,7 +37,8 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         var role = CallerRole(context);
         bool complete = record.Session.State != SessionState.Recording;
         var withheld = WithheldFromPull(record, role);
-        var chunks = store.ListChunksWithSha256(id).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList();
+        var listing = PullListing.For(store, id, withheld);
+        var chunks = listing.Chunks;
         if (request.FromChunk < 0 || request.FromChunk > chunks.Count)
             throw new ArgumentException($"from_chunk {request.FromChunk} is outside 0..{chunks.Count} for session '{id}'");
         RequireQaPassedOrForced(record, request.Force, role, "pull");
@@ -48,7 +49,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
             {
                 Session = record.ToApi(),
                 TotalChunks = chunks.Count,
-                SessionSha256 = complete ? SessionHash.Compute(chunks.Select(c => (c.Stream.Value, c.Index, c.Sha256Hex))) : "",
+                SessionSha256 = complete ? listing.SessionSha256 : "",
                 TotalBytes = chunks.Sum(c => (long)c.StoredLength),
                 Complete = complete,
                 Withheld = { withheld },
@@ -60,7 +61,15 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
             context.CancellationToken.ThrowIfCancellationRequested();
             if (pipeline is not null) await pipeline.YieldToRecordingAsync(context.CancellationToken); // pulls run below recording
             var chunk = chunks[ordinal];
-            byte[] bytes = store.ReadChunk(id, chunk);
+            if (!listing.TryRead(store, id, ordinal, out var bytes, out var damage))
+            {
+                // one damaged chunk must not cost the rest of the session: name it in its place and go on
+                await responseStream.WriteAsync(new PullSessionResponse
+                {
+                    Damaged = new DamagedChunk { Meta = chunk.ToApi(ordinal), Kind = damage.Missing ? "missing" : "corrupt", Reason = damage.Message },
+                }, context.CancellationToken);
+                continue;
+            }
             for (int offset = 0; offset < bytes.Length || offset == 0; offset += PieceSize)
             {
                 int length = Math.Min(PieceSize, bytes.Length - offset);
@@ -85,7 +94,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         if (record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; a pull of it cannot be complete yet");
         var withheld = WithheldFromPull(record, CallerRole(context));
-        string expected = SessionHash.Compute(store.ListChunksWithSha256(id).Where(c => !withheld.ContainsKey(c.Stream.Value)).Select(c => (c.Stream.Value, c.Index, c.Sha256Hex)));
+        string expected = PullListing.For(store, id, withheld).SessionSha256;
         if (!string.Equals(expected, request.SessionSha256, StringComparison.Ordinal))
             throw new InvalidRigStateException($"session_sha256 '{request.SessionSha256}' does not match session '{id}' ({expected}); pull it again");
         store.MarkPulled(id, DateTimeOffset.UtcNow);

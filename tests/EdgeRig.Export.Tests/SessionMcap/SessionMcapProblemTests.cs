@@ -49,6 +49,27 @@ public sealed class SessionMcapProblemTests : IDisposable
     }
 
     [Fact]
+    public void Export_PartialPullFolder_NamesTheChunksTheRigCouldNotDeliver_ExportsTheRest()
+    {
+        // what `edgerig pull` leaves when the rig names cam0/2 as damaged: no file, a missing entry with the rig's reason
+        var lost = _session.Manifest.Chunks.Single(c => c.Stream == "cam0" && c.Index == 2);
+        File.Delete(_session.ChunkPath("cam0", 2));
+        var missing = new Formats.ManifestMissingChunk(lost.Ordinal, lost.Stream, lost.Index, lost.FirstSequence, lost.LastSequence, lost.Count,
+            lost.FirstRigNs, lost.LastRigNs, lost.Codec, lost.RawLength, lost.StoredLength, lost.Crc32C, "", "corrupt", "CRC32C 1234abcd does not match 00000000");
+        var partial = _session.Manifest with { Chunks = _session.Manifest.Chunks.Where(c => c != lost).ToList(), Missing = [missing] };
+        partial.Save(_session.Folder);
+
+        var (result, bytes) = Export();
+
+        Assert.False(result.Complete);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(("cam0", 2, ChunkProblemKind.Corrupt), (problem.Stream, problem.Index, problem.Kind));
+        Assert.Contains("damaged on the rig: CRC32C 1234abcd", problem.Reason);
+        Assert.Equal(30 - 7, CountsByTopic(bytes)["/cam0"]);
+        Assert.Equal(400, CountsByTopic(bytes)["/imu0"]);
+    }
+
+    [Fact]
     public void Export_StreamFilter_OnlyThoseStreamsAndMarkers()
     {
         var (result, bytes) = Export(new SessionMcapOptions { Streams = ["imu0", "cam0"] });

@@ -1,0 +1,56 @@
+using System.Diagnostics.CodeAnalysis;
+using EdgeRig.Core;
+
+namespace EdgeRig.Service.Grpc;
+
+/// <summary>
+/// The chunks a pull sends, in pull order, each with its SHA-256, and the chunks already known to be unreadable.
+/// A chunk that fails its checksum while being hashed keeps an empty SHA-256 (the session hash uses the same) and is
+/// sent as damaged instead of aborting the pull.
+/// </summary>
+internal sealed record PullListing(IReadOnlyList<ChunkInfo> Chunks, IReadOnlyDictionary<int, CorruptChunkException> Unreadable)
+{
+    /// <summary>The session's chunks minus the withheld streams.</summary>
+    public static PullListing For(ISessionStore store, string sessionId, IReadOnlyDictionary<string, string> withheld)
+    {
+        try
+        {
+            return new PullListing(store.ListChunksWithSha256(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList(),
+                new Dictionary<int, CorruptChunkException>());
+        }
+        catch (CorruptChunkException)
+        {
+            // the store hashes in order and stops at the first unreadable chunk (keeping the hashes before it): hash the rest here.
+            // These hashes are not kept, so each pull of a damaged session reads its unhashed chunks once more.
+            var chunks = store.ListChunks(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList();
+            var unreadable = new Dictionary<int, CorruptChunkException>();
+            for (int ordinal = 0; ordinal < chunks.Count; ordinal++)
+            {
+                if (chunks[ordinal].Sha256Hex.Length > 0) continue;
+                try { chunks[ordinal] = chunks[ordinal] with { Sha256Hex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(store.ReadChunk(sessionId, chunks[ordinal]))) }; }
+                catch (CorruptChunkException e) { unreadable[ordinal] = e; }
+            }
+            return new PullListing(chunks, unreadable);
+        }
+    }
+
+    /// <summary>The chunk's stored bytes (CRC-checked by the store), or why they cannot be had.</summary>
+    public bool TryRead(ISessionStore store, string sessionId, int ordinal, [NotNullWhen(true)] out byte[]? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
+    {
+        bytes = null;
+        if (Unreadable.TryGetValue(ordinal, out damage)) return false;
+        try
+        {
+            bytes = store.ReadChunk(sessionId, Chunks[ordinal]);
+            return true;
+        }
+        catch (CorruptChunkException e)
+        {
+            damage = e;
+            return false;
+        }
+    }
+
+    /// <summary>The hash a complete pull is verified against (damaged chunks the rig never hashed count with an empty SHA-256).</summary>
+    public string SessionSha256 => SessionHash.Compute(Chunks.Select(c => (c.Stream.Value, c.Index, c.Sha256Hex)));
+}
