@@ -123,7 +123,8 @@ public interface ISessionStore : IDisposable
     /// <summary>The session's chunks in pull order: the order they were written, stable while the session still records.</summary>
     IReadOnlyList<ChunkInfo> ListChunks(string sessionId);
 
-    /// <summary>Like <see cref="ListChunks"/>, with every chunk's SHA-256 (computed and kept on first use: pulls need it, recording does not).</summary>
+    /// <summary>Like <see cref="ListChunks"/>, with every chunk's SHA-256 (computed and kept on first use: pulls need it, recording does
+    /// not). A chunk that cannot be read keeps an empty SHA-256; <see cref="ReadChunk"/> names its damage.</summary>
     IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId);
 
     /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked.</summary>

@@ -234,7 +234,10 @@ internal sealed class SessionFile : IDisposable
         foreach (var c in chunks)
         {
             if (c.Sha256Hex.Length > 0) { result.Add(c); continue; }
-            string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadChunk(sessionId, c)));
+            byte[] bytes;
+            try { bytes = ReadChunk(sessionId, c); }
+            catch (CorruptChunkException) { result.Add(c); continue; } // unreadable: no hash; reading it again names the damage
+            string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             lock (_gate)
             {
                 var doc = _index.FindOne(Query.And(Query.EQ("stream", c.Stream.Value), Query.EQ("index", c.Index)));

@@ -73,21 +73,22 @@ public sealed class PullDamageTests
     }
 
     /// <summary>
-    /// Inverts 16 bytes in the middle of the session's segment file, inside the payload of the chunk frame ("ERS1", length,
-    /// CRC-32C, bytes) that holds the middle; returns that frame's number, which is the chunk's ordinal in pull order.
+    /// Inverts 16 bytes in the middle of the session's segment file, inside the data of the chunk frame ("ERS2", meta length,
+    /// data length, CRCs, meta, data) that holds the middle; returns that frame's number, which is the chunk's ordinal in pull order.
     /// </summary>
     private static (int Ordinal, int Length) FlipBytesInTheMiddle(string segmentFile)
     {
         using var f = new FileStream(segmentFile, FileMode.Open, FileAccess.ReadWrite);
         long middle = f.Length / 2, at = 0;
-        var header = new byte[12];
+        var header = new byte[24];
         for (int ordinal = 0; at < f.Length; ordinal++)
         {
             f.Position = at;
             f.ReadExactly(header);
-            Assert.Equal("ERS1"u8.ToArray(), header[..4]);
-            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-            long payload = at + header.Length;
+            Assert.Equal("ERS2"u8.ToArray(), header[..4]);
+            int meta = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8));
+            long payload = at + header.Length + meta;
             if (payload + length > middle && length >= 64)
             {
                 long flipAt = Math.Clamp(middle, payload + 16, payload + length - 32);

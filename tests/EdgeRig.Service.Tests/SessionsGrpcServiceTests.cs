@@ -48,23 +48,24 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         using (var f = new FileStream(seg, FileMode.Open, FileAccess.ReadWrite))
         {
             long at = 0;
-            var frame = new byte[12];
+            var frame = new byte[24]; // "ERS2", meta length, data length, three CRCs; then meta, then data
             for (int i = 0; ; i++)
             {
                 f.Position = at;
                 f.ReadExactly(frame);
-                Assert.Equal("ERS1"u8.ToArray(), frame[..4]);
-                int length = BitConverter.ToInt32(frame, 4);
+                Assert.Equal("ERS2"u8.ToArray(), frame[..4]);
+                int meta = BitConverter.ToInt32(frame, 4);
+                int length = BitConverter.ToInt32(frame, 8);
                 if (i == n)
                 {
-                    f.Position = at + 12 + length / 2 - 8;
+                    f.Position = at + 24 + meta + length / 2 - 8;
                     var bytes = new byte[16];
                     f.ReadExactly(bytes);
                     f.Position -= 16;
                     f.Write(bytes.Select(b => (byte)~b).ToArray());
                     break;
                 }
-                at += 12 + length;
+                at += 24 + meta + length;
             }
         }
         _store = new LiteDbSessionStore(_dir);

@@ -11,28 +11,9 @@ namespace EdgeRig.Service.Grpc;
 internal sealed record PullListing(IReadOnlyList<ChunkInfo> Chunks, IReadOnlyDictionary<int, CorruptChunkException> Unreadable)
 {
     /// <summary>The session's chunks minus the withheld streams.</summary>
-    public static PullListing For(ISessionStore store, string sessionId, IReadOnlyDictionary<string, string> withheld)
-    {
-        try
-        {
-            return new PullListing(store.ListChunksWithSha256(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList(),
-                new Dictionary<int, CorruptChunkException>());
-        }
-        catch (CorruptChunkException)
-        {
-            // the store hashes in order and stops at the first unreadable chunk (keeping the hashes before it): hash the rest here.
-            // These hashes are not kept, so each pull of a damaged session reads its unhashed chunks once more.
-            var chunks = store.ListChunks(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList();
-            var unreadable = new Dictionary<int, CorruptChunkException>();
-            for (int ordinal = 0; ordinal < chunks.Count; ordinal++)
-            {
-                if (chunks[ordinal].Sha256Hex.Length > 0) continue;
-                try { chunks[ordinal] = chunks[ordinal] with { Sha256Hex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(store.ReadChunk(sessionId, chunks[ordinal]))) }; }
-                catch (CorruptChunkException e) { unreadable[ordinal] = e; }
-            }
-            return new PullListing(chunks, unreadable);
-        }
-    }
+    public static PullListing For(ISessionStore store, string sessionId, IReadOnlyDictionary<string, string> withheld) =>
+        // the store hashes every chunk it can read (and keeps the hashes); an unreadable one has none and is sent as damaged
+        new(store.ListChunksWithSha256(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList(), new Dictionary<int, CorruptChunkException>());
 
     /// <summary>The chunk's stored bytes (CRC-checked by the store), or why they cannot be had.</summary>
     public bool TryRead(ISessionStore store, string sessionId, int ordinal, [NotNullWhen(true)] out byte[]? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
