@@ -24,11 +24,14 @@ public static class EdgeRigHost
         ["--rig"] = "EdgeRig:Rig",
     };
 
-    /// <summary>Builds the service; throws <see cref="RigProfileException"/> for a broken rig file.</summary>
+    /// <summary>Builds the service.</summary>
+    /// <exception cref="RigProfileException">the rig file is broken.</exception>
+    /// <exception cref="UnsafeListenException">a listener would break the TLS rule or bypass the listen plan.</exception>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddCommandLine(args, Switches);
+        ListenPlan.RefuseOtherListeners(builder.Configuration); // only the plan below binds: no Kestrel:Endpoints, HTTP_PORTS, ...
         var listen = ListenPlan.Parse(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrl);
         builder.Configuration["urls"] = ""; // the addresses are bound below, with the TLS rule applied
         builder.Host.UseSystemd();
