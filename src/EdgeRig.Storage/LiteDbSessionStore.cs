@@ -20,22 +20,14 @@ public sealed class LiteDbSessionStore : ISessionStore
     private readonly ILiteCollection<BsonDocument> _sessions;
     private readonly ConcurrentDictionary<string, SessionFile> _open = new();
     private readonly object _catalogueGate = new();
-    private readonly FileStream _lock;
+    private readonly DataDirectoryLock _lock;
 
     public LiteDbSessionStore(string dataDirectory, SessionStoreOptions? options = null)
     {
         _root = Path.GetFullPath(dataDirectory);
         _options = options ?? new SessionStoreOptions();
         Directory.CreateDirectory(Path.Combine(_root, "sessions"));
-        try
-        {
-            // an exclusive lock (flock) held for the store's lifetime: two services must never share a data directory
-            _lock = new FileStream(Path.Combine(_root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new IOException($"data directory '{_root}' is in use by another EdgeRig service ({e.Message})", e);
-        }
+        _lock = DataDirectoryLock.Acquire(_root); // held for the store's lifetime: two services must never share a data directory
         _catalogue = new LiteDatabase(new ConnectionString { Filename = Path.Combine(_root, "catalogue.db"), Connection = ConnectionType.Direct });
         // a small write-ahead log: LiteDB's page cache grows (in 8 MiB segments it never gives back) with the pages awaiting checkpoint
         _catalogue.CheckpointSize = SessionFile.CheckpointPages;
