@@ -46,8 +46,8 @@ internal static class ConsentCommand
             request.Sessions.AddRange(parse.GetValue(sessions) ?? []);
             var c = await new Privacy.PrivacyClient(channel).AddConsentAsync(request, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
-            else Output.Ansi.MarkupLine($"consent [bold]{Markup.Escape(c.Id)}[/] for subject {Markup.Escape(c.Subject)}: {string.Join(", ", c.Scopes)}, " +
-                $"covers {c.Sessions.Count} session(s); [yellow]pending[/]: it releases nothing until lab or admin confirms it (edgerig consent confirm {Markup.Escape(c.Id)})");
+            else Output.Ansi.MarkupLine($"consent [bold]{Output.Text(c.Id)}[/] for subject {Output.Text(c.Subject)}: {string.Join(", ", c.Scopes)}, " +
+                $"covers {c.Sessions.Count} session(s); [yellow]pending[/]: it releases nothing until lab or admin confirms it (edgerig consent confirm {Output.Text(c.Id)})");
             return 0;
         }));
         return command;
@@ -63,8 +63,8 @@ internal static class ConsentCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("id", "subject", "scopes", "purpose", "granted", "expires", "form", "sessions", "state");
             foreach (var c in reply.Consents)
-                table.AddRow(Markup.Escape(c.Id), Markup.Escape(c.Subject), string.Join(",", c.Scopes), Markup.Escape(c.Purpose), Date(c.GrantedMs),
-                    c.ExpiresMs > 0 ? Date(c.ExpiresMs) : "-", Markup.Escape(c.FormReference), Markup.Escape(string.Join(" ", c.Sessions)),
+                table.AddRow(Output.Text(c.Id), Output.Text(c.Subject), string.Join(",", c.Scopes), Output.Text(c.Purpose), Date(c.GrantedMs),
+                    c.ExpiresMs > 0 ? Date(c.ExpiresMs) : "-", Output.Text(c.FormReference), Output.Text(string.Join(" ", c.Sessions)),
                     State(c));
             Output.Ansi.Write(table);
             return 0;
@@ -81,7 +81,7 @@ internal static class ConsentCommand
         {
             var c = await new Privacy.PrivacyClient(channel).AttachConsentAsync(new AttachConsentRequest { Id = parse.GetValue(id) ?? "", SessionId = parse.GetValue(session) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
-            else Output.Ansi.MarkupLine($"consent {Markup.Escape(c.Id)} now covers {Markup.Escape(string.Join(", ", c.Sessions))}");
+            else Output.Ansi.MarkupLine($"consent {Output.Text(c.Id)} now covers {Output.Text(string.Join(", ", c.Sessions))}");
             return 0;
         }));
         return command;
@@ -96,8 +96,8 @@ internal static class ConsentCommand
         {
             var c = await new Privacy.PrivacyClient(channel).ConfirmConsentAsync(new ConfirmConsentRequest { Id = parse.GetValue(id) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
-            else Output.Ansi.MarkupLine($"consent {Markup.Escape(c.Id)} confirmed by {Markup.Escape(c.ConfirmedBy)}: releases {string.Join(", ", c.Scopes)} " +
-                $"of {Markup.Escape(string.Join(", ", c.ConfirmedSessions))}");
+            else Output.Ansi.MarkupLine($"consent {Output.Text(c.Id)} confirmed by {Output.Text(c.ConfirmedBy)}: releases {string.Join(", ", c.Scopes)} " +
+                $"of {Output.Text(string.Join(", ", c.ConfirmedSessions))}");
             return 0;
         }));
         return command;
@@ -111,8 +111,8 @@ internal static class ConsentCommand
         if (c.ConfirmedMs == 0) return "[yellow]pending confirmation[/]";
         var pending = c.Sessions.Except(c.ConfirmedSessions).ToList();
         return pending.Count == 0
-            ? $"[green]in force[/] (confirmed by {Markup.Escape(c.ConfirmedBy)})"
-            : $"[green]in force[/]; [yellow]pending for {Markup.Escape(string.Join(" ", pending))}[/]";
+            ? $"[green]in force[/] (confirmed by {Output.Text(c.ConfirmedBy)})"
+            : $"[green]in force[/]; [yellow]pending for {Output.Text(string.Join(" ", pending))}[/]";
     }
 
     private static Command Withdraw()
@@ -123,9 +123,9 @@ internal static class ConsentCommand
         {
             var reply = await new Privacy.PrivacyClient(channel).WithdrawConsentAsync(new WithdrawConsentRequest { Id = parse.GetValue(id) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
-            Output.Ansi.MarkupLine($"consent {Markup.Escape(reply.Consent.Id)} withdrawn");
-            foreach (var p in reply.Purged) Output.Ansi.MarkupLine($"[red]purged[/] {Markup.Escape(p.SessionId)}/{Markup.Escape(p.Stream)} ({Output.Bytes(p.ErasedBytes)} erased)");
-            foreach (var k in reply.Kept) Output.Ansi.MarkupLine($"kept {Markup.Escape(k)}");
+            Output.Ansi.MarkupLine($"consent {Output.Text(reply.Consent.Id)} withdrawn");
+            foreach (var p in reply.Purged) Output.Ansi.MarkupLine($"[red]purged[/] {Output.Text(p.SessionId)}/{Output.Text(p.Stream)} ({Output.Bytes(p.ErasedBytes)} erased)");
+            foreach (var k in reply.Kept) Output.Ansi.MarkupLine($"kept {Output.Text(k)}");
             return 0;
         }));
         return command;

@@ -93,7 +93,7 @@ internal static class ExportCommand
     private static async Task<int> ExitCodeAsync(bool complete, bool allowPartial, IReadOnlyList<string> missing)
     {
         if (complete || allowPartial) return 0;
-        await Console.Error.WriteLineAsync($"edgerig: export incomplete: {missing.Count} chunks missing or corrupt: {string.Join("; ", missing)}");
+        await Console.Error.WriteLineAsync($"edgerig: export incomplete: {missing.Count} chunks missing or corrupt: {Output.Plain(string.Join("; ", missing))}");
         return PartialExitCode;
     }
 
@@ -220,7 +220,7 @@ internal static class ExportCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask($"export {Markup.Escape(label)}", maxValue: 1);
+                var task = ctx.AddTask($"export {Output.Text(label)}", maxValue: 1);
                 var report = await export(p => task.Value = Math.Clamp(p, 0, 1));
                 task.Value = 1;
                 return report;
@@ -230,13 +230,13 @@ internal static class ExportCommand
     private static void Render(ExportReport r)
     {
         var ansi = Output.Ansi;
-        ansi.MarkupLine($"{(r.Complete ? "[green]exported[/]" : "[yellow]exported what is intact[/]")} {Markup.Escape(r.SessionId)} to {Markup.Escape(r.File)}: " +
+        ansi.MarkupLine($"{(r.Complete ? "[green]exported[/]" : "[yellow]exported what is intact[/]")} {Output.Text(r.SessionId)} to {Output.Text(r.File)}: " +
             $"{Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s ({r.Bytes / 1e6 / Math.Max(r.Seconds, 1e-9):0.0} MB/s)\nsha256 {r.Sha256}");
         var table = new Table().AddColumns("topic", "messages");
-        foreach (var (topic, n) in r.MessageCounts) table.AddRow(Markup.Escape(topic), n.ToString(CultureInfo.InvariantCulture));
+        foreach (var (topic, n) in r.MessageCounts) table.AddRow(Output.Text(topic), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(table);
-        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
-        foreach (var (stream, why) in r.Withheld) ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
+        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Output.Text(m)}");
+        foreach (var (stream, why) in r.Withheld) ansi.MarkupLine($"[yellow]withheld[/] {Output.Text(stream)}: {Output.Text(why)}");
         if (r.FramesRedacted > 0) ansi.MarkupLine($"faces blurred in {r.FramesRedacted} camera frames on the way out");
     }
 
@@ -244,15 +244,15 @@ internal static class ExportCommand
     {
         var ansi = Output.Ansi;
         ansi.MarkupLine($"{(r.Complete ? "[green]exported dataset[/]" : "[yellow]exported what is intact (metadata.json says complete: false)[/]")} " +
-            $"{Markup.Escape(r.SessionId)} to {Markup.Escape(r.Folder)}: {Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s\n" +
-            $"reference {Markup.Escape(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, digest {r.Sha256}");
+            $"{Output.Text(r.SessionId)} to {Output.Text(r.Folder)}: {Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s\n" +
+            $"reference {Output.Text(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, digest {r.Sha256}");
         var tables = new Table().AddColumns("table", "rows");
-        foreach (var (table, n) in r.Rows) tables.AddRow(Markup.Escape(table), n.ToString(CultureInfo.InvariantCulture));
+        foreach (var (table, n) in r.Rows) tables.AddRow(Output.Text(table), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(tables);
         long frames = r.Rows.GetValueOrDefault("frames.parquet");
         var matches = new Table().AddColumns("stream", "frames matched within tolerance");
-        foreach (var (stream, n) in r.MatchesInTolerance) matches.AddRow(Markup.Escape(stream), $"{n} of {frames}");
+        foreach (var (stream, n) in r.MatchesInTolerance) matches.AddRow(Output.Text(stream), $"{n} of {frames}");
         ansi.Write(matches);
-        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
+        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Output.Text(m)}");
     }
 }

@@ -41,12 +41,12 @@ internal static class PullCommand
                     });
             }
             if (!parse.GetValue(EdgeRigCli.Json))
-                foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
+                foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Output.Text(stream)}: {Output.Text(why)}");
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(result);
             else if (!result.Complete)
-                Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Markup.Escape(result.Folder)}; run the pull again to continue");
+                Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Output.Text(result.Folder)}; run the pull again to continue");
             else
-                Output.Ansi.MarkupLine($"[green]verified[/] {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Markup.Escape(result.Folder)}" +
+                Output.Ansi.MarkupLine($"[green]verified[/] {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Output.Text(result.Folder)}" +
                     (result.ResumedFromChunk > 0 ? $" (resumed at chunk {result.ResumedFromChunk})" : "") + $"\nsession sha256 {result.SessionSha256}");
             return 0;
         }));
