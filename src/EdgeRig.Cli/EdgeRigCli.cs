@@ -90,27 +90,27 @@ public static class EdgeRigCli
         }
         catch (RpcException e) when (IsCertificateFailure(e.Status.DebugException))
         {
-            await Console.Error.WriteLineAsync($"edgerig: the rig at {url} did not present a certificate this client trusts: pin it with --fingerprint (or `edgerig login`), or give --ca");
+            await Console.Error.WriteLineAsync($"edgerig: the rig at {Output.Plain(url)} did not present a certificate this client trusts: pin it with --fingerprint (or `edgerig login`), or give --ca");
             return 3;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
         {
-            await Console.Error.WriteLineAsync($"edgerig: cannot reach the rig at {url}: {e.Status.Detail}");
+            await Console.Error.WriteLineAsync($"edgerig: cannot reach the rig at {Output.Plain(url)}: {Output.Plain(e.Status.Detail)}");
             return 3;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
         {
-            await Console.Error.WriteLineAsync($"edgerig: Unauthenticated: {e.Status.Detail}");
+            await Console.Error.WriteLineAsync($"edgerig: Unauthenticated: {Output.Plain(e.Status.Detail)}");
             return 2;
         }
         catch (RpcException e)
         {
-            await Console.Error.WriteLineAsync($"edgerig: {e.StatusCode}: {e.Status.Detail}");
+            await Console.Error.WriteLineAsync($"edgerig: {e.StatusCode}: {Output.Plain(e.Status.Detail)}");
             return 1;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or UriFormatException or ArgumentException)
         {
-            await Console.Error.WriteLineAsync($"edgerig: {e.Message}");
+            await Console.Error.WriteLineAsync($"edgerig: {Output.Plain(e.Message)}");
             return 1;
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Google.Protobuf;
+using EdgeRig.Core;
 using Spectre.Console;
 
 namespace EdgeRig.Cli;
@@ -8,11 +9,21 @@ namespace EdgeRig.Cli;
 internal static class Output
 {
     private static readonly JsonFormatter Proto = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-    private static readonly JsonSerializerOptions Plain = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static void Json(IMessage message) => Console.Out.WriteLine(Proto.Format(message));
 
-    public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Plain));
+    public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Indented));
+
+    /// <summary>
+    /// Text from the rig or the user (names, labels, notes, tags, ids, reasons) for Spectre markup: control and bidi
+    /// characters made visible (<see cref="TerminalText.Escape"/>, so none reaches the terminal), then markup-escaped.
+    /// Every human-readable output of rig-supplied text goes through this or <see cref="Plain"/>.
+    /// </summary>
+    public static string Text(string? text) => Markup.Escape(TerminalText.Escape(text));
+
+    /// <summary>Rig-supplied text for plain (non-markup) output, such as a stderr line: control and bidi characters made visible.</summary>
+    public static string Plain(string? text) => TerminalText.Escape(text);
 
     public static string Time(long rigNs) =>
         rigNs == 0 ? "-" : DateTimeOffset.UnixEpoch.AddTicks(rigNs / 100).ToString("yyyy-MM-dd HH:mm:ss.fff") + "Z";

@@ -35,11 +35,28 @@ public sealed record ConsentRecord(
     public DateTimeOffset? Withdrawn { get; init; }
     public string WithdrawnBy { get; init; } = "";
 
+    /// <summary>The lab or admin confirmation, null while the record is pending (anyone allowed to record consent may add one).</summary>
+    public ConsentConfirmation? Confirmation { get; init; }
+
+    /// <summary>Sessions attached but not (yet) covered by the confirmation.</summary>
+    public IReadOnlyList<string> PendingSessions => Sessions.Except(Confirmation?.Sessions ?? []).ToList();
+
+    /// <summary>Whether this consent releases data of <paramref name="scope"/> of session <paramref name="sessionId"/>, recorded from
+    /// <paramref name="recordedAt"/>, at <paramref name="now"/>: it <see cref="Covers"/> it and was confirmed for that session.</summary>
+    public bool Releases(string scope, string sessionId, DateTimeOffset recordedAt, DateTimeOffset now) =>
+        Confirmation is { } c && c.Sessions.Contains(sessionId) && Covers(scope, recordedAt, now);
+
     /// <summary>Whether this consent lets data of <paramref name="scope"/> recorded from <paramref name="recordedAt"/> leave the rig at <paramref name="now"/>:
     /// granted before the recording, not expired, not withdrawn.</summary>
     public bool Covers(string scope, DateTimeOffset recordedAt, DateTimeOffset now) =>
         Withdrawn is null && Scopes.Contains(scope) && Granted <= recordedAt && (Expires is null || Expires > now);
 }
+
+/// <summary>
+/// A lab or admin's confirmation that a consent record is backed by its signed form: who, when, and the sessions it was
+/// attached to then (a session attached later stays pending until the record is confirmed again).
+/// </summary>
+public sealed record ConsentConfirmation(DateTimeOffset At, string By, IReadOnlyList<string> Sessions);
 
 /// <summary>Consent records (in the catalogue).</summary>
 public interface IConsentStore

@@ -131,6 +131,10 @@ public sealed partial record RigProfile
     public IReadOnlyList<DeviceProfile> Devices { get; init; } = [];
     public CalibrationSettings Calibration { get; init; } = new();
 
+    /// <summary>The file this rig was read from (for messages that name it); empty for a rig built in code.</summary>
+    [JsonIgnore]
+    public string File { get; init; } = "";
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -158,6 +162,9 @@ public sealed partial record RigProfile
 
     public static RigProfile Parse(string json, string file)
     {
+        if (string.IsNullOrWhiteSpace(json)) throw new RigProfileException(file, "(document)", "is empty; a rig file is a JSON object with \"name\" and \"devices\"");
+        if (json.Any(c => c is '\0' or '\uFFFD'))
+            throw new RigProfileException(file, "(document)", "is not a text file (binary data); a rig file is a JSON object with \"name\" and \"devices\"");
         RigProfile? rig;
         try
         {
@@ -165,13 +172,13 @@ public sealed partial record RigProfile
         }
         catch (JsonException e)
         {
-            string field = string.IsNullOrEmpty(e.Path) ? "(document)" : e.Path.TrimStart('$', '.');
+            string field = e.Path?.TrimStart('$', '.') is { Length: > 0 } path ? path : "(document)";
             string line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-            throw new RigProfileException(file, field, FirstSentence(e.Message) + line);
+            throw new RigProfileException(file, field, TerminalText.Escape(FirstSentence(e.Message)) + line);
         }
-        if (rig is null) throw new RigProfileException(file, "(document)", "is empty");
+        if (rig is null) throw new RigProfileException(file, "(document)", "is null; a rig file is a JSON object with \"name\" and \"devices\"");
         rig.Validate(file);
-        return rig;
+        return rig with { File = file };
     }
 
     private static string FirstSentence(string message)
@@ -220,8 +227,8 @@ public sealed partial record RigProfile
             var d = Devices[i];
             string at = $"devices[{i}]";
             if (string.IsNullOrWhiteSpace(d.Id)) Fail($"{at}.id", "is required");
-            try { _ = new StreamId(d.StreamName); }
-            catch (ArgumentException e) { Fail($"{at}.stream", e.Message.Split(" (")[0]); }
+            if (!StreamId.IsValid(d.StreamName))
+                Fail(string.IsNullOrWhiteSpace(d.Stream) ? $"{at}.id" : $"{at}.stream", $"'{TerminalText.Escape(d.StreamName)}' {StreamId.Rule} (it names the stream's files)");
             if (!ids.Add(d.StreamName)) Fail($"{at}.id", $"stream '{d.StreamName}' appears twice");
             if (!Kinds.Contains(d.Kind)) Fail($"{at}.kind", $"'{d.Kind}' is not one of {string.Join(", ", Kinds)}");
             if (d.QueueCapacity < 0) Fail($"{at}.queueCapacity", $"must be >= 0, was {d.QueueCapacity}");
@@ -276,7 +283,10 @@ public sealed partial record RigProfile
             return;
         }
         if (!RealDrivers.TryGetValue(d.Kind, out var drivers) || !drivers.Contains(d.Driver))
-            return; // unknown drivers are refused where devices are built, naming the ones available
+        {
+            string choices = string.Join(", ", (d.Kind is "pps" ? [] : new[] { "sim" }).Concat(drivers ?? []).Select(x => $"\"{x}\""));
+            fail($"{at}.driver", $"driver '{TerminalText.Escape(d.Driver)}' is not available for a {TerminalText.Escape(d.Kind)} (use {choices})");
+        }
         bool needsPath = d.Kind is "camera" or "lidar" or "gpio-button" or "gpio-output" or "pps";
         if (needsPath && string.IsNullOrWhiteSpace(d.Path))
             fail($"{at}.path", $"driver '{d.Driver}' needs the device path (e.g. {ExamplePath(d.Kind)})");

@@ -3,18 +3,35 @@ namespace EdgeRig.Core;
 /// <summary>What kind of sensor a stream comes from.</summary>
 public enum Modality { Camera, Audio, Lidar, Imu, Gpio }
 
-/// <summary>A stream's identity, unique within a rig, e.g. "cam0" or "imu0".</summary>
+/// <summary>
+/// A stream's identity, unique within a rig, e.g. "cam0" or "imu0": 1-64 ASCII letters, digits, '_' or '-', starting with
+/// a letter. It names files and folders of pulls and exports, so nothing like "..", "/" or a control character gets in.
+/// </summary>
 public readonly record struct StreamId
 {
+    public const string Rule = "must be 1-64 letters, digits, '_' or '-', starting with a letter";
+
+    /// <exception cref="ArgumentException">the value breaks <see cref="Rule"/>.</exception>
     public StreamId(string value)
     {
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-            throw new ArgumentException($"stream id '{value}' must be 1-64 characters of letters, digits, '_', '-' or '.'", nameof(value));
+        if (!IsValid(value)) throw new ArgumentException($"stream id '{Shown(value)}' {Rule}");
         Value = value;
     }
 
     public string Value { get; }
     public override string ToString() => Value;
+
+    public static bool IsValid(string? value) =>
+        value is { Length: >= 1 and <= 64 } && char.IsAsciiLetter(value[0]) && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    /// <summary>A stream id taken from input, refused with a message naming the field it came from.</summary>
+    /// <exception cref="ArgumentException">the value breaks <see cref="Rule"/>; the message starts with <paramref name="field"/>.</exception>
+    public static StreamId Parse(string? value, string field) =>
+        IsValid(value) ? new StreamId(value!) : throw new ArgumentException($"{field}: stream id '{Shown(value)}' {Rule}");
+
+    /// <summary>The offending value for a message: at most 80 characters, control and bidi characters escaped.</summary>
+    private static string Shown(string? value) =>
+        TerminalText.Escape(value is { Length: > 80 } ? value[..80] + "..." : value);
 }
 
 /// <summary>Where a stream's timestamps come from.</summary>

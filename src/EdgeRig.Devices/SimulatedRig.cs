@@ -30,7 +30,7 @@ public static class SimulatedRig
                     "imu" => new SimulatedImu(d, world, clock),
                     "lidar" => new SimulatedLidar(d, world, clock),
                     "gpio-button" => new SimulatedMarkerButton(d, world, clock),
-                    _ => throw new RigProfileException(rig.Name, $"devices[{i}].kind", $"unknown kind '{d.Kind}'"),
+                    _ => throw new RigProfileException(SourceOf(rig), $"devices[{i}].kind", $"unknown kind '{d.Kind}'"),
                 });
                 continue;
             }
@@ -108,16 +108,11 @@ public static class SimulatedRig
         return new GpioController(new System.Device.Gpio.Drivers.LibGpiodDriver(chip));
     }
 
-    private static void CheckDriver(RigProfile rig, int i)
-    {
-        var d = rig.Devices[i];
-        if (!RigProfile.RealDrivers.TryGetValue(d.Kind, out var drivers) || !drivers.Contains(d.Driver))
-        {
-            string choices = string.Join(", ", (d.Kind is "pps" ? [] : new[] { "sim" }).Concat(drivers ?? []).Select(x => $"\"{x}\""));
-            throw new RigProfileException(rig.Name, $"devices[{i}].driver", $"driver '{d.Driver}' is not available for a {d.Kind} (use {choices})");
-        }
-        RigProfile.ValidateDriver(d, i, rig.Name);
-    }
+    /// <summary>Refuses a driver that does not exist for the device's kind (rig files are checked on load; this covers rigs built in code).</summary>
+    private static void CheckDriver(RigProfile rig, int i) => RigProfile.ValidateDriver(rig.Devices[i], i, SourceOf(rig));
+
+    /// <summary>What messages name a rig by: its file, or its name for a rig built in code.</summary>
+    private static string SourceOf(RigProfile rig) => rig.File.Length > 0 ? rig.File : rig.Name;
 }
 
 /// <summary>A rig's GPIO outputs with the controllers they drive; disposing leaves every output inactive and closes the controllers.</summary>

@@ -93,7 +93,17 @@ public sealed record PulledSessionManifest(
         if (!File.Exists(path)) throw new InvalidDataException($"'{folder}' is not a pulled session: {FileName} is missing");
         var m = JsonSerializer.Deserialize<PulledSessionManifest>(File.ReadAllText(path), Json)
             ?? throw new InvalidDataException($"{path} is empty");
-        if (m.Format != FormatName) throw new InvalidDataException($"{path}: format '{m.Format}' is not '{FormatName}'");
+        if (m.Format != FormatName) throw new InvalidDataException($"{path}: format '{TerminalText.Escape(m.Format)}' is not '{FormatName}'");
+        try
+        {
+            // stream ids name folders under chunks/: a manifest edited to say "../x" must not lead a reader outside the folder
+            for (int i = 0; i < m.Streams.Count; i++) StreamId.Parse(m.Streams[i].Id, $"streams[{i}].id");
+            for (int i = 0; i < m.Chunks.Count; i++) StreamId.Parse(m.Chunks[i].Stream, $"chunks[{i}].stream");
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}");
+        }
         return m.Missing is null ? m with { Missing = [] } : m; // "missing": null written by hand
     }
 }

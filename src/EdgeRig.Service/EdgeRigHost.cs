@@ -24,11 +24,15 @@ public static class EdgeRigHost
         ["--rig"] = "EdgeRig:Rig",
     };
 
-    /// <summary>Builds the service; throws <see cref="RigProfileException"/> for a broken rig file.</summary>
+    /// <summary>Builds the service and takes the data directory's lock.</summary>
+    /// <exception cref="RigProfileException">the rig file is broken.</exception>
+    /// <exception cref="UnsafeListenException">a listener would break the TLS rule or bypass the listen plan.</exception>
+    /// <exception cref="DataDirectoryInUseException">another service holds the data directory.</exception>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddCommandLine(args, Switches);
+        ListenPlan.RefuseOtherListeners(builder.Configuration); // only the plan below binds: no Kestrel:Endpoints, HTTP_PORTS, ...
         var listen = ListenPlan.Parse(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrl);
         builder.Configuration["urls"] = ""; // the addresses are bound below, with the TLS rule applied
         builder.Host.UseSystemd();
@@ -38,6 +42,7 @@ public static class EdgeRigHost
         var rig = RigProfile.Load(options.Rig);
         string dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
+        DataDirectoryLock.Acquire(dataDir).Dispose(); // refuse a data directory in use before writing anything into it
         var certificate = listen.Any(l => l.Tls) ? RigCertificate.LoadOrCreate(dataDir) : null;
         // plaintext gRPC needs HTTP/2 with prior knowledge; over TLS, ALPN also allows HTTP/1.1 (browsers, downloads)
         builder.WebHost.ConfigureKestrel(k => ListenPlan.Bind(k, listen, certificate, HttpProtocols.Http2));
@@ -91,6 +96,7 @@ public static class EdgeRigHost
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<LiteDbSessionStore>(); // takes the data directory's lock now, not halfway through start
         app.MapGrpcService<RigGrpcService>();
         app.MapGrpcService<SessionsGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
@@ -119,6 +125,11 @@ public static class EdgeRigHost
         {
             Console.Error.WriteLine($"edgerig-service: refusing to start: {e.Message}");
             return 2;
+        }
+        catch (DataDirectoryInUseException e)
+        {
+            Console.Error.WriteLine($"edgerig-service: cannot start: {e.Message}");
+            return 1;
         }
         try
         {

@@ -14,7 +14,12 @@ public static class TrainingDataSetup
     {
         if (rig.Privacy.EncryptAtRest || File.Exists(Path.Combine(dataDir, "keys", "data.keys")) || rig.Privacy.KeyFile.Length > 0)
             services.AddSingleton<IChunkCipher>(new KeyRingChunkCipher(OpenKeys(rig, dataDir))); // now: a bad key file refuses start-up
-        services.AddSingleton<IConsentStore>(sp => new LiteDbConsentStore(sp.GetRequiredService<LiteDbSessionStore>()));
+        services.AddSingleton(sp =>
+        {
+            var catalogue = sp.GetRequiredService<LiteDbSessionStore>();
+            return new ReviewedConsentStore(new LiteDbConsentStore(catalogue), catalogue.CatalogueCollection(ReviewedConsentStore.Collection));
+        });
+        services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<ReviewedConsentStore>());
         services.AddSingleton<QaService>();
         var egressRedactor = NeedsFaces(rig) ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null; // now: a bad cascade refuses start-up
         var captureRedactor = rig.Privacy.Redaction == RedactionPolicy.Capture ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null;

@@ -9,7 +9,7 @@ namespace EdgeRig.Storage;
 public sealed partial class LiteDbSessionStore
 {
     /// <summary>The collections whose only copy is the catalogue: a catalogue journal starts with their contents.</summary>
-    private static readonly string[] JournaledNames = ["tokens", "audit", "consent", "calibration"];
+    private static readonly string[] JournaledNames = ["tokens", "audit", "consent", "consent_confirmations", "calibration"];
 
     private string CataloguePath => Path.Combine(_root, "catalogue.db");
 

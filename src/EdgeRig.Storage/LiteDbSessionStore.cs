@@ -28,7 +28,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     private readonly ConcurrentDictionary<string, SessionJournal> _journals = new();
     private readonly ConcurrentDictionary<string, JournaledCollection> _journaled = new();
     private readonly object _catalogueGate = new();
-    private readonly FileStream _lock;
+    private readonly DataDirectoryLock _lock;
     private readonly RecordLog _catalogueJournal;
     private readonly ConcurrentQueue<string> _repairs = new();
 
@@ -37,15 +37,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         _root = Path.GetFullPath(dataDirectory);
         _options = options ?? new SessionStoreOptions();
         Directory.CreateDirectory(Path.Combine(_root, "sessions"));
-        try
-        {
-            // an exclusive lock (flock) held for the store's lifetime: two services must never share a data directory
-            _lock = new FileStream(Path.Combine(_root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new IOException($"data directory '{_root}' is in use by another EdgeRig service ({e.Message})", e);
-        }
+        _lock = DataDirectoryLock.Acquire(_root); // held for the store's lifetime: two services must never share a data directory
         DurableFs.SyncDirectory(_root);
         DurableFs.SyncDirectory(Path.Combine(_root, "sessions"));
         _catalogue = OpenCatalogue();

@@ -39,6 +39,64 @@ public class RigProfileTests
         Assert.Contains(field, e.Message);
     }
 
+    [Theory]
+    [InlineData("\"id\": \"cam0\"", "\"id\": \"../cam0\"", "devices[0].id")]
+    [InlineData("\"id\": \"cam0\"", "\"id\": \"cam0\", \"stream\": \"a/b\"", "devices[0].stream")]
+    [InlineData("\"id\": \"cam0\"", "\"id\": \"cam0\", \"stream\": \"..\"", "devices[0].stream")]
+    [InlineData("\"id\": \"imu0\"", "\"id\": \"imu\\u001b[2J\"", "devices[1].id")]
+    public void Parse_StreamIdNotAnIdentifier_NamesTheField(string from, string to, string field)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Valid.Replace(from, to), "rigs/broken.json"));
+        Assert.Equal(field, e.Field);
+        Assert.Contains(StreamId.Rule, e.Message);
+        Assert.DoesNotContain('\u001b', e.Message);
+    }
+
+    [Fact]
+    public void Parse_UnknownDriver_NamesTheFileNotTheRig()
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Valid.Replace("\"kind\": \"camera\"", "\"kind\": \"camera\", \"driver\": \"v4l3\""), "rigs/broken.json"));
+        Assert.Equal("rigs/broken.json", e.File);
+        Assert.Equal("devices[0].driver", e.Field);
+        Assert.StartsWith("rig file 'rigs/broken.json': devices[0].driver: driver 'v4l3' is not available for a camera (use \"sim\", \"v4l2\")", e.Message);
+    }
+
+    [Fact]
+    public void Parse_RemembersTheFile() => Assert.Equal("r.json", RigProfile.Parse(Valid, "r.json").File);
+
+    [Theory]
+    [InlineData(new byte[0], "is empty")]
+    [InlineData(new byte[] { 0x20, 0x0a }, "is empty")]
+    [InlineData(new byte[] { 0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0xff, 0xfe }, "is not a text file")]
+    [InlineData(new byte[] { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a }, "is not a text file")]
+    public void Load_EmptyOrBinaryFile_NamesTheDocument(byte[] content, string problem)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"edgerig-rig-{Guid.NewGuid():N}.json");
+        File.WriteAllBytes(file, content);
+        try
+        {
+            var e = Assert.Throws<RigProfileException>(() => RigProfile.Load(file));
+            Assert.Equal("(document)", e.Field);
+            Assert.StartsWith($"rig file '{file}': (document): {problem}", e.Message);
+            Assert.DoesNotContain(": :", e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("\"rig\"")]
+    [InlineData("x")]
+    public void Parse_NotAnObject_NamesTheDocument(string json)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(json, "x.json"));
+        Assert.Equal("(document)", e.Field);
+        Assert.DoesNotContain(": :", e.Message);
+    }
+
     [Fact]
     public void Parse_NotJson_NamesFile()
     {

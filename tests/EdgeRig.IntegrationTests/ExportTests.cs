@@ -85,6 +85,51 @@ public sealed class ExportTests(RigServiceFixture rig) : IClassFixture<RigServic
     }
 
     [Fact]
+    public async Task ExportAndPull_Refused_LeaveNothingBehind_AndAnExistingFileNeedsOverwrite()
+    {
+        var session = await RecordAsync(TimeSpan.FromSeconds(1));
+        string dir = Paths.TempDir("export-refused");
+        try
+        {
+            // the rig refuses the request once the CLI is ready to write: no part file stays
+            var refused = await Cli(["export", session.Id, "--out", Path.Combine(dir, "x.mcap"), "--streams", "nosuch"], Env);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("nosuch", refused.Stderr);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+
+            // --out a directory: refused before anything is written (it used to leave a whole export as DIR.part beside it)
+            string folder = Directory.CreateDirectory(Path.Combine(dir, "folder")).FullName;
+            var intoFolder = await Cli(["export", session.Id, "--out", folder], Env);
+            Assert.Equal(1, intoFolder.ExitCode);
+            Assert.Contains("is a directory", intoFolder.Stderr);
+            Assert.Equal([folder], Directory.EnumerateFileSystemEntries(dir));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+
+            // an unrelated file at --out stays unless --overwrite
+            string existing = Path.Combine(dir, "notes.txt");
+            File.WriteAllText(existing, "keep me");
+            var over = await Cli(["export", session.Id, "--out", existing], Env);
+            Assert.Equal(1, over.ExitCode);
+            Assert.Contains("give --overwrite", over.Stderr);
+            Assert.Equal("keep me", File.ReadAllText(existing));
+            var replaced = await Cli(["export", session.Id, "--out", existing, "--overwrite"], Env);
+            Assert.True(replaced.ExitCode == 0, replaced.Stderr);
+            Assert.NotEqual("keep me", File.ReadAllText(existing));
+            Assert.DoesNotContain(Directory.EnumerateFiles(dir), f => f.EndsWith(".part", StringComparison.Ordinal));
+
+            // pulling an unknown id leaves no empty OUT/ID (nor OUT, when the pull created it)
+            string pullOut = Path.Combine(dir, "pulls");
+            var unknown = await Cli(["pull", "20990101-000000-0000", "--out", pullOut], Env);
+            Assert.Equal(1, unknown.ExitCode);
+            Assert.False(Directory.Exists(pullOut), "the refused pull left its folder");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ExportFromFolder_MissingChunk_ExitsNonZeroNamingItUnlessAllowPartial()
     {
         var session = await RecordAsync(TimeSpan.FromSeconds(1));
@@ -107,7 +152,7 @@ public sealed class ExportTests(RigServiceFixture rig) : IClassFixture<RigServic
             Assert.Equal(session.Counts["imu0"].Recorded - victim.Count, check.GetProperty("channels").GetProperty("/imu0").GetProperty("count").GetInt64());
             Assert.Equal("false", check.GetProperty("metadata").GetProperty("edgerig.export").GetProperty("complete").GetString());
 
-            var allowed = await Cli(["export", "--from-folder", pulled.Folder, "--out", file, "--allow-partial"]);
+            var allowed = await Cli(["export", "--from-folder", pulled.Folder, "--out", file, "--allow-partial", "--overwrite"]);
             Assert.True(allowed.ExitCode == 0, allowed.Stderr);
         }
         finally

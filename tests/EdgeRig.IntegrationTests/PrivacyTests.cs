@@ -7,7 +7,8 @@ namespace EdgeRig.IntegrationTests;
 
 /// <summary>
 /// The real service on a rig that redacts at capture, encrypts at rest and needs consent for audio: the data on disk is sealed,
-/// a data-role pull leaves out audio until a consent covers it, and withdrawing the consent purges the audio (audited).
+/// a data-role pull leaves out audio until a consent covers it and lab or admin confirmed it, and withdrawing the consent
+/// purges the audio (audited).
 /// </summary>
 public sealed class PrivacyTests : IAsyncLifetime
 {
@@ -58,24 +59,39 @@ public sealed class PrivacyTests : IAsyncLifetime
         Assert.Equal(["mic0"], first.Withheld.Keys);
         Assert.False(Directory.Exists(Path.Combine(first.Folder, "chunks", "mic0")) && Directory.EnumerateFiles(Path.Combine(first.Folder, "chunks", "mic0")).Any());
 
-        // with consent for audio, the same pull carries it
-        var privacy = new Api.V1.Privacy.PrivacyClient(admin);
-        var consent = await privacy.AddConsentAsync(new AddConsentRequest
+        // a technician records consent for audio: pending, it releases nothing, and the technician cannot confirm it
+        var technicianToken = (await new Admin.AdminClient(admin).CreateTokenAsync(new CreateTokenRequest { Name = "tech-it", Role = "technician" })).Secret;
+        using var technician = new RigConnection(_rig.Url, technicianToken, null, null).Open();
+        var consent = await new Api.V1.Privacy.PrivacyClient(technician).AddConsentAsync(new AddConsentRequest
         {
             Subject = "S-0001", Scopes = { "audio" }, Purpose = "speech dataset", FormReference = "form-17",
             GrantedMs = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds(), Sessions = { session.Id },
         });
-        var second = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_rig.Dir, "pull2"), null, CancellationToken.None);
+        Assert.Equal(0, consent.ConfirmedMs);
+        var pending = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_rig.Dir, "pull2"), null, CancellationToken.None);
+        Assert.Equal(["mic0"], pending.Withheld.Keys);
+        Assert.Contains("pending", pending.Withheld["mic0"]);
+        var denied = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+            new Api.V1.Privacy.PrivacyClient(technician).ConfirmConsentAsync(new ConfirmConsentRequest { Id = consent.Id }).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, denied.StatusCode);
+
+        // lab confirms it: the same pull carries the audio
+        var labToken = (await new Admin.AdminClient(admin).CreateTokenAsync(new CreateTokenRequest { Name = "lab-it", Role = "lab" })).Secret;
+        using var lab = new RigConnection(_rig.Url, labToken, null, null).Open();
+        var confirmed = await new Api.V1.Privacy.PrivacyClient(lab).ConfirmConsentAsync(new ConfirmConsentRequest { Id = consent.Id });
+        Assert.Equal("lab-it", confirmed.ConfirmedBy);
+        var second = await new SessionPuller(new Sessions.SessionsClient(data)) { Force = true }.PullAsync(session.Id, Path.Combine(_rig.Dir, "pull3"), null, CancellationToken.None);
         Assert.Empty(second.Withheld);
         Assert.True(second.Chunks > first.Chunks);
 
         // withdrawal purges the audio (the redacted camera frames stay) and is audited
-        var withdrawn = await privacy.WithdrawConsentAsync(new WithdrawConsentRequest { Id = consent.Id });
+        var withdrawn = await new Api.V1.Privacy.PrivacyClient(admin).WithdrawConsentAsync(new WithdrawConsentRequest { Id = consent.Id });
         Assert.Equal(["mic0"], withdrawn.Purged.Select(p => p.Stream));
         Assert.True(withdrawn.Purged[0].ErasedBytes > 0);
         info = await new Sessions.SessionsClient(admin).GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
         Assert.Contains("withdrawn", info.Purged["mic0"]);
         var audit = await new Admin.AdminClient(admin).ListAuditAsync(new ListAuditRequest { SessionId = session.Id, Limit = 50 });
         Assert.Contains(audit.Entries, e => e.Action == "consent.withdraw" && e.Detail.Contains("purged mic0"));
+        Assert.Contains(audit.Entries, e => e.Action == "consent.confirm" && e.Who == "lab-it" && e.Detail.Contains(consent.Id));
     }
 }

@@ -29,6 +29,29 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task SecondServiceOnTheSameDataDir_RefusedWithOneLineNamingTheHoldersPid()
+    {
+        string dir = Paths.TempDir("twice");
+        var first = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--rig", Paths.Rig("sim-default.json"), "--dashboard-urls", "none", "--Logging:LogLevel:Default=Warning"]);
+        await first.StartAsync();
+        try
+        {
+            var r = await ProcessRunner.RunAsync("dotnet", [Paths.ServiceDll, "--rig", Paths.Rig("sim-default.json"), "--data-dir", dir, "--urls", "http://127.0.0.1:0", "--dashboard-urls", "none"],
+                TimeSpan.FromSeconds(60));
+            Assert.Equal(1, r.ExitCode);
+            string line = Assert.Single(r.Stderr.Trim().Split('\n'));
+            Assert.Equal($"edgerig-service: cannot start: data directory '{dir}' is in use by another EdgeRig service (pid {Environment.ProcessId}, holding .lock)", line);
+            Assert.DoesNotContain("Now listening", r.Stdout);
+        }
+        finally
+        {
+            await first.StopAsync();
+            await first.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task KilledWhileRecording_RestartRecoversSessionWithReadableChunks()
     {
         string dir = Paths.TempDir("kill");

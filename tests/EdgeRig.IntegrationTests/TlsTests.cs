@@ -87,6 +87,45 @@ public sealed class TlsTests
         }
     }
 
+    /// <summary>Routes to a listener other than --urls: Kestrel endpoints on the command line or in the environment, the host's port variables.</summary>
+    public static TheoryData<string, string, string> ListenerOverrides => new()
+    {
+        { "argument", "--Kestrel:Endpoints:Evil:Url", "'Kestrel:Endpoints:Evil:Url'" },
+        { "environment", "Kestrel__Endpoints__Evil__Url", "'Kestrel:Endpoints:Evil:Url'" },
+        { "environment", "HTTP_PORTS", "'http_ports' (HTTP_PORTS" },
+        { "environment", "ASPNETCORE_HTTPS_PORTS", "'https_ports' (HTTPS_PORTS" },
+        { "environment", "ASPNETCORE_URLS", "beyond loopback without TLS" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ListenerOverrides))]
+    public async Task ListenerOutsideThePlan_ServiceRefusesWithOneLine_NothingListens(string how, string setting, string named)
+    {
+        string dir = Paths.TempDir("evil");
+        try
+        {
+            int port = ProcessTests.FreePort();
+            string value = setting.Contains("PORTS") ? $"{port}" : $"http://0.0.0.0:{port}";
+            var args = new List<string> { Paths.ServiceDll, "--rig", Paths.Rig("sim-default.json"), "--data-dir", dir, "--dashboard-urls", "none" };
+            var env = new Dictionary<string, string>();
+            if (how == "argument") args.AddRange([setting, value]);
+            else env[setting] = value;
+            if (setting != "ASPNETCORE_URLS") args.AddRange(["--urls", "http://127.0.0.1:0"]);
+            var r = await ProcessRunner.RunAsync("dotnet", args, TimeSpan.FromSeconds(60), env);
+            Assert.Equal(2, r.ExitCode);
+            string line = Assert.Single(r.Stderr.Trim().Split('\n'));
+            Assert.StartsWith("edgerig-service: refusing to start: ", line);
+            Assert.Contains(named, line);
+            Assert.DoesNotContain("Now listening", r.Stdout);
+            using var probe = new System.Net.Sockets.TcpClient();
+            await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Cli_RefusesToSendATokenInPlaintextBeyondLoopback()
     {

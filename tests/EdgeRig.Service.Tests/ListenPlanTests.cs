@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using EdgeRig.Core;
 using EdgeRig.Service.Security;
@@ -50,4 +51,34 @@ public class ListenPlanTests
     [InlineData("/edgerig.v1.Unknown/Method", Role.Lab, false)]
     public void RolePolicy_AllowsByRole_UnknownMethodsAdminOnly(string method, Role role, bool allowed) =>
         Assert.Equal(allowed, RolePolicy.RolesFor(method).Contains(role));
+
+    [Theory]
+    [InlineData("Kestrel:Endpoints:Evil:Url", "http://0.0.0.0:56008")]
+    [InlineData("Kestrel:Endpoints:Evil:Protocols", "Http1")]
+    [InlineData("Kestrel:EndpointDefaults:Protocols", "Http1")]
+    [InlineData("Kestrel:Certificates:Default:Path", "/tmp/other.pfx")]
+    [InlineData("HTTP_PORTS", "56008")]
+    [InlineData("https_ports", "56009")]
+    [InlineData("preferHostingUrls", "true")]
+    public void RefuseOtherListeners_SettingOutsideThePlan_RefusedNamingIt(string key, string value)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:1", [key] = value }).Build();
+        var e = Assert.Throws<UnsafeListenException>(() => ListenPlan.RefuseOtherListeners(config));
+        Assert.Contains($"'{key}'", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(key.Replace(":", "__"), e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(value, e.Message);
+    }
+
+    [Fact]
+    public void RefuseOtherListeners_PlanSettingsAndKestrelLimits_Accepted()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = "https://0.0.0.0:50051",
+            ["dashboard-urls"] = "none",
+            ["EdgeRig:DataDir"] = "/var/lib/edgerig",
+            ["Kestrel:Limits:MaxConcurrentConnections"] = "100",
+        }).Build();
+        ListenPlan.RefuseOtherListeners(config);
+    }
 }

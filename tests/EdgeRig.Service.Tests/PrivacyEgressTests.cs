@@ -17,7 +17,7 @@ public sealed class PrivacyEgressTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-egress-" + Guid.NewGuid().ToString("N"));
     private readonly LiteDbSessionStore _store;
-    private readonly LiteDbConsentStore _consents;
+    private readonly ReviewedConsentStore _consents;
     private static readonly StreamDescriptor Cam = new(new StreamId("cam0"), Modality.Camera, Encodings.Jpeg, 30, "", "cam0", "cam0");
     private static readonly StreamDescriptor Mic = new(new StreamId("mic0"), Modality.Audio, Encodings.PcmS16Le, 100, "", "mic0", "mic0");
     private static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0");
@@ -27,7 +27,7 @@ public sealed class PrivacyEgressTests : IDisposable
     public PrivacyEgressTests()
     {
         _store = new LiteDbSessionStore(_dir, new SessionStoreOptions { FreeSpaceReserveBytes = 0 });
-        _consents = new LiteDbConsentStore(_store);
+        _consents = new ReviewedConsentStore(new LiteDbConsentStore(_store), _store.CatalogueCollection(ReviewedConsentStore.Collection));
         var session = new Session("s1", "n", "o", new Dictionary<string, string>(), RigTime.FromDateTimeOffset(Start), null, SessionState.Recording, "rig");
         _store.CreateSession(session, [Cam, Mic, Imu]);
         var t = RigTime.FromDateTimeOffset(Start);
@@ -61,8 +61,91 @@ public sealed class PrivacyEgressTests : IDisposable
 
     private EgressPolicy Policy(RigProfile rig) => new(rig, _consents, TimeProvider.System, new CascadeFrameRedactor(new FaceRedactor(new RedactionOptions())));
 
-    private ConsentRecord Consent(params string[] scopes) =>
+    /// <summary>A consent for s1, confirmed by lab.</summary>
+    private ConsentRecord Consent(params string[] scopes) => _consents.Confirm(PendingConsent(scopes).Id, Start, "lab");
+
+    /// <summary>A consent for s1 as a technician records it: pending.</summary>
+    private ConsentRecord PendingConsent(params string[] scopes) =>
         _consents.Add(new ConsentRecord("", "S-1", scopes, "training", Start.AddDays(-1), null, "form-1", ["s1"], Start, "tech"));
+
+    private PrivacyGrpcService PrivacyService(LiteDbAuditLog audit) =>
+        new(_consents, _store, audit, Rig(RedactionPolicy.Export, "video", "audio"), TimeProvider.System, NullLogger<PrivacyGrpcService>.Instance);
+
+    [Fact]
+    public void Policy_PendingConsent_ReleasesNothing_UntilLabOrAdminConfirms()
+    {
+        var policy = Policy(Rig(RedactionPolicy.Export, "video", "audio"));
+        var c = PendingConsent("video", "audio");
+        var d = policy.For(_store.GetSession("s1"), Role.Admin);
+        Assert.Equal(["mic0"], d.Withheld.Keys);
+        Assert.Contains($"consent '{c.Id}' for audio of session 's1' is pending", d.Withheld["mic0"]);
+        Assert.Contains($"edgerig consent confirm {c.Id}", d.Withheld["mic0"]);
+        Assert.Equal(["cam0"], d.Redact);
+        Assert.Contains("pending", d.RawRefusal);
+
+        _consents.Confirm(c.Id, DateTimeOffset.UtcNow, "lab");
+        d = policy.For(_store.GetSession("s1"), Role.Admin);
+        Assert.Empty(d.Withheld);
+        Assert.Empty(d.Redact);
+    }
+
+    [Fact]
+    public void Policy_SessionAttachedAfterConfirmation_PendingUntilConfirmedAgain()
+    {
+        var policy = Policy(Rig(RedactionPolicy.Export, "audio"));
+        var t = RigTime.FromDateTimeOffset(Start);
+        _store.CreateSession(new Session("s2", "n", "o", new Dictionary<string, string>(), t, null, SessionState.Recording, "rig"), [Mic]);
+        _store.CloseSession("s2", t + Duration.FromSeconds(1), SessionState.Complete, "done");
+        var c = Consent("audio");
+        _consents.Attach(c.Id, "s2"); // a technician may attach: it must not release s2 on the strength of s1's confirmation
+        Assert.Empty(policy.For(_store.GetSession("s1"), Role.Data).Withheld);
+        Assert.Contains("pending", policy.For(_store.GetSession("s2"), Role.Data).Withheld["mic0"]);
+        Assert.Equal(["s2"], _consents.Get(c.Id).PendingSessions);
+
+        _consents.Confirm(c.Id, DateTimeOffset.UtcNow, "admin");
+        Assert.Empty(policy.For(_store.GetSession("s2"), Role.Data).Withheld);
+        Assert.Empty(_consents.Get(c.Id).PendingSessions);
+    }
+
+    [Fact]
+    public async Task Confirm_AuditsEverySession_AndListShowsWhoConfirmed()
+    {
+        var c = PendingConsent("audio");
+        var audit = new LiteDbAuditLog(_store);
+        var reply = await PrivacyService(audit).ConfirmConsent(new ConfirmConsentRequest { Id = c.Id }, As(Role.Lab, "/edgerig.v1.Privacy/ConfirmConsent"));
+        Assert.Equal("t", reply.ConfirmedBy);
+        Assert.True(reply.ConfirmedMs > 0);
+        Assert.Equal(["s1"], reply.ConfirmedSessions);
+        var entry = Assert.Single(audit.Read("s1", 10), a => a.Action == "consent.confirm");
+        Assert.Equal("t", entry.Who);
+        Assert.Contains($"consent {c.Id} subject S-1", entry.Detail);
+        var listed = await PrivacyService(audit).ListConsents(new ListConsentsRequest { SessionId = "s1" }, As(Role.Technician, "/l"));
+        Assert.Equal("t", Assert.Single(listed.Consents).ConfirmedBy);
+    }
+
+    [Fact]
+    public async Task Confirm_WithdrawnOrUnknown_Refused()
+    {
+        var c = Consent("audio");
+        _consents.Withdraw(c.Id, DateTimeOffset.UtcNow, "admin");
+        var service = PrivacyService(new LiteDbAuditLog(_store));
+        var e = await Assert.ThrowsAsync<InvalidRigStateException>(() => service.ConfirmConsent(new ConfirmConsentRequest { Id = c.Id }, As(Role.Admin, "/c")));
+        Assert.Contains("withdrawn", e.Message);
+        await Assert.ThrowsAsync<NotFoundException>(() => service.ConfirmConsent(new ConfirmConsentRequest { Id = "c-00000000" }, As(Role.Admin, "/c")));
+    }
+
+    [Theory]
+    [InlineData(Role.Technician, true, false)]
+    [InlineData(Role.Data, false, false)]
+    [InlineData(Role.Lab, true, true)]
+    [InlineData(Role.Admin, true, true)]
+    public void RolePolicy_TechniciansRecordConsent_OnlyLabAndAdminConfirm(Role role, bool mayRecord, bool mayConfirm)
+    {
+        Assert.Equal(mayRecord, RolePolicy.RolesFor("/edgerig.v1.Privacy/AddConsent").Contains(role));
+        Assert.Equal(mayRecord, RolePolicy.RolesFor("/edgerig.v1.Privacy/AttachConsent").Contains(role));
+        Assert.Equal(mayConfirm, RolePolicy.RolesFor("/edgerig.v1.Privacy/ConfirmConsent").Contains(role));
+        Assert.Equal("consent.confirm", RolePolicy.AuditActionFor("/edgerig.v1.Privacy/ConfirmConsent"));
+    }
 
     private static TestServerCallContext As(Role role, string method)
     {
@@ -165,9 +248,7 @@ public sealed class PrivacyEgressTests : IDisposable
     {
         var c = Consent("video", "audio");
         var audit = new LiteDbAuditLog(_store);
-        var service = new PrivacyGrpcService(_consents, _store, audit, Rig(RedactionPolicy.Export, "video", "audio"), TimeProvider.System,
-            NullLogger<PrivacyGrpcService>.Instance);
-        var reply = await service.WithdrawConsent(new WithdrawConsentRequest { Id = c.Id }, As(Role.Admin, "/w"));
+        var reply = await PrivacyService(audit).WithdrawConsent(new WithdrawConsentRequest { Id = c.Id }, As(Role.Admin, "/w"));
         Assert.Equal(["cam0", "mic0"], reply.Purged.Select(p => p.Stream).Order());
         Assert.All(reply.Purged, p => Assert.True(p.ErasedBytes > 0));
         Assert.Equal(["imu0"], _store.ListChunks("s1").Select(x => x.Stream.Value));

@@ -181,4 +181,23 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         Assert.Contains("from_chunk", e.Message);
     }
 
+
+    private sealed class ExportCollector : IServerStreamWriter<ExportChunk>
+    {
+        public WriteOptions? WriteOptions { get; set; }
+        public Task WriteAsync(ExportChunk message) => Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("../cam0")]
+    [InlineData("cam0/../../x")]
+    [InlineData("cam\u001b[2J")]
+    public async Task Export_StreamNotAnIdentifier_IsRefusedNamingTheField(string stream)
+    {
+        string id = SessionWithBigChunk(1000);
+        var request = new ExportSessionRequest { SessionId = id, Format = "mcap", Streams = { "cam0", stream } };
+        var e = await Assert.ThrowsAsync<ArgumentException>(() =>
+            new SessionsGrpcService(_store).ExportSession(request, new ExportCollector(), new TestServerCallContext("/edgerig.v1.Sessions/ExportSession")));
+        Assert.StartsWith("streams[1]: stream id '", e.Message);
+    }
 }

@@ -99,8 +99,8 @@ public abstract class SessionStoreContractTests : IDisposable
     public void SecondStore_OnSameDirectory_IsRefused()
     {
         using var first = NewStore();
-        var e = Assert.Throws<IOException>(() => NewStore());
-        Assert.Contains("in use by another EdgeRig service", e.Message);
+        var e = Assert.Throws<DataDirectoryInUseException>(() => NewStore());
+        Assert.Contains($"in use by another EdgeRig service (pid {Environment.ProcessId}", e.Message);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class AdminCommand
             var reply = await new Admin.AdminClient(channel).CreateTokenAsync(new CreateTokenRequest
             { Name = parse.GetValue(name) ?? "", Role = parse.GetValue(role) ?? "", ExpiresInDays = parse.GetValue(days) }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(reply);
-            else Output.Ansi.MarkupLine($"token [bold]{Markup.Escape(reply.Token.Name)}[/] ({reply.Token.Role}): {Markup.Escape(reply.Secret)}\nkeep it safe: the rig stores only its hash and cannot show it again");
+            else Output.Ansi.MarkupLine($"token [bold]{Output.Text(reply.Token.Name)}[/] ({Output.Text(reply.Token.Role)}): {Output.Text(reply.Secret)}\nkeep it safe: the rig stores only its hash and cannot show it again");
             return 0;
         }));
         var list = new Command("list", "List tokens (never their secrets)");
@@ -29,7 +29,7 @@ internal static class AdminCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("name", "role", "created", "expires", "state");
             foreach (var t in reply.Tokens)
-                table.AddRow(Markup.Escape(t.Name), t.Role, Ms(t.CreatedMs), t.ExpiresMs > 0 ? Ms(t.ExpiresMs) : "never", t.RevokedMs > 0 ? $"[red]revoked {Ms(t.RevokedMs)}[/]" : "active");
+                table.AddRow(Output.Text(t.Name), Output.Text(t.Role), Ms(t.CreatedMs), t.ExpiresMs > 0 ? Ms(t.ExpiresMs) : "never", t.RevokedMs > 0 ? $"[red]revoked {Ms(t.RevokedMs)}[/]" : "active");
             Output.Ansi.Write(table);
             return 0;
         }));
@@ -39,7 +39,7 @@ internal static class AdminCommand
         {
             var reply = await new Admin.AdminClient(channel).RevokeTokenAsync(new RevokeTokenRequest { Name = parse.GetValue(revokeName) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(reply);
-            else Output.Ansi.MarkupLine($"revoked {Markup.Escape(reply.Name)}");
+            else Output.Ansi.MarkupLine($"revoked {Output.Text(reply.Name)}");
             return 0;
         }));
         token.Subcommands.Add(create);

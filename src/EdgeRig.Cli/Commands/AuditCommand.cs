@@ -19,8 +19,8 @@ internal static class AuditCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("time", "who", "action", "session", "result");
             foreach (var e in reply.Entries)
-                table.AddRow(AdminCommand.Ms(e.AtMs), Markup.Escape(e.Who), e.Action, Markup.Escape(e.SessionId),
-                    e.Succeeded ? "[green]ok[/]" : $"[red]{Markup.Escape(e.Detail)}[/]");
+                table.AddRow(AdminCommand.Ms(e.AtMs), Output.Text(e.Who), Output.Text(e.Action), Output.Text(e.SessionId),
+                    e.Succeeded ? "[green]ok[/]" : $"[red]{Output.Text(e.Detail)}[/]");
             Output.Ansi.Write(table);
             return 0;
         }));

@@ -57,16 +57,16 @@ internal static class CalibrationCommand
     {
         var table = new Table().AddColumns("stream", "method", "latency", "95 % interval", "± / tolerance", "events", "residual rms", "result");
         foreach (var s in report.Streams)
-            table.AddRow(Markup.Escape(s.Stream), Markup.Escape(s.Method), Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}",
+            table.AddRow(Output.Text(s.Stream), Output.Text(s.Method), Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}",
                 $"{(s.CiHighNs - s.CiLowNs) / 2e6:0.000} / {(s.ToleranceNs > 0 ? $"{s.ToleranceNs / 1e6:0.000}" : "-")} ms", $"{s.EventsUsed} (-{s.EventsRejected})",
-                $"{s.ResidualRmsNs / 1e3:0.0} µs", s.Passed ? "[green]pass[/]" : $"[red]fail: {Markup.Escape(s.FailedBecause)}[/]");
-        Output.Ansi.MarkupLine($"{report.Method} run on session [bold]{Markup.Escape(report.SessionId)}[/] in {report.RunSeconds:0.0} s" +
-            (report.Stimuli > 0 ? $", {report.Stimuli} stimuli" : "") + $"; references: {Markup.Escape(report.References)}");
+                $"{s.ResidualRmsNs / 1e3:0.0} µs", s.Passed ? "[green]pass[/]" : $"[red]fail: {Output.Text(s.FailedBecause)}[/]");
+        Output.Ansi.MarkupLine($"{Output.Text(report.Method)} run on session [bold]{Output.Text(report.SessionId)}[/] in {report.RunSeconds:0.0} s" +
+            (report.Stimuli > 0 ? $", {report.Stimuli} stimuli" : "") + $"; references: {Output.Text(report.References)}");
         Output.Ansi.Write(table);
-        if (report.RelativeTo.Length > 0) Output.Ansi.MarkupLine($"offsets are relative to [bold]{Markup.Escape(report.RelativeTo)}[/] (give --gyro-profile for absolute ones)");
+        if (report.RelativeTo.Length > 0) Output.Ansi.MarkupLine($"offsets are relative to [bold]{Output.Text(report.RelativeTo)}[/] (give --gyro-profile for absolute ones)");
         Output.Ansi.MarkupLine(report.Passed ? "[green]passed[/]: every stream within the rig's tolerance" : "[red]failed[/]: see the streams marked fail");
-        if (report.Saved is { } p) Output.Ansi.MarkupLine($"saved profile [bold]{Markup.Escape(p.Name)}[/] v{p.Version}");
-        if (report.NotSavedBecause.Length > 0) Output.Ansi.MarkupLine($"[red]{Markup.Escape(report.NotSavedBecause)}[/]");
+        if (report.Saved is { } p) Output.Ansi.MarkupLine($"saved profile [bold]{Output.Text(p.Name)}[/] v{p.Version}");
+        if (report.NotSavedBecause.Length > 0) Output.Ansi.MarkupLine($"[red]{Output.Text(report.NotSavedBecause)}[/]");
     }
 
     private static IEnumerable<Command> ProfileCommands()
@@ -78,8 +78,8 @@ internal static class CalibrationCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("name", "version", "rig", "created", "by", "streams");
             foreach (var p in reply.Profiles)
-                table.AddRow(Markup.Escape(p.Name), p.Version.ToString(), Markup.Escape(p.Rig), AdminCommand.Ms(p.CreatedMs), Markup.Escape(p.CreatedBy),
-                    Markup.Escape(string.Join(", ", p.Streams.Select(s => $"{s.Stream} {Ms(s.OffsetNs)}"))));
+                table.AddRow(Output.Text(p.Name), p.Version.ToString(), Output.Text(p.Rig), AdminCommand.Ms(p.CreatedMs), Output.Text(p.CreatedBy),
+                    Output.Text(string.Join(", ", p.Streams.Select(s => $"{s.Stream} {Ms(s.OffsetNs)}"))));
             Output.Ansi.Write(table);
             return 0;
         }));
@@ -94,10 +94,10 @@ internal static class CalibrationCommand
             if (parse.GetValue(export) is { } file) await File.WriteAllTextAsync(file, reply.Profile.Json, ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var p = reply.Profile;
-            Output.Ansi.MarkupLine($"[bold]{Markup.Escape(p.Name)}[/] v{p.Version} for rig {Markup.Escape(p.Rig)}, {AdminCommand.Ms(p.CreatedMs)} by {Markup.Escape(p.CreatedBy)} {Markup.Escape(p.Note)}");
+            Output.Ansi.MarkupLine($"[bold]{Output.Text(p.Name)}[/] v{p.Version} for rig {Output.Text(p.Rig)}, {AdminCommand.Ms(p.CreatedMs)} by {Output.Text(p.CreatedBy)} {Output.Text(p.Note)}");
             var table = new Table().AddColumns("stream", "device", "latency", "95 % interval", "events", "method");
             foreach (var s in p.Streams)
-                table.AddRow(Markup.Escape(s.Stream), Markup.Escape(s.DeviceId), Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}", s.EventsUsed.ToString(), s.Method);
+                table.AddRow(Output.Text(s.Stream), Output.Text(s.DeviceId), Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}", s.EventsUsed.ToString(), Output.Text(s.Method));
             Output.Ansi.Write(table);
             Output.Ansi.MarkupLine($"history: {string.Join(", ", reply.History.Select(h => $"v{h.Version} {AdminCommand.Ms(h.CreatedMs)}"))}");
             return 0;
@@ -110,7 +110,7 @@ internal static class CalibrationCommand
             var reply = await new Api.V1.Calibration.CalibrationClient(channel).ApplyProfileAsync(
                 new ApplyProfileRequest { SessionId = parse.GetValue(session) ?? "", Profile = parse.GetValue(profileRef) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(reply);
-            else Output.Ansi.MarkupLine($"session {Markup.Escape(reply.SessionId)} now reads with {(reply.Calibration.Length > 0 ? Markup.Escape(reply.Calibration) : "no calibration")}");
+            else Output.Ansi.MarkupLine($"session {Output.Text(reply.SessionId)} now reads with {(reply.Calibration.Length > 0 ? Output.Text(reply.Calibration) : "no calibration")}");
             return 0;
         }));
         return [list, show, apply];

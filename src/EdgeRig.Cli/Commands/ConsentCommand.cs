@@ -5,7 +5,10 @@ using Spectre.Console;
 
 namespace EdgeRig.Cli.Commands;
 
-/// <summary>`edgerig consent add|list|attach|withdraw`: consent records of pseudonymous subjects, attached to sessions.</summary>
+/// <summary>
+/// `edgerig consent add|list|attach|confirm|withdraw`: consent records of pseudonymous subjects, attached to sessions. Records are
+/// pending (release nothing) until lab or admin confirms them.
+/// </summary>
 internal static class ConsentCommand
 {
     public static Command Create()
@@ -14,6 +17,7 @@ internal static class ConsentCommand
         command.Subcommands.Add(Add());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Attach());
+        command.Subcommands.Add(Confirm());
         command.Subcommands.Add(Withdraw());
         return command;
     }
@@ -42,8 +46,8 @@ internal static class ConsentCommand
             request.Sessions.AddRange(parse.GetValue(sessions) ?? []);
             var c = await new Privacy.PrivacyClient(channel).AddConsentAsync(request, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
-            else Output.Ansi.MarkupLine($"consent [bold]{Markup.Escape(c.Id)}[/] for subject {Markup.Escape(c.Subject)}: {string.Join(", ", c.Scopes)}, " +
-                $"covers {c.Sessions.Count} session(s)");
+            else Output.Ansi.MarkupLine($"consent [bold]{Output.Text(c.Id)}[/] for subject {Output.Text(c.Subject)}: {string.Join(", ", c.Scopes)}, " +
+                $"covers {c.Sessions.Count} session(s); [yellow]pending[/]: it releases nothing until lab or admin confirms it (edgerig consent confirm {Output.Text(c.Id)})");
             return 0;
         }));
         return command;
@@ -59,9 +63,9 @@ internal static class ConsentCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("id", "subject", "scopes", "purpose", "granted", "expires", "form", "sessions", "state");
             foreach (var c in reply.Consents)
-                table.AddRow(Markup.Escape(c.Id), Markup.Escape(c.Subject), string.Join(",", c.Scopes), Markup.Escape(c.Purpose), Date(c.GrantedMs),
-                    c.ExpiresMs > 0 ? Date(c.ExpiresMs) : "-", Markup.Escape(c.FormReference), Markup.Escape(string.Join(" ", c.Sessions)),
-                    c.WithdrawnMs > 0 ? $"[red]withdrawn {Date(c.WithdrawnMs)}[/]" : c.ExpiresMs > 0 && c.ExpiresMs < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() ? "[yellow]expired[/]" : "[green]in force[/]");
+                table.AddRow(Output.Text(c.Id), Output.Text(c.Subject), string.Join(",", c.Scopes), Output.Text(c.Purpose), Date(c.GrantedMs),
+                    c.ExpiresMs > 0 ? Date(c.ExpiresMs) : "-", Output.Text(c.FormReference), Output.Text(string.Join(" ", c.Sessions)),
+                    State(c));
             Output.Ansi.Write(table);
             return 0;
         }));
@@ -77,10 +81,38 @@ internal static class ConsentCommand
         {
             var c = await new Privacy.PrivacyClient(channel).AttachConsentAsync(new AttachConsentRequest { Id = parse.GetValue(id) ?? "", SessionId = parse.GetValue(session) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
-            else Output.Ansi.MarkupLine($"consent {Markup.Escape(c.Id)} now covers {Markup.Escape(string.Join(", ", c.Sessions))}");
+            else Output.Ansi.MarkupLine($"consent {Output.Text(c.Id)} now covers {Output.Text(string.Join(", ", c.Sessions))}");
             return 0;
         }));
         return command;
+    }
+
+    private static Command Confirm()
+    {
+        var id = new Argument<string>("id") { Description = "Consent record id" };
+        var command = new Command("confirm", "Confirm a consent record against its signed form (lab, admin): it then releases the data it covers " +
+            "for the sessions attached now (audited)") { id };
+        command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var c = await new Privacy.PrivacyClient(channel).ConfirmConsentAsync(new ConfirmConsentRequest { Id = parse.GetValue(id) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) Output.Json(c);
+            else Output.Ansi.MarkupLine($"consent {Output.Text(c.Id)} confirmed by {Output.Text(c.ConfirmedBy)}: releases {string.Join(", ", c.Scopes)} " +
+                $"of {Output.Text(string.Join(", ", c.ConfirmedSessions))}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>withdrawn, expired, pending (never confirmed, or sessions attached since), or in force.</summary>
+    internal static string State(ConsentInfo c)
+    {
+        if (c.WithdrawnMs > 0) return $"[red]withdrawn {Date(c.WithdrawnMs)}[/]";
+        if (c.ExpiresMs > 0 && c.ExpiresMs < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) return "[yellow]expired[/]";
+        if (c.ConfirmedMs == 0) return "[yellow]pending confirmation[/]";
+        var pending = c.Sessions.Except(c.ConfirmedSessions).ToList();
+        return pending.Count == 0
+            ? $"[green]in force[/] (confirmed by {Output.Text(c.ConfirmedBy)})"
+            : $"[green]in force[/]; [yellow]pending for {Output.Text(string.Join(" ", pending))}[/]";
     }
 
     private static Command Withdraw()
@@ -91,9 +123,9 @@ internal static class ConsentCommand
         {
             var reply = await new Privacy.PrivacyClient(channel).WithdrawConsentAsync(new WithdrawConsentRequest { Id = parse.GetValue(id) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
-            Output.Ansi.MarkupLine($"consent {Markup.Escape(reply.Consent.Id)} withdrawn");
-            foreach (var p in reply.Purged) Output.Ansi.MarkupLine($"[red]purged[/] {Markup.Escape(p.SessionId)}/{Markup.Escape(p.Stream)} ({Output.Bytes(p.ErasedBytes)} erased)");
-            foreach (var k in reply.Kept) Output.Ansi.MarkupLine($"kept {Markup.Escape(k)}");
+            Output.Ansi.MarkupLine($"consent {Output.Text(reply.Consent.Id)} withdrawn");
+            foreach (var p in reply.Purged) Output.Ansi.MarkupLine($"[red]purged[/] {Output.Text(p.SessionId)}/{Output.Text(p.Stream)} ({Output.Bytes(p.ErasedBytes)} erased)");
+            foreach (var k in reply.Kept) Output.Ansi.MarkupLine($"kept {Output.Text(k)}");
             return 0;
         }));
         return command;

@@ -17,7 +17,7 @@ internal static class DeleteCommand
             var reply = await new Sessions.SessionsClient(channel).DeleteSessionAsync(
                 new DeleteSessionRequest { SessionId = parse.GetValue(id) ?? "", Force = parse.GetValue(force) }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(reply);
-            else Output.Ansi.MarkupLine($"deleted {Markup.Escape(reply.SessionId)}, freed {Output.Bytes(reply.FreedBytes)}");
+            else Output.Ansi.MarkupLine($"deleted {Output.Text(reply.SessionId)}, freed {Output.Bytes(reply.FreedBytes)}");
             return 0;
         }));
         return command;

@@ -16,13 +16,13 @@ internal static class DevicesCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("kind", "device", "rig device", "status", "detail");
             foreach (var d in reply.Devices)
-                table.AddRow(d.Category, Markup.Escape(d.Name), Markup.Escape(d.DeviceId), d.Status switch
+                table.AddRow(Output.Text(d.Category), Output.Text(d.Name), Output.Text(d.DeviceId), d.Status switch
                 {
                     "Present" => "[green]present[/]",
                     "Missing" => "[red]MISSING[/]",
                     "Simulated" => "[grey]simulated[/]",
                     _ => "unused",
-                }, Markup.Escape(d.Detail));
+                }, Output.Text(d.Detail));
             Output.Ansi.Write(table);
             return reply.Devices.Any(d => d.Status == "Missing") ? 4 : 0;
         }));

@@ -147,5 +147,5 @@ internal static class DoctorCommand
 
     /// <summary>One line per check: verdict, name, what was seen and, unless it passed, the remedy after an arrow.</summary>
     public static string Format(DoctorCheck c) =>
-        $"{c.Verdict.ToString().ToUpperInvariant(),-4}  {c.Name,-16} {c.Detail}" + (c.Verdict == DoctorVerdict.Pass || c.Remedy.Length == 0 ? "" : $"  -> {c.Remedy}");
+        $"{c.Verdict.ToString().ToUpperInvariant(),-4}  {Output.Plain(c.Name),-16} {Output.Plain(c.Detail)}" + (c.Verdict == DoctorVerdict.Pass || c.Remedy.Length == 0 ? "" : $"  -> {Output.Plain(c.Remedy)}");
 }

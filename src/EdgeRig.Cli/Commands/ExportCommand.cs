@@ -39,6 +39,7 @@ internal static class ExportCommand
     {
         public bool Force { get; init; }
         public bool AllowPartial { get; init; }
+        public bool Overwrite { get; init; }
     }
 
     public static Command Create()
@@ -57,8 +58,9 @@ internal static class ExportCommand
         var calibration = new Option<string?>("--calibration")
         { Description = "Apply a calibration profile to the times: NAME or NAME@VERSION on the rig, or a profile file (from `calibration show --export`)" };
         var force = new Option<bool>("--force") { Description = "Export a session that failed QA (data or admin role)" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "mcap: replace the --out file if it exists" };
         var command = new Command("export", "Export a session to MCAP (opens in Foxglove), from the rig or from a pulled folder")
-            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance, calibration, force };
+            { id, folder, format, outFile, streams, from, to, compression, allowPartial, reference, tolerance, calibration, force, overwrite };
         command.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
         {
             string outputFormat = parse.GetValue(format) ?? "mcap";
@@ -66,11 +68,12 @@ internal static class ExportCommand
             var request = new Request(parse.GetValue(id), parse.GetValue(folder), parse.GetValue(outFile)!,
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance),
-                parse.GetValue(calibration)) { Force = parse.GetValue(force), AllowPartial = parse.GetValue(allowPartial) };
+                parse.GetValue(calibration)) { Force = parse.GetValue(force), AllowPartial = parse.GetValue(allowPartial), Overwrite = parse.GetValue(overwrite) };
             // from the rig, MCAP: the rig applies the profile; otherwise the CLI fetches (or reads) it and applies it here
             var profile = request.Calibration is { } cal && (outputFormat == "dataset" || request.Folder is not null)
                 ? await ResolveProfileAsync(cal, channel, ct) : null;
             if ((request.Id is null) == (request.Folder is null)) throw new ArgumentException("give either a session ID or --from-folder DIR");
+            if (outputFormat == "mcap") CheckOutFile(request.Out, request.Overwrite, request.Id ?? "session");
             bool json = parse.GetValue(EdgeRigCli.Json);
             if (outputFormat == "dataset")
             {
@@ -81,7 +84,7 @@ internal static class ExportCommand
                 return await ExitCodeAsync(dataset.Complete, parse.GetValue(allowPartial), dataset.MissingChunks);
             }
             var report = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
-                report => request.Folder is { } dir ? Task.Run(() => FromFolder(request, dir, profile, report, ct), ct) : FromRigAsync(request, channel, report, ct));
+                report => request.Folder is { } dir ? Task.Run(() => FromFolderAsync(request, dir, profile, report, ct), ct) : FromRigAsync(request, channel, report, ct));
             if (json) Output.Json(report);
             else Render(report);
             return await ExitCodeAsync(report.Complete, parse.GetValue(allowPartial), report.MissingChunks);
@@ -92,7 +95,7 @@ internal static class ExportCommand
     private static async Task<int> ExitCodeAsync(bool complete, bool allowPartial, IReadOnlyList<string> missing)
     {
         if (complete || allowPartial) return 0;
-        await Console.Error.WriteLineAsync($"edgerig: export incomplete: {missing.Count} chunks missing or corrupt: {string.Join("; ", missing)}");
+        await Console.Error.WriteLineAsync($"edgerig: export incomplete: {missing.Count} chunks missing or corrupt: {Output.Plain(string.Join("; ", missing))}");
         return EdgeRigCli.PartialExitCode;
     }
 
@@ -152,11 +155,10 @@ internal static class ExportCommand
         };
         request.Streams.AddRange(r.Streams);
         var clock = Stopwatch.StartNew();
-        string part = r.Out + ".part";
-        ExportSummary? summary = null;
-        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-        await using (var file = File.Create(part))
+        var summary = await WriteViaPartAsync(r.Out, r.Overwrite, async file =>
         {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            ExportSummary? last = null;
             using var call = client.ExportSession(request, cancellationToken: ct);
             while (await call.ResponseStream.MoveNext(ct))
             {
@@ -164,20 +166,20 @@ internal static class ExportCommand
                 sha.AppendData(piece.Data.Span);
                 await file.WriteAsync(piece.Data.Memory, ct);
                 report(piece.Progress);
-                summary = piece.Summary ?? summary;
+                last = piece.Summary ?? last;
             }
-            if (summary is null) throw new InvalidDataException("the rig ended the export without its summary");
+            if (last is null) throw new InvalidDataException("the rig ended the export without its summary");
             string got = Convert.ToHexStringLower(sha.GetHashAndReset());
-            if (got != summary.Sha256 || file.Length != summary.Bytes)
-                throw new InvalidDataException($"export of '{r.Id}' arrived damaged: {file.Length} bytes, SHA-256 {got}; the rig sent {summary.Bytes} bytes, {summary.Sha256}");
-        }
-        File.Move(part, r.Out, overwrite: true);
+            if (got != last.Sha256 || file.Length != last.Bytes)
+                throw new InvalidDataException($"export of '{r.Id}' arrived damaged: {file.Length} bytes, SHA-256 {got}; the rig sent {last.Bytes} bytes, {last.Sha256}");
+            return last;
+        });
         return new ExportReport(r.Id!, Path.GetFullPath(r.Out), "mcap", "rig", summary.Bytes, summary.Sha256, summary.MessageCounts.ToDictionary(),
             summary.Problems.Select(p => $"{p.Stream}/{p.Index} {p.Kind}: {p.Reason}").ToList(), summary.Problems.Count == 0, clock.Elapsed.TotalSeconds)
             { Withheld = summary.Withheld.ToDictionary(), FramesRedacted = summary.FramesRedacted };
     }
 
-    private static ExportReport FromFolder(Request r, string dir, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
+    private static async Task<ExportReport> FromFolderAsync(Request r, string dir, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
     {
         ISessionSource source = new PulledFolderSessionSource(dir);
         if (profile is not null) source = new CalibratedSessionSource(source, profile);
@@ -192,13 +194,40 @@ internal static class ExportCommand
                 .. SessionAttachment.QaReportOf(source.Record) is { } qa ? [qa] : Array.Empty<SessionAttachment>()],
         };
         var clock = Stopwatch.StartNew();
-        string part = r.Out + ".part";
-        SessionMcapResult result;
-        using (var file = File.Create(part))
-            result = SessionMcapExporter.Export(source, file, options, new Progress<double>(report), ct);
-        File.Move(part, r.Out, overwrite: true);
+        var result = await WriteViaPartAsync(r.Out, r.Overwrite, file => Task.FromResult(SessionMcapExporter.Export(source, file, options, new Progress<double>(report), ct)));
         return new ExportReport(result.SessionId, Path.GetFullPath(r.Out), "mcap", "folder", result.Bytes, result.Sha256, result.MessageCounts,
             result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Refuses an MCAP --out that is a directory, or an existing file unless --overwrite, before anything is asked of the rig.</summary>
+    internal static void CheckOutFile(string output, bool overwrite, string sessionId)
+    {
+        if (Directory.Exists(output))
+            throw new ArgumentException($"--out '{output}' is a directory; give the file to write, e.g. {Path.Combine(output, sessionId + ".mcap")}");
+        if (File.Exists(output) && !overwrite)
+            throw new ArgumentException($"--out '{output}' exists; give --overwrite to replace it");
+    }
+
+    /// <summary>
+    /// Writes an export into a new OUT.XXXXXXXX.part beside OUT and moves it into place only when whole (replacing OUT only with
+    /// --overwrite); a refused, failed or cancelled export leaves no part file behind.
+    /// </summary>
+    internal static async Task<T> WriteViaPartAsync<T>(string output, bool overwrite, Func<FileStream, Task<T>> write)
+    {
+        string part = $"{output}.{RandomNumberGenerator.GetHexString(8, lowercase: true)}.part";
+        try
+        {
+            T result;
+            await using (var file = new FileStream(part, FileMode.CreateNew, FileAccess.ReadWrite))
+                result = await write(file);
+            File.Move(part, output, overwrite);
+            return result;
+        }
+        catch
+        {
+            File.Delete(part);
+            throw;
+        }
     }
 
     /// <summary>Rig-time ns from "1750000000000000000", "2026-01-01T10:00:00.5Z" or "+1.5" (seconds after the session start).</summary>
@@ -219,7 +248,7 @@ internal static class ExportCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask($"export {Markup.Escape(label)}", maxValue: 1);
+                var task = ctx.AddTask($"export {Output.Text(label)}", maxValue: 1);
                 var report = await export(p => task.Value = Math.Clamp(p, 0, 1));
                 task.Value = 1;
                 return report;
@@ -229,13 +258,13 @@ internal static class ExportCommand
     private static void Render(ExportReport r)
     {
         var ansi = Output.Ansi;
-        ansi.MarkupLine($"{(r.Complete ? "[green]exported[/]" : "[yellow]exported what is intact[/]")} {Markup.Escape(r.SessionId)} to {Markup.Escape(r.File)}: " +
+        ansi.MarkupLine($"{(r.Complete ? "[green]exported[/]" : "[yellow]exported what is intact[/]")} {Output.Text(r.SessionId)} to {Output.Text(r.File)}: " +
             $"{Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s ({r.Bytes / 1e6 / Math.Max(r.Seconds, 1e-9):0.0} MB/s)\nsha256 {r.Sha256}");
         var table = new Table().AddColumns("topic", "messages");
-        foreach (var (topic, n) in r.MessageCounts) table.AddRow(Markup.Escape(topic), n.ToString(CultureInfo.InvariantCulture));
+        foreach (var (topic, n) in r.MessageCounts) table.AddRow(Output.Text(topic), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(table);
-        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
-        foreach (var (stream, why) in r.Withheld) ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
+        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Output.Text(m)}");
+        foreach (var (stream, why) in r.Withheld) ansi.MarkupLine($"[yellow]withheld[/] {Output.Text(stream)}: {Output.Text(why)}");
         if (r.FramesRedacted > 0) ansi.MarkupLine($"faces blurred in {r.FramesRedacted} camera frames on the way out");
     }
 
@@ -243,15 +272,15 @@ internal static class ExportCommand
     {
         var ansi = Output.Ansi;
         ansi.MarkupLine($"{(r.Complete ? "[green]exported dataset[/]" : "[yellow]exported what is intact (metadata.json says complete: false)[/]")} " +
-            $"{Markup.Escape(r.SessionId)} to {Markup.Escape(r.Folder)}: {Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s\n" +
-            $"reference {Markup.Escape(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, digest {r.Sha256}");
+            $"{Output.Text(r.SessionId)} to {Output.Text(r.Folder)}: {Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s\n" +
+            $"reference {Output.Text(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, digest {r.Sha256}");
         var tables = new Table().AddColumns("table", "rows");
-        foreach (var (table, n) in r.Rows) tables.AddRow(Markup.Escape(table), n.ToString(CultureInfo.InvariantCulture));
+        foreach (var (table, n) in r.Rows) tables.AddRow(Output.Text(table), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(tables);
         long frames = r.Rows.GetValueOrDefault("frames.parquet");
         var matches = new Table().AddColumns("stream", "frames matched within tolerance");
-        foreach (var (stream, n) in r.MatchesInTolerance) matches.AddRow(Markup.Escape(stream), $"{n} of {frames}");
+        foreach (var (stream, n) in r.MatchesInTolerance) matches.AddRow(Output.Text(stream), $"{n} of {frames}");
         ansi.Write(matches);
-        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Markup.Escape(m)}");
+        foreach (var m in r.MissingChunks) ansi.MarkupLine($"[red]not exported[/] {Output.Text(m)}");
     }
 }

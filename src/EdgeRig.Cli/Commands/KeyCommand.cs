@@ -15,7 +15,7 @@ internal static class KeyCommand
         {
             var reply = await new Privacy.PrivacyClient(channel).RotateKeyAsync(new RotateKeyRequest(), cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(reply);
-            else Output.Ansi.MarkupLine($"new sessions are encrypted with key [bold]{Markup.Escape(reply.KeyId)}[/] ({reply.Keys} keys in the ring)");
+            else Output.Ansi.MarkupLine($"new sessions are encrypted with key [bold]{Output.Text(reply.KeyId)}[/] ({reply.Keys} keys in the ring)");
             return 0;
         }));
         command.Subcommands.Add(rotate);

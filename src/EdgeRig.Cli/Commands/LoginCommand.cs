@@ -27,7 +27,7 @@ internal static class LoginCommand
                 string path = Environment.GetEnvironmentVariable("EDGERIG_CONFIG") ?? LoginConfig.DefaultPath;
                 new LoginConfig(target, token, fingerprint, parse.GetValue(EdgeRigCli.CaFile)).Save(path);
                 if (parse.GetValue(EdgeRigCli.Json)) Output.Json(me);
-                else Output.Ansi.MarkupLine($"logged in to {Markup.Escape(target)} as [bold]{Markup.Escape(me.Name)}[/] ({me.Role}); saved in {Markup.Escape(path)}");
+                else Output.Ansi.MarkupLine($"logged in to {Output.Text(target)} as [bold]{Output.Text(me.Name)}[/] ({Output.Text(me.Role)}); saved in {Output.Text(path)}");
                 return 0;
             });
         });

@@ -17,7 +17,7 @@ internal static class MarkCommand
             var marker = await new Rig.RigClient(channel).AddMarkerAsync(
                 new AddMarkerRequest { Label = parse.GetValue(label) ?? "", Note = parse.GetValue(note) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(marker);
-            else Output.Ansi.MarkupLine($"marker \"{Markup.Escape(marker.Label)}\" at {Output.Time(marker.TimeNs)}");
+            else Output.Ansi.MarkupLine($"marker \"{Output.Text(marker.Label)}\" at {Output.Time(marker.TimeNs)}");
             return 0;
         }));
         return command;

@@ -24,38 +24,27 @@ internal static class PullCommand
             var puller = new SessionPuller(new Sessions.SessionsClient(channel)) { Force = parse.GetValue(force), AllowPartial = partialAllowed };
             string sessionId = parse.GetValue(id) ?? "";
             string dir = parse.GetValue(outDir) ?? ".";
+            var created = FoldersMissing(dir, sessionId);
             PullResult result;
-            if (parse.GetValue(EdgeRigCli.Json) || Console.IsOutputRedirected)
+            try
             {
-                result = await puller.PullAsync(sessionId, dir, null, ct);
+                result = await PullAsync(puller, sessionId, dir, parse.GetValue(EdgeRigCli.Json) || Console.IsOutputRedirected, ct);
             }
-            else
+            catch
             {
-                result = await Output.Ansi.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-                    .StartAsync(async ctx =>
-                    {
-                        var task = ctx.AddTask($"pull {sessionId}", maxValue: 1);
-                        var progress = new Progress<PullProgress>(p =>
-                        {
-                            task.MaxValue = Math.Max(1, p.BytesTotal);
-                            task.Value = p.BytesDone;
-                        });
-                        var r = await puller.PullAsync(sessionId, dir, progress, ct);
-                        task.Value = task.MaxValue;
-                        return r;
-                    });
+                RemoveIfEmpty(created); // a refused pull (unknown id, wrong role, failed QA) leaves no empty OUT/ID behind
+                throw;
             }
             if (!parse.GetValue(EdgeRigCli.Json))
             {
-                foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Markup.Escape(stream)}: {Markup.Escape(why)}");
-                foreach (var m in result.Missing) Output.Ansi.MarkupLine($"[red]not pulled[/] {Markup.Escape(m.ToString())}");
+                foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Output.Text(stream)}: {Output.Text(why)}");
+                foreach (var m in result.Missing) Output.Ansi.MarkupLine($"[red]not pulled[/] {Output.Text(m.ToString())}");
             }
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(result);
             else if (!result.Complete)
-                Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Markup.Escape(result.Folder)}; run the pull again to continue");
+                Output.Ansi.MarkupLine($"[yellow]session still recording[/]: {result.Chunks} chunks ({Output.Bytes(result.Bytes)}) verified so far in {Output.Text(result.Folder)}; run the pull again to continue");
             else
-                Output.Ansi.MarkupLine($"{(result.Missing.Count == 0 ? "[green]verified[/]" : "[yellow]verified what is intact[/]:")} {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Markup.Escape(result.Folder)}" +
+                Output.Ansi.MarkupLine($"{(result.Missing.Count == 0 ? "[green]verified[/]" : "[yellow]verified what is intact[/]:")} {result.Chunks} chunks, {Output.Bytes(result.Bytes)} in {Output.Text(result.Folder)}" +
                     (result.ResumedFromChunk > 0 ? $" (resumed at chunk {result.ResumedFromChunk})" : "") + $"\nsession sha256 {result.SessionSha256}");
             if (result.Missing.Count == 0 || partialAllowed) return 0;
             await Console.Error.WriteLineAsync($"edgerig: pull incomplete: {result.Missing.Count} chunks damaged on the rig could not be pulled " +
@@ -63,5 +52,53 @@ internal static class PullCommand
             return EdgeRigCli.PartialExitCode;
         }));
         return command;
+    }
+
+    private static async Task<PullResult> PullAsync(SessionPuller puller, string sessionId, string dir, bool quiet, CancellationToken ct)
+    {
+        if (quiet) return await puller.PullAsync(sessionId, dir, null, ct);
+        return await Output.Ansi.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"pull {Output.Text(sessionId)}", maxValue: 1);
+                var progress = new Progress<PullProgress>(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.BytesTotal);
+                    task.Value = p.BytesDone;
+                });
+                var r = await puller.PullAsync(sessionId, dir, progress, ct);
+                task.Value = task.MaxValue;
+                return r;
+            });
+    }
+
+    /// <summary>OUT and OUT/ID, those of them that do not exist yet (innermost first): what a pull would create.</summary>
+    internal static IReadOnlyList<string> FoldersMissing(string outDir, string sessionId)
+    {
+        var missing = new List<string>();
+        string outFull = Path.GetFullPath(outDir);
+        // only a well-formed id names a folder (the puller refuses the rest before creating anything)
+        if (sessionId.Length > 0 && sessionId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            string folder = Path.Combine(outFull, sessionId);
+            if (!Directory.Exists(folder)) missing.Add(folder);
+        }
+        if (!Directory.Exists(outFull)) missing.Add(outFull);
+        return missing;
+    }
+
+    /// <summary>Removes the folders a failed pull created, as long as nothing was written into them (a partial pull is kept to resume).</summary>
+    internal static void RemoveIfEmpty(IReadOnlyList<string> created)
+    {
+        foreach (string folder in created)
+        {
+            try
+            {
+                if (Directory.Exists(folder) && !Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any())
+                    Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* leave it; the pull's own error is what to report */ }
+        }
     }
 }

@@ -31,13 +31,13 @@ internal static class QaCommand
         "pass" => "[green]pass[/]",
         "warn" => "[yellow]warn[/]",
         "fail" => "[red]fail[/]",
-        _ => Markup.Escape(v),
+        _ => Output.Text(v),
     };
 
     private static void Render(QaReportInfo reply)
     {
         var ansi = Output.Ansi;
-        ansi.MarkupLine($"QA of {Markup.Escape(reply.SessionId)}: {Verdict(reply.Verdict)}{(reply.Final ? "" : " (live: recording still going)")}");
+        ansi.MarkupLine($"QA of {Output.Text(reply.SessionId)}: {Verdict(reply.Verdict)}{(reply.Final ? "" : " (live: recording still going)")}");
         using var doc = JsonDocument.Parse(reply.Json);
         var root = doc.RootElement;
         if (root.TryGetProperty("streams", out var streams))
@@ -51,9 +51,9 @@ internal static class QaCommand
                 var failing = s.TryGetProperty("checks", out var checks)
                     ? checks.EnumerateArray().Where(c => Str(c, "verdict").ToLowerInvariant() != "pass").Select(c => $"{Str(c, "check")} ({Str(c, "verdict").ToLowerInvariant()})")
                     : [];
-                table.AddRow(Markup.Escape(Str(s, "stream")), Verdict(Str(s, "verdict")), Num(s, "recorded"), Num(s, "dropped"),
+                table.AddRow(Output.Text(Str(s, "stream")), Verdict(Str(s, "verdict")), Num(s, "recorded"), Num(s, "dropped"),
                     $"{Dbl(s, "effectiveRateHz"):0.##}/{Dbl(s, "nominalRateHz"):0.##} Hz", gapText, $"{Dbl(s, "jitterP99Ms"):0.###} ms", sync,
-                    Markup.Escape(string.Join(", ", failing)));
+                    Output.Text(string.Join(", ", failing)));
             }
             ansi.Write(table);
         }
@@ -61,10 +61,10 @@ internal static class QaCommand
         {
             var table = new Table().AddColumns("stream", "check", "verdict", "finding");
             foreach (var f in findings.EnumerateArray())
-                table.AddRow(Markup.Escape(Str(f, "stream")), Markup.Escape(Str(f, "check")), Verdict(Str(f, "verdict")), Markup.Escape(Str(f, "message")));
+                table.AddRow(Output.Text(Str(f, "stream")), Output.Text(Str(f, "check")), Verdict(Str(f, "verdict")), Output.Text(Str(f, "message")));
             ansi.Write(table);
         }
-        if (reply.RedactionJson.Length > 0) ansi.MarkupLine($"face redaction at capture: {Markup.Escape(reply.RedactionJson)}");
+        if (reply.RedactionJson.Length > 0) ansi.MarkupLine($"face redaction at capture: {Output.Text(reply.RedactionJson)}");
     }
 
     private static string Str(JsonElement e, string name) =>

@@ -41,7 +41,7 @@ internal static class RecordCommand
         {
             var session = await new Rig.RigClient(channel).TriggerAsync(new TriggerRequest(), cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(session);
-            else Output.Ansi.MarkupLine($"[red bold]●[/] triggered session [bold]{Markup.Escape(session.Id)}[/], recorded since {Output.Time(session.StartNs)}");
+            else Output.Ansi.MarkupLine($"[red bold]●[/] triggered session [bold]{Output.Text(session.Id)}[/], recorded since {Output.Time(session.StartNs)}");
             return 0;
         }));
         return trigger;
@@ -73,7 +73,7 @@ internal static class RecordCommand
             ParseTags(parse.GetValue(tags), request.Tags);
             var session = await new Rig.RigClient(channel).StartRecordingAsync(request, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(session);
-            else Output.Ansi.MarkupLine($"[red bold]●[/] recording session [bold]{Markup.Escape(session.Id)}[/] \"{Markup.Escape(session.Name)}\" since {Output.Time(session.StartNs)}");
+            else Output.Ansi.MarkupLine($"[red bold]●[/] recording session [bold]{Output.Text(session.Id)}[/] \"{Output.Text(session.Name)}\" since {Output.Time(session.StartNs)}");
             return 0;
         }));
         var stop = new Command("stop", "Stop the recording session");
@@ -81,7 +81,7 @@ internal static class RecordCommand
         {
             var session = await new Rig.RigClient(channel).StopRecordingAsync(new StopRecordingRequest(), cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(session); return 0; }
-            Output.Ansi.MarkupLine($"stopped [bold]{Markup.Escape(session.Id)}[/] after {Output.Duration(session.StartNs, session.StopNs)}: {session.ChunkCount} chunks, {Output.Bytes(session.StoredBytes)}, {session.Markers.Count} markers");
+            Output.Ansi.MarkupLine($"stopped [bold]{Output.Text(session.Id)}[/] after {Output.Duration(session.StartNs, session.StopNs)}: {session.ChunkCount} chunks, {Output.Bytes(session.StoredBytes)}, {session.Markers.Count} markers");
             ShowCommand.RenderCounts(session);
             return 0;
         }));

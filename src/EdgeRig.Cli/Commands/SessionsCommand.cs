@@ -16,8 +16,8 @@ internal static class SessionsCommand
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
             var table = new Table().AddColumns("id", "name", "operator", "start", "duration", "state", "size", "markers", "dropped", "pulled");
             foreach (var s in reply.Sessions)
-                table.AddRow(Markup.Escape(s.Id), Markup.Escape(s.Name), Markup.Escape(s.Operator), Output.Time(s.StartNs),
-                    Output.Duration(s.StartNs, s.StopNs), s.State == "Recording" ? "[red]recording[/]" : s.State.ToLowerInvariant(),
+                table.AddRow(Output.Text(s.Id), Output.Text(s.Name), Output.Text(s.Operator), Output.Time(s.StartNs),
+                    Output.Duration(s.StartNs, s.StopNs), s.State == "Recording" ? "[red]recording[/]" : Output.Text(s.State.ToLowerInvariant()),
                     Output.Bytes(s.StoredBytes), s.Markers.Count.ToString(), s.Counts.Values.Sum(c => c.Dropped).ToString(),
                     s.PulledAtMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(s.PulledAtMs).ToString("yyyy-MM-dd HH:mm") : "-");
             Output.Ansi.Write(table);

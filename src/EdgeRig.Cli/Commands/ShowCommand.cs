@@ -16,17 +16,17 @@ internal static class ShowCommand
             var s = await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = parse.GetValue(id) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(s); return 0; }
             var ansi = Output.Ansi;
-            ansi.MarkupLine($"[bold]{Markup.Escape(s.Id)}[/] \"{Markup.Escape(s.Name)}\" by {Markup.Escape(s.Operator)} on {Markup.Escape(s.Rig)}");
-            ansi.MarkupLine($"{Output.Time(s.StartNs)} .. {Output.Time(s.StopNs)} ({Output.Duration(s.StartNs, s.StopNs)}), {s.State.ToLowerInvariant()}" +
-                (s.StopReason.Length > 0 ? $": {Markup.Escape(s.StopReason)}" : ""));
-            if (s.Tags.Count > 0) ansi.MarkupLine("tags: " + Markup.Escape(string.Join(", ", s.Tags.Select(kv => $"{kv.Key}={kv.Value}"))));
+            ansi.MarkupLine($"[bold]{Output.Text(s.Id)}[/] \"{Output.Text(s.Name)}\" by {Output.Text(s.Operator)} on {Output.Text(s.Rig)}");
+            ansi.MarkupLine($"{Output.Time(s.StartNs)} .. {Output.Time(s.StopNs)} ({Output.Duration(s.StartNs, s.StopNs)}), {Output.Text(s.State.ToLowerInvariant())}" +
+                (s.StopReason.Length > 0 ? $": {Output.Text(s.StopReason)}" : ""));
+            if (s.Tags.Count > 0) ansi.MarkupLine("tags: " + Output.Text(string.Join(", ", s.Tags.Select(kv => $"{kv.Key}={kv.Value}"))));
             ansi.MarkupLine($"{s.ChunkCount} chunks, {Output.Bytes(s.StoredBytes)}");
             RenderCounts(s);
             RenderSync(s);
             if (s.Markers.Count > 0)
             {
                 var markers = new Table().AddColumns("time", "label", "note", "source");
-                foreach (var m in s.Markers) markers.AddRow(Output.Time(m.TimeNs), Markup.Escape(m.Label), Markup.Escape(m.Note), m.Source);
+                foreach (var m in s.Markers) markers.AddRow(Output.Time(m.TimeNs), Output.Text(m.Label), Output.Text(m.Note), Output.Text(m.Source));
                 ansi.Write(markers);
             }
             return 0;
@@ -42,7 +42,7 @@ internal static class ShowCommand
             var table = new Table().AddColumns("stream", "timestamps", "bound p50", "bound p99", "bound max");
             foreach (var stream in s.Streams)
                 if (s.Sync.TryGetValue(stream.Id, out var b) && b.Count > 0)
-                    table.AddRow(Markup.Escape(stream.Id), stream.Timestamps, Ms(b.P50Ns), Ms(b.P99Ns), Ms(b.MaxNs));
+                    table.AddRow(Output.Text(stream.Id), Output.Text(stream.Timestamps), Ms(b.P50Ns), Ms(b.P99Ns), Ms(b.MaxNs));
             Output.Ansi.Write(table);
         }
         var ptp = s.Ptp;
@@ -60,7 +60,7 @@ internal static class ShowCommand
         foreach (var stream in s.Streams)
         {
             var c = s.Counts.TryGetValue(stream.Id, out var x) ? x : new StreamCounts();
-            table.AddRow(Markup.Escape(stream.Id), stream.Encoding, c.Produced.ToString(), c.Recorded.ToString(),
+            table.AddRow(Output.Text(stream.Id), Output.Text(stream.Encoding), c.Produced.ToString(), c.Recorded.ToString(),
                 c.Dropped > 0 ? $"[red]{c.Dropped}[/]" : "0", c.SensorGaps.ToString(),
                 secs > 0 && stream.NominalRateHz > 0 ? $"{c.Recorded / secs:0.0} Hz" : "-",
                 stream.NominalRateHz > 0 ? $"{stream.NominalRateHz:0.##} Hz" : "events");

@@ -23,18 +23,18 @@ internal static class StatusCommand
     private static void Render(RigStatus status)
     {
         var ansi = Output.Ansi;
-        ansi.MarkupLine($"[bold]{Markup.Escape(status.RigName)}[/]  edgerig {Markup.Escape(status.Version)}  rig time {Output.Time(status.RigTimeNs)}  data free {Output.Bytes(status.DataFreeBytes)}");
+        ansi.MarkupLine($"[bold]{Output.Text(status.RigName)}[/]  edgerig {Output.Text(status.Version)}  rig time {Output.Time(status.RigTimeNs)}  data free {Output.Bytes(status.DataFreeBytes)}");
         var ptp = status.Ptp;
         if (ptp is null || !ptp.Enabled) ansi.MarkupLine("PTP: [grey]not monitored[/] (rig file: ptp.enabled)");
-        else if (!ptp.Available) ansi.MarkupLine($"PTP: [red]unavailable[/]: {Markup.Escape(ptp.Error)}");
-        else ansi.MarkupLine($"PTP: {(ptp.Locked ? "[green]locked[/]" : "[yellow]not locked[/]")} {Markup.Escape(ptp.PortState)}, offset {ptp.MasterOffsetNs} ns, " +
-            $"path delay {ptp.MeanPathDelayNs:0} ns, grandmaster {(ptp.GrandmasterPresent ? Markup.Escape(ptp.GrandmasterIdentity) : "absent")}" +
+        else if (!ptp.Available) ansi.MarkupLine($"PTP: [red]unavailable[/]: {Output.Text(ptp.Error)}");
+        else ansi.MarkupLine($"PTP: {(ptp.Locked ? "[green]locked[/]" : "[yellow]not locked[/]")} {Output.Text(ptp.PortState)}, offset {ptp.MasterOffsetNs} ns, " +
+            $"path delay {ptp.MeanPathDelayNs:0} ns, grandmaster {(ptp.GrandmasterPresent ? Output.Text(ptp.GrandmasterIdentity) : "absent")}" +
             (ptp.RequiredToRecord && !ptp.Locked ? " [red](recording refused until locked)[/]" : ""));
         if (status.Recording)
         {
             var s = status.ActiveSession;
             double secs = (status.RigTimeNs - s.StartNs) / 1e9;
-            ansi.MarkupLine($"[red bold]● RECORDING[/] {Markup.Escape(s.Id)} \"{Markup.Escape(s.Name)}\" for {secs:0.0} s");
+            ansi.MarkupLine($"[red bold]● RECORDING[/] {Output.Text(s.Id)} \"{Output.Text(s.Name)}\" for {secs:0.0} s");
         }
         else if (status.Armed is { Armed: true } armed)
         {
@@ -42,7 +42,7 @@ internal static class StatusCommand
         }
         else
         {
-            ansi.MarkupLine("[grey]idle[/]" + (status.LastStopReason.Length > 0 ? $" (last stop: {Markup.Escape(status.LastStopReason)})" : ""));
+            ansi.MarkupLine("[grey]idle[/]" + (status.LastStopReason.Length > 0 ? $" (last stop: {Output.Text(status.LastStopReason)})" : ""));
         }
         var table = new Table().AddColumns("stream", "kind", "state", "rate", "nominal", "samples", "recorded", "dropped", "gaps", "sync ±", "drift");
         foreach (var s in status.Streams)
@@ -50,8 +50,8 @@ internal static class StatusCommand
             var c = s.SessionCounts;
             bool eventStream = s.Stream.NominalRateHz <= 0;
             table.AddRow(
-                Markup.Escape(s.Stream.Id),
-                s.Stream.Modality,
+                Output.Text(s.Stream.Id),
+                Output.Text(s.Stream.Modality),
                 s.Live ? "[green]live[/]" : "[red]STALE[/]",
                 eventStream ? "-" : $"{s.RateHz:0.0} Hz",
                 eventStream ? "events" : $"{s.Stream.NominalRateHz:0.##} Hz",

@@ -117,6 +117,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         string id = RequireId(request.SessionId);
         if (request.Format != "mcap") throw new ArgumentException($"format '{request.Format}' is not supported; use \"mcap\"");
         if (request.FromNs < 0 || request.ToNs < 0) throw new ArgumentException($"from_ns {request.FromNs} / to_ns {request.ToNs}: must not be negative");
+        for (int i = 0; i < request.Streams.Count; i++) StreamId.Parse(request.Streams[i], $"streams[{i}]");
         ISessionSource source = new SessionStoreSource(store, id);
         // the request's profile, else the one the session is read with; "none" exports uncalibrated rig time
         string calibration = request.Calibration.Length > 0 ? request.Calibration : source.Record.Session.Calibration;

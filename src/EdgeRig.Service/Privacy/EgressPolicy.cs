@@ -4,7 +4,7 @@ namespace EdgeRig.Service.Privacy;
 
 /// <summary>
 /// What of a session may leave the rig for a caller, by the rig's privacy section and the session's consent records:
-/// audio without valid consent (where the rig requires it) is withheld; camera frames leave raw only for a role with raw
+/// audio without valid, lab- or admin-confirmed consent (where the rig requires it) is withheld; camera frames leave raw only for a role with raw
 /// access and valid consent, or when they were redacted at capture — otherwise pulls withhold them and exports redact them.
 /// </summary>
 public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimeProvider time, IFrameRedactor? redactor = null)
@@ -24,8 +24,13 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
         var privacy = rig.Privacy;
         var now = time.GetUtcNow();
         var start = record.Session.Start.ToDateTimeOffset();
-        var attached = consents.List(record.Session.Id);
-        bool ConsentOk(string scope) => !privacy.ConsentRequiredFor.Contains(scope) || attached.Any(c => c.Covers(scope, start, now));
+        string session = record.Session.Id;
+        var attached = consents.List(session);
+        bool ConsentOk(string scope) => !privacy.ConsentRequiredFor.Contains(scope) || attached.Any(c => c.Releases(scope, session, start, now));
+        // a record that would cover the scope but is not confirmed for this session: say so, it is what to act on
+        string Missing(string scope) => attached.FirstOrDefault(c => c.Covers(scope, start, now)) is { } pending
+            ? $"consent '{pending.Id}' for {scope} of session '{session}' is pending: lab or admin confirms it (edgerig consent confirm {pending.Id})"
+            : $"no valid {scope} consent covers session '{session}' (edgerig consent add --scope {scope} --session {session})";
         bool rawRole = privacy.RawAccessRoles.Contains(role.ToString().ToLowerInvariant());
         bool videoConsent = ConsentOk(ConsentScopes.Video);
         var withheld = new Dictionary<string, string>();
@@ -36,7 +41,7 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
             switch (ConsentScopes.Of(stream.Modality))
             {
                 case ConsentScopes.Audio when !ConsentOk(ConsentScopes.Audio):
-                    withheld[id] = $"no valid audio consent covers session '{record.Session.Id}' (edgerig consent add --scope audio --session {record.Session.Id})";
+                    withheld[id] = Missing(ConsentScopes.Audio);
                     break;
                 case ConsentScopes.Video when !RedactedAtCapture(record) && !(videoConsent && (privacy.Redaction == RedactionPolicy.Off || rawRole)):
                     redact.Add(id);
@@ -46,7 +51,7 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
         string refusal = redact.Count == 0 ? ""
             : videoConsent
                 ? $"raw camera frames need a role with raw access ({string.Join(", ", privacy.RawAccessRoles)}); role {role.ToString().ToLowerInvariant()} gets them redacted through export"
-                : $"no valid video consent covers session '{record.Session.Id}': camera frames leave the rig only redacted, through export";
+                : $"{Missing(ConsentScopes.Video)}: camera frames leave the rig only redacted, through export";
         return new Decision(withheld, redact, refusal);
     }
 }

@@ -5,8 +5,11 @@ using global::Grpc.Core;
 
 namespace EdgeRig.Service.Privacy;
 
-/// <summary>Consent records over gRPC (add and attach: technician, admin; withdraw and key rotation: admin), and data key rotation.</summary>
-public sealed class PrivacyGrpcService(IConsentStore consents, ISessionStore store, IAuditLog audit, RigProfile rig, TimeProvider time,
+/// <summary>
+/// Consent records over gRPC (add and attach, as pending: technician, lab, admin; confirm, which makes a record release
+/// data: lab, admin; withdraw and key rotation: admin), and data key rotation.
+/// </summary>
+public sealed class PrivacyGrpcService(ReviewedConsentStore consents, ISessionStore store, IAuditLog audit, RigProfile rig, TimeProvider time,
     ILogger<PrivacyGrpcService> logger, IChunkCipher? cipher = null) : Api.V1.Privacy.PrivacyBase
 {
     public override Task<ConsentInfo> AddConsent(AddConsentRequest request, ServerCallContext context)
@@ -28,6 +31,18 @@ public sealed class PrivacyGrpcService(IConsentStore consents, ISessionStore sto
 
     public override Task<ConsentInfo> AttachConsent(AttachConsentRequest request, ServerCallContext context) =>
         Task.FromResult(ToApi(consents.Attach(request.Id, request.SessionId)));
+
+    public override Task<ConsentInfo> ConfirmConsent(ConfirmConsentRequest request, ServerCallContext context)
+    {
+        string who = CallerName(context);
+        var now = time.GetUtcNow();
+        var record = consents.Confirm(request.Id.Trim(), now, who);
+        foreach (var id in record.Sessions)
+            audit.Append(new AuditEntry(now, who, "consent.confirm", id,
+                $"consent {record.Id} subject {record.Subject}: releases {string.Join(", ", record.Scopes)} (form {record.FormReference})", true));
+        logger.LogInformation("Consent {Consent} confirmed by {Who} for {Sessions}", record.Id, who, string.Join(", ", record.Sessions));
+        return Task.FromResult(ToApi(record));
+    }
 
     public override Task<WithdrawConsentResponse> WithdrawConsent(WithdrawConsentRequest request, ServerCallContext context)
     {
@@ -100,9 +115,12 @@ public sealed class PrivacyGrpcService(IConsentStore consents, ISessionStore sto
             CreatedBy = c.CreatedBy,
             WithdrawnMs = c.Withdrawn?.ToUnixTimeMilliseconds() ?? 0,
             WithdrawnBy = c.WithdrawnBy,
+            ConfirmedMs = c.Confirmation?.At.ToUnixTimeMilliseconds() ?? 0,
+            ConfirmedBy = c.Confirmation?.By ?? "",
         };
         info.Scopes.AddRange(c.Scopes);
         info.Sessions.AddRange(c.Sessions);
+        info.ConfirmedSessions.AddRange(c.Confirmation?.Sessions ?? []);
         return info;
     }
 }

@@ -31,6 +31,33 @@ public static class ListenPlan
         }
     }
 
+    /// <summary>Configuration sections through which Kestrel would bind (or dress) listeners of its own, outside this plan.</summary>
+    private static readonly string[] KestrelSections = ["Kestrel:Endpoints", "Kestrel:EndpointDefaults", "Kestrel:Certificates"];
+
+    /// <summary>Host settings that add listeners outside this plan (ports on every interface) or let them win over it.</summary>
+    private static readonly string[] HostKeys = ["http_ports", "https_ports", "preferHostingUrls"];
+
+    /// <summary>
+    /// Only <see cref="Bind"/> may open listeners: refuses configuration (command line, environment, appsettings) that would
+    /// make Kestrel or the host open others, e.g. <c>--Kestrel:Endpoints:X:Url http://0.0.0.0:1</c> or <c>HTTP_PORTS</c>,
+    /// since those would bypass the TLS rule. The message names the setting and its environment-variable spelling.
+    /// </summary>
+    /// <exception cref="UnsafeListenException">such a setting is present.</exception>
+    public static void RefuseOtherListeners(IConfiguration configuration)
+    {
+        foreach (string section in KestrelSections)
+            foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())
+                if (value is not null) throw Refusal(key, key.Replace(":", "__"));
+        foreach (string key in HostKeys)
+            if (configuration[key] is { Length: > 0 })
+                throw Refusal(key, $"{key.ToUpperInvariant()}, ASPNETCORE_{key.ToUpperInvariant()} or DOTNET_{key.ToUpperInvariant()}");
+    }
+
+    // the value is not echoed: it may be a certificate password
+    private static UnsafeListenException Refusal(string key, string environment) => new(
+        $"setting '{Core.TerminalText.Escape(key)}' ({Core.TerminalText.Escape(environment)} in the environment) would open or change a listener " +
+        "outside --urls and --dashboard-urls, bypassing their rule (TLS beyond loopback); remove it and give the address with --urls");
+
     public static IReadOnlyList<ListenAddress> Parse(string urls)
     {
         var result = new List<ListenAddress>();

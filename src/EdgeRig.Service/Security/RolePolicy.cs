@@ -3,8 +3,9 @@ using EdgeRig.Core;
 namespace EdgeRig.Service.Security;
 
 /// <summary>
-/// Which roles may call which RPC, and which calls go to the audit trail. Technician: status, record, mark;
-/// data: list, pull, export; lab: calibration plus data; admin: everything. Unknown methods are admin-only.
+/// Which roles may call which RPC, and which calls go to the audit trail. Technician: status, record, mark, and consent
+/// records as pending; data: list, pull, export; lab: calibration and confirming consent plus data; admin: everything.
+/// Unknown methods are admin-only.
 /// </summary>
 public static class RolePolicy
 {
@@ -13,6 +14,7 @@ public static class RolePolicy
     private static readonly Role[] DataReaders = [Role.Data, Role.Lab, Role.Admin];
     private static readonly Role[] Admins = [Role.Admin];
     private static readonly Role[] LabStaff = [Role.Lab, Role.Admin];
+    private static readonly Role[] ConsentRecorders = [Role.Technician, Role.Lab, Role.Admin];
 
     /// <summary>Methods answered without a token.</summary>
     public static bool IsAnonymous(string method) => method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal);
@@ -34,8 +36,9 @@ public static class RolePolicy
         ["/edgerig.v1.Sessions/ExportSession"] = (DataReaders, "export"),
         ["/edgerig.v1.Sessions/DeleteSession"] = (Admins, "delete"),
         ["/edgerig.v1.Sessions/GetQaReport"] = (Anyone, null),
-        ["/edgerig.v1.Privacy/AddConsent"] = (Technicians, "consent.add"),
-        ["/edgerig.v1.Privacy/AttachConsent"] = (Technicians, "consent.attach"),
+        ["/edgerig.v1.Privacy/AddConsent"] = (ConsentRecorders, "consent.add"), // pending: releases nothing until confirmed
+        ["/edgerig.v1.Privacy/AttachConsent"] = (ConsentRecorders, "consent.attach"), // the new session is pending until confirmed
+        ["/edgerig.v1.Privacy/ConfirmConsent"] = (LabStaff, "consent.confirm"),
         ["/edgerig.v1.Privacy/ListConsents"] = (Anyone, null),
         ["/edgerig.v1.Privacy/WithdrawConsent"] = (Admins, "consent.withdraw"),
         ["/edgerig.v1.Privacy/RotateKey"] = (Admins, "key.rotate"),

@@ -24,7 +24,7 @@ const post = (path, body) => json(path, { method: "POST", body: JSON.stringify(b
 function showLogin(message) {
   $("app-view").hidden = true;
   $("login-view").hidden = false;
-  $("login-error").textContent = message || "";
+  $("login-error").textContent = shownText(message);
   $("token").focus();
 }
 
@@ -44,7 +44,7 @@ async function login(candidate) {
   }
   const who = await response.json();
   sessionStorage.setItem(TOKEN_KEY, candidate);
-  $("who").textContent = who.name + " · " + who.role;
+  $("who").textContent = shownText(who.name + " · " + who.role);
   $("login-view").hidden = true;
   $("app-view").hidden = false;
   start();
@@ -70,34 +70,34 @@ const fmtClock = (s) => {
   return [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((n) => String(n).padStart(2, "0")).join(":");
 };
 const fmtLeft = (s) => s == null ? "" : s > 86400 * 2 ? Math.round(s / 86400) + " days left" : s > 3600 ? (s / 3600).toFixed(1) + " h left" : Math.round(s / 60) + " min left";
-const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; };
+const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = shownText(text); return e; };
 
 async function refreshStatus() {
   try {
     const s = await json("/api/status");
     state.status = s; state.statusAt = performance.now();
     renderStatus(s);
-  } catch (e) { if (e.message !== "unauthorized") $("action-error").textContent = "Rig unreachable: " + e.message; }
+  } catch (e) { if (e.message !== "unauthorized") $("action-error").textContent = "Rig unreachable: " + shownText(e.message); }
 }
 
 function renderStatus(s) {
-  $("rig-name").textContent = s.rig;
+  $("rig-name").textContent = shownText(s.rig);
   document.title = (s.recording ? "● " : "") + "EdgeRig " + s.rig;
   const badge = $("state");
   badge.textContent = s.recording ? "RECORDING" : "IDLE";
   badge.className = "state " + (s.recording ? "recording" : "idle");
-  $("session-name").textContent = s.recording ? (s.sessionName || s.sessionId) : (s.lastStopReason ? "last stop: " + s.lastStopReason : "ready");
+  $("session-name").textContent = shownText(s.recording ? (s.sessionName || s.sessionId) : (s.lastStopReason ? "last stop: " + s.lastStopReason : "ready"));
   const qa = $("qa");
   qa.hidden = !s.qaVerdict;
   if (s.qaVerdict) {
     qa.className = "small " + (s.qaVerdict === "pass" ? "ok" : s.qaVerdict === "warn" ? "warn" : "bad");
-    qa.textContent = "QA " + s.qaVerdict + (s.qaFindings.length ? ": " + s.qaFindings.join("; ") : "");
+    qa.textContent = shownText("QA " + s.qaVerdict + (s.qaFindings.length ? ": " + s.qaFindings.join("; ") : ""));
   }
   if (!state.busy) { $("record").disabled = s.recording; $("stop").disabled = !s.recording; $("marker").disabled = !s.recording; }
   const p = s.ptp;
   $("ptp").textContent = !p.enabled ? "off" : !p.available ? "n/a" : p.locked ? "locked" : "unlocked";
   $("ptp").className = "value " + (!p.enabled ? "warn" : p.locked ? "ok" : "bad");
-  $("ptp-detail").textContent = p.offsetNs != null ? "offset " + p.offsetNs + " ns" : p.summary;
+  $("ptp-detail").textContent = p.offsetNs != null ? "offset " + p.offsetNs + " ns" : shownText(p.summary);
   $("disk").textContent = fmtBytes(s.diskFreeBytes);
   $("disk").className = "value " + (s.secondsLeft != null && s.secondsLeft < 1800 ? "bad" : "");
   $("disk-left").textContent = (fmtLeft(s.secondsLeft) || "") + (s.writeBytesPerSecond > 0 ? " at " + fmtBytes(s.writeBytesPerSecond) + "/s" : "");
@@ -183,7 +183,7 @@ function drawLidar(scan) {
   g.fillStyle = "#3b82f6";
   for (const [x, y] of scan.points) g.fillRect(w / 2 - y * scale - 1, h / 2 - x * scale - 1, 3, 3);
   g.fillStyle = "#e8edf2"; g.beginPath(); g.arc(w / 2, h / 2, 4, 0, 2 * Math.PI); g.fill();
-  $("lidar-caption").textContent = scan.stream + " top-down, rings 1 m";
+  $("lidar-caption").textContent = shownText(scan.stream) + " top-down, rings 1 m";
 }
 
 function drawImu(latest) {
@@ -220,7 +220,7 @@ async function act(button, work) {
   state.busy = true;
   $("action-error").textContent = "";
   ["record", "stop", "marker"].forEach((id) => ($(id).disabled = true));
-  try { await work(); } catch (e) { $("action-error").textContent = e.message; } finally {
+  try { await work(); } catch (e) { $("action-error").textContent = shownText(e.message); } finally {
     state.busy = false;
     await refreshStatus();
     await refreshSessions();
@@ -234,7 +234,7 @@ $("stop").addEventListener("click", () => act("stop", () => post("/api/record/st
 $("marker").addEventListener("click", () => act("marker", async () => {
   const m = await post("/api/marker", { label: "marker" });
   state.markers = (state.markers || 0) + 1;
-  $("last-marker").textContent = `⚑ ${m.label} at ${new Date(m.rigTimeMs).toLocaleTimeString()} (${state.markers} this visit)`;
+  $("last-marker").textContent = `⚑ ${shownText(m.label)} at ${new Date(m.rigTimeMs).toLocaleTimeString()} (${state.markers} this visit)`;
 }));
 
 if (token()) login(token()); else showLogin();

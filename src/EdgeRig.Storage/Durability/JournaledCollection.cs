@@ -55,6 +55,17 @@ public sealed class JournaledCollection
         }
     }
 
+    /// <summary>Inserts or replaces a document by its "_id"; durable when this returns.</summary>
+    public void Upsert(BsonDocument doc)
+    {
+        lock (_gate)
+        {
+            var before = Collection.FindById(doc["_id"]);
+            _write(() => Collection.Upsert(doc));
+            WriteOrUndo(Put(doc), () => { if (before is null) Collection.Delete(doc["_id"]); else Collection.Update(before); });
+        }
+    }
+
     public bool Delete(BsonValue id)
     {
         lock (_gate)
