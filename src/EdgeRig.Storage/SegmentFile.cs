@@ -93,7 +93,7 @@ internal sealed class SegmentFile : IDisposable
             if (frame is null)
             {
                 if (damageStart < 0) damageStart = at;
-                at = NextMagic(at + 1);
+                at = RecordLog.NextMagic(_handle, at + 1, _length, Magic);
                 continue;
             }
             if (damageStart >= 0) { damaged.Add((damageStart, at)); damageStart = -1; }
@@ -124,18 +124,6 @@ internal sealed class SegmentFile : IDisposable
         return new Frame(at, dataOffset, (int)dataLength, dataCrc, meta);
     }
 
-    private long NextMagic(long from)
-    {
-        var buffer = new byte[256 * 1024];
-        for (long at = from; at < _length; at += buffer.Length - 3)
-        {
-            int n = RandomAccess.Read(_handle, buffer, at);
-            if (n < 4) break;
-            int i = buffer.AsSpan(0, n).IndexOf(Magic);
-            if (i >= 0) return at + i;
-        }
-        return _length;
-    }
 
     public byte[] Read(long offset, int length)
     {

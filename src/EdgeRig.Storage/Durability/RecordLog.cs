@@ -137,7 +137,7 @@ public sealed class RecordLog : IDisposable
             {
                 // damaged or torn: look for the next whole record
                 if (damageStart < 0) damageStart = at;
-                at = NextMagic(handle, at + 1, length);
+                at = NextMagic(handle, at + 1, length, Magic);
                 continue;
             }
             if (damageStart >= 0) { damaged.Add((damageStart, at)); damageStart = -1; }
@@ -149,14 +149,15 @@ public sealed class RecordLog : IDisposable
         return new LogContents(path, records, damaged, end);
     }
 
-    private static long NextMagic(SafeFileHandle handle, long from, long length)
+    /// <summary>Where <paramref name="magic"/> next occurs at or after <paramref name="from"/> (resyncing after damage), else the length.</summary>
+    internal static long NextMagic(SafeFileHandle handle, long from, long length, ReadOnlySpan<byte> magic)
     {
-        var buffer = new byte[64 * 1024];
-        for (long at = from; at < length; at += buffer.Length - 3)
+        var buffer = new byte[256 * 1024];
+        for (long at = from; at < length; at += buffer.Length - (magic.Length - 1))
         {
             int n = RandomAccess.Read(handle, buffer, at);
-            if (n < 4) break;
-            int i = buffer.AsSpan(0, n).IndexOf(Magic);
+            if (n < magic.Length) break;
+            int i = buffer.AsSpan(0, n).IndexOf(magic);
             if (i >= 0) return at + i;
         }
         return length;
