@@ -158,7 +158,7 @@ public sealed class PullDamageTests
             Assert.True(accepted.ExitCode == 0, $"exit {accepted.ExitCode}\n{accepted.Stdout}\n{accepted.Stderr}");
             Assert.Contains($"not pulled {name}", accepted.Stdout);
             Assert.True((await GetSessionAsync(service.Url, dir, session.Id)).PulledAtMs > 0, "--allow-partial confirms the pull to the rig");
-            var exportAllowed = await Cli(service.Url, dir, "export", "--from-folder", folder, "--out", mcap, "--allow-partial");
+            var exportAllowed = await Cli(service.Url, dir, "export", "--from-folder", folder, "--out", mcap, "--allow-partial", "--overwrite");
             Assert.True(exportAllowed.ExitCode == 0, exportAllowed.Stderr);
         }
         finally
