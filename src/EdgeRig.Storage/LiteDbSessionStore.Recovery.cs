@@ -24,7 +24,7 @@ public sealed partial class LiteDbSessionStore
             string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss");
             foreach (var p in new[] { CataloguePath, Path.Combine(_root, "catalogue-log.db") }.Where(File.Exists))
                 File.Move(p, $"{p}.damaged-{stamp}", overwrite: true);
-            DurableFs.SyncDirectory(_root);
+            _files.SyncDirectory(_root);
             _repairs.Enqueue($"catalogue {CataloguePath} could not be read ({e.GetType().Name}: {e.Message}); moved to catalogue.db.damaged-{stamp} " +
                 "and rebuilt from catalogue.journal and the session journals");
             return OpenAndProbe(CataloguePath);
@@ -57,7 +57,7 @@ public sealed partial class LiteDbSessionStore
     {
         string path = Path.Combine(_root, "catalogue.journal");
         bool existed = File.Exists(path);
-        var (log, contents) = RecordLog.Open(path);
+        var (log, contents) = RecordLog.Open(path, _files);
         if (!existed)
         {
             log.AppendMany(JournaledCollection.Snapshot(_catalogue, JournaledNames).ToList(), sync: true);
@@ -112,13 +112,13 @@ public sealed partial class LiteDbSessionStore
             });
         }
         foreach (var (id, doc) in cached.Where(kv => !journaled.Contains(kv.Key)))
-            if (!File.Exists(JournalPath(id))) SessionJournal.Create(JournalPath(id), doc).Dispose();
+            if (!File.Exists(JournalPath(id))) SessionJournal.Create(JournalPath(id), doc, _files).Dispose();
         foreach (var seg in Directory.EnumerateFiles(dir, "*.seg"))
         {
             string id = Path.GetFileNameWithoutExtension(seg);
             if (!journaled.Contains(id) && !cached.ContainsKey(id)) RecoverOrphan(id, seg);
         }
-        DurableFs.SyncDirectory(dir);
+        _files.SyncDirectory(dir);
     }
 
     /// <summary>A segment with no journal and no catalogue record: its frames name its streams (a stream's first frame
@@ -126,7 +126,7 @@ public sealed partial class LiteDbSessionStore
     private void RecoverOrphan(string id, string segmentPath)
     {
         var frames = new List<BsonDocument>();
-        using (var segment = new SegmentFile(segmentPath))
+        using (var segment = new SegmentFile(segmentPath, _files))
             foreach (var f in segment.Scan(0, _ => false, []))
             {
                 try { frames.Add(BsonSerializer.Deserialize(f.Meta)); }
@@ -145,7 +145,7 @@ public sealed partial class LiteDbSessionStore
         var doc = SessionDocuments.ToBson(session, descriptors);
         doc["sessionKey"] = "";
         doc["keyId"] = sealedChunks ? "lost" : "";
-        SessionJournal.Create(JournalPath(id), doc).Dispose();
+        SessionJournal.Create(JournalPath(id), doc, _files).Dispose();
         _sessions.Upsert(doc);
         _repairs.Enqueue($"session '{id}' had only its segment: listed again from its {frames.Count} chunk frames" +
             (sealedChunks ? " (its chunks are encrypted and its data key is lost with its journal: they cannot be read)" : ""));

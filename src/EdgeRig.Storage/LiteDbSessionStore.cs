@@ -29,6 +29,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     private readonly ConcurrentDictionary<string, JournaledCollection> _journaled = new();
     private readonly object _catalogueGate = new();
     private readonly DataDirectoryLock _lock;
+    private readonly FileLayer _files;
     private readonly RecordLog _catalogueJournal;
     private readonly ConcurrentQueue<string> _repairs = new();
 
@@ -38,8 +39,9 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         _options = options ?? new SessionStoreOptions();
         Directory.CreateDirectory(Path.Combine(_root, "sessions"));
         _lock = DataDirectoryLock.Acquire(_root); // held for the store's lifetime: two services must never share a data directory
-        DurableFs.SyncDirectory(_root);
-        DurableFs.SyncDirectory(Path.Combine(_root, "sessions"));
+        _files = _options.Files;
+        _files.SyncDirectory(_root);
+        _files.SyncDirectory(Path.Combine(_root, "sessions"));
         _catalogue = OpenCatalogue();
         _sessions = _catalogue.GetCollection("sessions");
         _catalogueJournal = OpenCatalogueJournal();
@@ -79,9 +81,9 @@ public sealed partial class LiteDbSessionStore : ISessionStore
             // the session's own record first (synced, directory entry too), then its segment and index: it can always be rebuilt
             string journalPath = JournalPath(session.Id);
             if (File.Exists(journalPath)) throw new InvalidRigStateException($"session '{session.Id}' already exists");
-            _journals[session.Id] = SessionJournal.Create(journalPath, doc);
+            _journals[session.Id] = SessionJournal.Create(journalPath, doc, _files);
             Open(session.Id, create: true, wrapped);
-            DurableFs.SyncDirectory(Path.GetDirectoryName(journalPath)!);
+            _files.SyncDirectory(Path.GetDirectoryName(journalPath)!);
             CatalogueWrite(() => _sessions.Insert(doc));
         }
     }
@@ -242,7 +244,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
             if (encrypted && path != journalPath) File.Delete(path);
             else Shred(path);
         }
-        DurableFs.SyncDirectory(Path.GetDirectoryName(journalPath)!);
+        _files.SyncDirectory(Path.GetDirectoryName(journalPath)!);
     }
 
     /// <summary>Overwrites a file with zeros, syncs, then deletes it. (On flash, wear levelling may keep old blocks: encryption at rest is what protects those.)</summary>
@@ -318,7 +320,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         {
             string path = JournalPath(id);
             if (!File.Exists(path)) throw new SessionNotFoundException(id);
-            return SessionJournal.OpenExisting(path);
+            return SessionJournal.OpenExisting(path, _files);
         });
 
     private SessionFile Open(string sessionId, bool create, string? keyId = null, bool verify = false)
@@ -328,7 +330,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         {
             if (!create && !File.Exists(path) && !File.Exists(Path.ChangeExtension(path, ".seg"))) throw new SessionNotFoundException(sessionId);
             string key = keyId ?? KeyOf(sessionId);
-            var file = new SessionFile(path, _options.Layout, sessionId, _options.Cipher, key, verify, PurgedOf(sessionId));
+            var file = new SessionFile(path, _options.Layout, sessionId, _options.Cipher, key, verify, PurgedOf(sessionId), _files);
             foreach (var repair in file.Repairs) _repairs.Enqueue($"session '{sessionId}': {repair}");
             return file;
         });

@@ -21,12 +21,14 @@ internal sealed class SegmentFile : IDisposable
     private static ReadOnlySpan<byte> Magic => "ERS2"u8;
     private const int MaxMeta = 1 << 20;
     private readonly SafeFileHandle _handle;
+    private readonly FileLayer _files;
     private long _length;
 
-    public SegmentFile(string path)
+    public SegmentFile(string path, FileLayer? files = null)
     {
         Path = path;
-        _handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        _files = files ?? FileLayer.Os;
+        _handle = _files.Open(path, create: true);
         _length = RandomAccess.GetLength(_handle);
     }
 
@@ -64,8 +66,8 @@ internal sealed class SegmentFile : IDisposable
         long start = _length;
         try
         {
-            RandomAccess.Write(_handle, buffers, start);
-            RandomAccess.FlushToDisk(_handle);
+            _files.Write(_handle, Path, buffers, start);
+            _files.Flush(_handle, Path);
         }
         catch (IOException e)
         {
@@ -141,24 +143,24 @@ internal sealed class SegmentFile : IDisposable
         if (offset < 0 || offset + length > _length) throw new IOException($"{Path}: erase of {offset}+{length} lies outside the segment ({_length} bytes)");
         var zeros = new byte[(int)Math.Min(length, 1 << 20)];
         for (long done = 0; done < length; done += zeros.Length)
-            RandomAccess.Write(_handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, length - done)), offset + done);
+            _files.Write(_handle, Path, zeros.AsSpan(0, (int)Math.Min(zeros.Length, length - done)), offset + done);
     }
 
-    public void Flush() => RandomAccess.FlushToDisk(_handle);
+    public void Flush() => _files.Flush(_handle, Path);
 
     /// <summary>Cuts off bytes past <paramref name="length"/> (a torn append that holds no whole frame), durably.</summary>
     public void TruncateTo(long length)
     {
         if (length >= _length) return;
         TryTruncate(length);
-        RandomAccess.FlushToDisk(_handle);
+        _files.Flush(_handle, Path);
     }
 
     private void TryTruncate(long length)
     {
         try
         {
-            RandomAccess.SetLength(_handle, length);
+            _files.SetLength(_handle, Path, length);
             _length = length;
         }
         catch (IOException) { /* the next append writes over it; the index never points there */ }

@@ -28,8 +28,9 @@ internal sealed class SessionFile : IDisposable
     /// <param name="verify">check the whole segment against the index (a session not closed cleanly), not only its tail.</param>
     /// <param name="purged">streams whose chunks were purged: never indexed again.</param>
     public SessionFile(string path, ChunkPayloadLayout layout, string sessionId = "", IChunkCipher? cipher = null, string keyId = "",
-        bool verify = false, IReadOnlyCollection<string>? purged = null)
+        bool verify = false, IReadOnlyCollection<string>? purged = null, FileLayer? files = null)
     {
+        files ??= FileLayer.Os;
         if (keyId.Length > 0 && cipher is null)
             throw new InvalidOperationException($"session '{sessionId}' is encrypted (key {keyId}) but the store has no key ring");
         _sessionId = sessionId;
@@ -43,7 +44,7 @@ internal sealed class SessionFile : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // the index is a cache of the segment: keep the damaged file for inspection and rebuild it
-            string aside = Quarantine(path);
+            string aside = Quarantine(path, files);
             _repairs.Add($"index {Path.GetFileName(path)} could not be read ({e.GetType().Name}: {e.Message}); moved to {Path.GetFileName(aside)} and rebuilt from the segment");
             (_db, chunks) = OpenIndex(path);
             verify = true;
@@ -55,7 +56,7 @@ internal sealed class SessionFile : IDisposable
         bool segmented = layout == ChunkPayloadLayout.Segments || chunks.Any(c => c.ContainsKey("seg")) || File.Exists(segmentPath);
         if (segmented)
         {
-            _segment = new SegmentFile(segmentPath);
+            _segment = new SegmentFile(segmentPath, files);
             long indexedEnd = chunks.Where(c => c.ContainsKey("seg")).Select(c => c["seg"].AsInt64 + OnDiskLength(c)).DefaultIfEmpty(0).Max();
             if (legacy) _segment.TruncateTo(indexedEnd);
             else chunks.AddRange(IndexMissingFrames(chunks, indexedEnd, verify, purged ?? []));
@@ -87,13 +88,13 @@ internal sealed class SessionFile : IDisposable
         }
     }
 
-    private static string Quarantine(string path)
+    private static string Quarantine(string path, FileLayer files)
     {
         string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss");
         string aside = $"{path}.damaged-{stamp}";
         foreach (var p in PathsOfIndex(path).Where(File.Exists))
             File.Move(p, p == path ? aside : $"{p}.damaged-{stamp}", overwrite: true);
-        DurableFs.SyncDirectory(Path.GetDirectoryName(path)!);
+        files.SyncDirectory(Path.GetDirectoryName(path)!);
         return aside;
     }
 

@@ -28,4 +28,7 @@ public sealed record SessionStoreOptions
 
     /// <summary>New sessions are encrypted with the cipher's current key.</summary>
     public bool EncryptNewSessions { get; init; }
+
+    /// <summary>Where the durable files' writes and syncs go: the operating system, or a test's recorder.</summary>
+    public Durability.FileLayer Files { get; init; } = Durability.FileLayer.Os;
 }

@@ -18,38 +18,41 @@ public sealed class RecordLog : IDisposable
     private static ReadOnlySpan<byte> Magic => "ERJ1"u8;
     private const int MaxRecord = 64 << 20;
     private readonly SafeFileHandle _handle;
+    private readonly FileLayer _files;
     private readonly object _gate = new();
     private long _length;
 
-    private RecordLog(string path, SafeFileHandle handle, long length)
+    private RecordLog(string path, SafeFileHandle handle, long length, FileLayer files)
     {
         Path = path;
         _handle = handle;
         _length = length;
+        _files = files;
     }
 
     public string Path { get; }
 
     /// <summary>Opens (or creates, durably) a log for appending; returns it with the records it holds.</summary>
-    public static (RecordLog Log, LogContents Contents) Open(string path)
+    public static (RecordLog Log, LogContents Contents) Open(string path, FileLayer? files = null)
     {
+        files ??= FileLayer.Os;
         bool existed = File.Exists(path);
-        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        var handle = files.Open(path, create: true);
         try
         {
             var contents = Scan(handle, path);
             if (contents.End < RandomAccess.GetLength(handle))
             {
                 // a torn tail: bytes after the last whole record were never acknowledged
-                RandomAccess.SetLength(handle, contents.End);
-                RandomAccess.FlushToDisk(handle);
+                files.SetLength(handle, path, contents.End);
+                files.Flush(handle, path);
             }
             if (!existed)
             {
-                RandomAccess.FlushToDisk(handle);
-                DurableFs.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+                files.Flush(handle, path);
+                files.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
             }
-            return (new RecordLog(path, handle, contents.End), contents);
+            return (new RecordLog(path, handle, contents.End, files), contents);
         }
         catch
         {
@@ -90,12 +93,12 @@ public sealed class RecordLog : IDisposable
             long start = _length;
             try
             {
-                RandomAccess.Write(_handle, frame, start);
-                if (sync) RandomAccess.FlushToDisk(_handle);
+                _files.Write(_handle, Path, frame, start);
+                if (sync) _files.Flush(_handle, Path);
             }
             catch (IOException e)
             {
-                try { RandomAccess.SetLength(_handle, start); } catch (IOException) { /* the next open cuts the torn record */ }
+                try { _files.SetLength(_handle, Path, start); } catch (IOException) { /* the next open cuts the torn record */ }
                 if (StorageErrors.IsDiskFull(e)) throw new StorageFullException($"the data disk is full: cannot write {Path} ({e.Message})");
                 throw;
             }
@@ -106,7 +109,7 @@ public sealed class RecordLog : IDisposable
     /// <summary>Makes every appended record durable.</summary>
     public void Sync()
     {
-        lock (_gate) RandomAccess.FlushToDisk(_handle);
+        lock (_gate) _files.Flush(_handle, Path);
     }
 
     public long Length => _length;

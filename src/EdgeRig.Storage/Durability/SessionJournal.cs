@@ -18,16 +18,16 @@ internal sealed class SessionJournal : IDisposable
     public string Path => _log.Path;
 
     /// <summary>Creates the journal with the session's first record, durably (file and directory entry).</summary>
-    public static SessionJournal Create(string path, BsonDocument session)
+    public static SessionJournal Create(string path, BsonDocument session, FileLayer? files = null)
     {
         if (File.Exists(path)) throw new InvalidRigStateException($"session journal '{path}' already exists");
-        var (log, _) = RecordLog.Open(path);
+        var (log, _) = RecordLog.Open(path, files);
         var journal = new SessionJournal(log);
         journal.Append(new BsonDocument { ["op"] = "create", ["session"] = session }, sync: true);
         return journal;
     }
 
-    public static SessionJournal OpenExisting(string path) => new(RecordLog.Open(path).Log);
+    public static SessionJournal OpenExisting(string path, FileLayer? files = null) => new(RecordLog.Open(path, files).Log);
 
     /// <summary>Fields set on the session record.</summary>
     public void Set(BsonDocument fields, bool sync) => Append(new BsonDocument { ["op"] = "set", ["fields"] = fields }, sync);
