@@ -137,6 +137,10 @@ public interface ISessionStore : IDisposable
     /// <summary>What the store had to repair or restore since it opened (damaged files moved aside, indexes rebuilt), in words.</summary>
     IReadOnlyCollection<string> Repairs => [];
 
+    /// <summary>Rebuilds a finished session's chunk index from its own files (the old index kept aside); returns what it did.</summary>
+    /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
+    IReadOnlyList<string> RepairSession(string sessionId) => throw new NotSupportedException("this store cannot repair sessions");
+
     /// <summary>Why the store cannot write now (a failed catalogue write, the disk at its reserve); null when it can.</summary>
     string? WriteFailure => null;
 }

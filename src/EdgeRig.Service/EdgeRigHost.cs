@@ -27,6 +27,14 @@ public static class EdgeRigHost
     /// <summary>Builds the service and takes the data directory's lock.</summary>
     /// <exception cref="RigProfileException">the rig file is broken.</exception>
     /// <exception cref="UnsafeListenException">a listener would break the TLS rule or bypass the listen plan.</exception>
+    private static int Repair(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.AddCommandLine(args, Switches);
+        var options = builder.Configuration.GetSection(EdgeRigOptions.Section).Get<EdgeRigOptions>() ?? new EdgeRigOptions();
+        return OfflineRepair.Run(Path.GetFullPath(options.DataDir));
+    }
+
     /// <exception cref="DataDirectoryInUseException">another service holds the data directory.</exception>
     public static WebApplication Build(string[] args)
     {
@@ -116,6 +124,7 @@ public static class EdgeRigHost
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--repair")) return Repair(args.Where(a => a != "--repair").ToArray());
         WebApplication app;
         try
         {
@@ -139,6 +148,29 @@ public static class EdgeRigHost
         catch (IOException e)
         {
             Console.Error.WriteLine($"edgerig-service: cannot start: {e.Message}");
+            return 1;
+        }
+    }
+}
+
+/// <summary>`edgerig-service --repair`: with the service stopped, recovers sessions left recording and rebuilds every finished
+/// session's index from its segment (old indexes kept aside), printing what it did.</summary>
+internal static class OfflineRepair
+{
+    public static int Run(string dataDir)
+    {
+        try
+        {
+            using var store = new LiteDbSessionStore(dataDir, new SessionStoreOptions { FreeSpaceReserveBytes = 0 });
+            foreach (var id in store.RecoverOpenSessions()) Console.WriteLine($"{id}: recovered (it was left recording)");
+            foreach (var record in store.ListSessions())
+                foreach (var line in store.RepairSession(record.Session.Id)) Console.WriteLine($"{record.Session.Id}: {line}");
+            foreach (var line in store.Repairs) Console.WriteLine($"store: {line}");
+            return 0;
+        }
+        catch (DataDirectoryInUseException e)
+        {
+            Console.Error.WriteLine($"edgerig-service: cannot repair: {e.Message}; stop the service first");
             return 1;
         }
     }

@@ -151,6 +151,27 @@ public sealed partial class LiteDbSessionStore
             (sealedChunks ? " (its chunks are encrypted and its data key is lost with its journal: they cannot be read)" : ""));
     }
 
+    public IReadOnlyList<string> RepairSession(string sessionId)
+    {
+        var record = GetSession(sessionId);
+        if (record.Session.State == SessionState.Recording)
+            throw new InvalidRigStateException($"session '{sessionId}' is still recording; stop it before repairing it");
+        lock (_catalogueGate)
+        {
+            if (_open.TryRemove(sessionId, out var open)) open.Dispose();
+            var file = new SessionFile(SessionFilePath(sessionId), _options.Layout, sessionId, _options.Cipher, KeyOf(sessionId), verify: true,
+                PurgedOf(sessionId), _files, rebuild: true);
+            _open[sessionId] = file;
+            var chunks = file.ListChunks();
+            UpdateCatalogue(sessionId, doc =>
+            {
+                doc["chunkCount"] = chunks.Count;
+                doc["storedBytes"] = chunks.Sum(c => (long)c.StoredLength);
+            });
+            return [.. file.Repairs, $"{chunks.Count} chunk(s) indexed"];
+        }
+    }
+
     public IReadOnlyList<string> RecoverOpenSessions()
     {
         var recovered = new List<string>();

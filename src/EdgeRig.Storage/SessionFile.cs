@@ -28,11 +28,14 @@ internal sealed class SessionFile : IDisposable
     /// <param name="verify">check the whole segment against the index (a session not closed cleanly), not only its tail.</param>
     /// <param name="purged">streams whose chunks were purged: never indexed again.</param>
     public SessionFile(string path, ChunkPayloadLayout layout, string sessionId = "", IChunkCipher? cipher = null, string keyId = "",
-        bool verify = false, IReadOnlyCollection<string>? purged = null, FileLayer? files = null)
+        bool verify = false, IReadOnlyCollection<string>? purged = null, FileLayer? files = null, bool rebuild = false)
     {
         files ??= FileLayer.Os;
-        if (keyId.Length > 0 && cipher is null)
-            throw new InvalidOperationException($"session '{sessionId}' is encrypted (key {keyId}) but the store has no key ring");
+        if (rebuild && File.Exists(path))
+        {
+            _repairs.Add($"index {Path.GetFileName(path)} moved to {Path.GetFileName(Quarantine(path, files))} to be rebuilt from the segment, as asked");
+            verify = true;
+        }
         _sessionId = sessionId;
         _cipher = cipher;
         _keyId = keyId;
@@ -173,6 +176,7 @@ internal sealed class SessionFile : IDisposable
             int[]? sealedLengths = null;
             if (_keyId.Length > 0)
             {
+                if (_cipher is null) throw new InvalidOperationException($"session '{_sessionId}' is encrypted but the store has no key ring");
                 // at rest the frame holds the sealed envelope; the index keeps the plain chunk's length and CRC
                 sealedLengths = new int[encoded.Count];
                 for (int i = 0; i < encoded.Count; i++)

@@ -14,7 +14,7 @@ namespace EdgeRig.IntegrationTests;
 public sealed class PullDamageTests
 {
     /// <summary>The service as a process on a fixed loopback port, so a restart is found at the same address.</summary>
-    private sealed class ServiceProcess(string dataDir, int port) : IAsyncDisposable
+    internal sealed class ServiceProcess(string dataDir, int port) : IAsyncDisposable
     {
         private Process? _process;
 

@@ -45,8 +45,19 @@ internal static class AdminCommand
         token.Subcommands.Add(create);
         token.Subcommands.Add(list);
         token.Subcommands.Add(revoke);
-        var admin = new Command("admin", "Administration: tokens");
+        var sessionId = new Argument<string>("id") { Description = "Session id" };
+        var repair = new Command("repair", "Rebuild a finished session's chunk index from its segment file (the old index is kept aside)") { sessionId };
+        repair.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+        {
+            var reply = await new Admin.AdminClient(channel).RepairSessionAsync(new RepairSessionRequest { SessionId = parse.GetValue(sessionId) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(reply); return 0; }
+            foreach (var line in reply.Repairs) Output.Ansi.MarkupLine(Output.Text(line));
+            Output.Ansi.MarkupLine($"[green]repaired[/] {Output.Text(reply.SessionId)}: {reply.Chunks} chunks");
+            return 0;
+        }));
+        var admin = new Command("admin", "Administration: tokens, session repair");
         admin.Subcommands.Add(token);
+        admin.Subcommands.Add(repair);
         return admin;
     }
 

@@ -5,8 +5,16 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Security;
 
 /// <summary>Tokens and the audit trail over gRPC.</summary>
-public sealed class AdminGrpcService(ITokenStore tokens, IAuditLog audit, TimeProvider time) : Admin.AdminBase
+public sealed class AdminGrpcService(ITokenStore tokens, IAuditLog audit, TimeProvider time, ISessionStore store) : Admin.AdminBase
 {
+    public override Task<RepairSessionResponse> RepairSession(RepairSessionRequest request, ServerCallContext context)
+    {
+        var repairs = store.RepairSession(request.SessionId);
+        var reply = new RepairSessionResponse { SessionId = request.SessionId, Chunks = store.GetSession(request.SessionId).ChunkCount };
+        reply.Repairs.AddRange(repairs);
+        return Task.FromResult(reply);
+    }
+
     public override Task<CreateTokenResponse> CreateToken(CreateTokenRequest request, ServerCallContext context)
     {
         if (!Enum.TryParse<Role>(request.Role, ignoreCase: true, out var role) || int.TryParse(request.Role, out _))

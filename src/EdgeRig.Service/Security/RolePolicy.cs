@@ -52,6 +52,7 @@ public static class RolePolicy
         ["/edgerig.v1.Admin/RevokeToken"] = (Admins, "token.revoke"),
         ["/edgerig.v1.Admin/ListTokens"] = (Admins, null),
         ["/edgerig.v1.Admin/ListAudit"] = (Admins, null),
+        ["/edgerig.v1.Admin/RepairSession"] = (Admins, "session.repair"),
         ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = (Anyone, null),
         ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = (Anyone, null),
     };
