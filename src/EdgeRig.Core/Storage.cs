@@ -62,7 +62,12 @@ public sealed record BoundStats(long Count, Duration P50, Duration P99, Duration
 public sealed record PtpRecord(RigTime At, bool Available, string PortState, long OffsetNs, double PathDelayNs, bool Locked);
 
 /// <summary>The data disk reached its free-space reserve, or is full: nothing was written by the refused call.</summary>
-public sealed class StorageFullException(string message) : IOException(message);
+public sealed class StorageFullException(string message, bool reserveReached = false) : IOException(message)
+{
+    /// <summary>Refused at the free-space reserve (the disk still has room), not by a full disk: what is in flight may still be
+    /// written into the reserve (<see cref="ISessionStore.WriteChunksIntoReserve"/>).</summary>
+    public bool ReserveReached { get; } = reserveReached;
+}
 
 /// <summary>Thrown when stored bytes fail their checksum (or are gone): they are never served as good data.</summary>
 public sealed class CorruptChunkException(string message, bool missing = false) : Exception(message)
@@ -78,6 +83,10 @@ public interface ISessionStore : IDisposable
 
     /// <summary>Writes the batches as chunks in one durable transaction and returns their index entries.</summary>
     IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches);
+
+    /// <summary>The last write of a session the reserve ended: what was in flight goes into the free-space reserve (down to a
+    /// quarter of it), which exists for this.</summary>
+    IReadOnlyList<ChunkInfo> WriteChunksIntoReserve(string sessionId, IReadOnlyList<ChunkBatch> batches) => WriteChunks(sessionId, batches);
 
     void AddMarker(string sessionId, Marker marker);
 

@@ -162,7 +162,12 @@ public sealed class SessionRecorder
             }
             if (ready.Count > 0 || !_markers.IsEmpty) Flush(ready, readyChannels);
             if (stopping && _failure is null && _channels.Values.All(c => c.Reader.Completion.IsCompleted)) return;
-            if (_failure is not null) { DiscardAfterFailure(); return; }
+            if (_failure is not null)
+            {
+                if (_reserveReached) FlushIntoReserve();
+                else DiscardAfterFailure();
+                return;
+            }
             if (now - _lastCountsUpdate >= Duration.FromSeconds(1))
             {
                 _lastCountsUpdate = now;
@@ -195,6 +200,14 @@ public sealed class SessionRecorder
     private void Flush(List<ChunkBatch> ready, List<StreamChannel> readyChannels)
     {
         bool ok = ready.Count == 0 || TryStore(() => _store.WriteChunks(Session.Id, ready));
+        if (!ok && _reserveReached)
+        {
+            // kept for the last write into the reserve
+            _final.AddRange(ready.Zip(readyChannels));
+            ready.Clear();
+            readyChannels.Clear();
+            return;
+        }
         for (int i = 0; i < ready.Count; i++)
         {
             if (ok) readyChannels[i].MarkRecorded(ready[i].Samples.Count);
@@ -216,12 +229,49 @@ public sealed class SessionRecorder
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            _reserveReached = e is StorageFullException { ReserveReached: true };
             _failure = e is StorageFullException ? e.Message : $"storage failed: {e.Message}";
             _logger.LogError(e, "Recording of session {Session} stopped: storage failed", Session.Id);
             foreach (var c in _channels.Values) c.Complete();
             Failed?.Invoke(this, _failure);
             return false;
         }
+    }
+
+    private bool _reserveReached;
+    private readonly List<(ChunkBatch Batch, StreamChannel Channel)> _final = [];
+
+    /// <summary>The reserve ended the session: everything accepted so far (the refused flush and the queues) is written into
+    /// the reserve, which exists for this, in one last write; only if that fails too is it counted lost.</summary>
+    private void FlushIntoReserve()
+    {
+        foreach (var p in _pending.Values)
+        {
+            while (p.Channel.Reader.TryRead(out var s))
+            {
+                p.Samples.Add(s);
+                if (Observer is { } observer) Observe(observer, s);
+            }
+            if (p.Samples.Count > 0) _final.Add((new ChunkBatch(p.Channel.Descriptor, p.Samples.ToArray()), p.Channel));
+            p.Samples.Clear();
+        }
+        bool ok;
+        try
+        {
+            if (_final.Count > 0) _store.WriteChunksIntoReserve(Session.Id, _final.Select(f => f.Batch).ToList());
+            ok = true;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            _logger.LogError("The last write of session {Session} into the disk reserve failed: {Reason}", Session.Id, e.Message);
+            ok = false;
+        }
+        foreach (var (batch, channel) in _final)
+        {
+            if (ok) channel.MarkRecorded(batch.Samples.Count);
+            else channel.MarkLost(batch.Samples.Count);
+        }
+        _final.Clear();
     }
 
     private void DiscardAfterFailure()

@@ -88,10 +88,16 @@ public sealed partial class LiteDbSessionStore : ISessionStore
         }
     }
 
-    public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches)
+    public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches) =>
+        WriteChunks(sessionId, batches, EnsureSpace);
+
+    public IReadOnlyList<ChunkInfo> WriteChunksIntoReserve(string sessionId, IReadOnlyList<ChunkBatch> batches) =>
+        WriteChunks(sessionId, batches, bytes => EnsureSpace(bytes, _options.FreeSpaceReserveBytes / 4));
+
+    private IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches, Action<long> ensureSpace)
     {
         var file = Open(sessionId, create: false);
-        var (written, bytes) = file.Write(batches, EnsureSpace);
+        var (written, bytes) = file.Write(batches, ensureSpace);
         // derived from the index, so not journaled
         UpdateCatalogue(sessionId, doc =>
         {
@@ -102,11 +108,14 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     }
 
     /// <exception cref="StorageFullException">writing <paramref name="bytes"/> would go below the free-space reserve.</exception>
-    private void EnsureSpace(long bytes)
+    private void EnsureSpace(long bytes) => EnsureSpace(bytes, _options.FreeSpaceReserveBytes);
+
+    private void EnsureSpace(long bytes, long keep)
     {
         long free = FreeBytes();
-        if (free >= 0 && free - bytes < _options.FreeSpaceReserveBytes)
-            throw new StorageFullException($"disk reserve reached: {free / 1048576.0:0.0} MiB free on the data disk, reserve {_options.FreeSpaceReserveBytes / 1048576.0:0.0} MiB");
+        if (free >= 0 && free - bytes < keep)
+            throw new StorageFullException($"disk reserve reached: {free / 1048576.0:0.0} MiB free on the data disk, reserve {_options.FreeSpaceReserveBytes / 1048576.0:0.0} MiB",
+                reserveReached: true);
     }
 
     /// <summary>Free bytes on the data disk, or -1 if unknown.</summary>

@@ -128,6 +128,27 @@ public sealed class RecordingPipelineTests : IDisposable
         Assert.Contains("storage failed", p.Status().LastStopReason);
     }
 
+    [Fact]
+    public async Task DiskReserveReached_WhatWasInFlightIsWrittenIntoTheReserve_NothingLost()
+    {
+        var failing = new FailingStore(_store);
+        var p = Pipeline(failing);
+        var session = await p.StartAsync("a", "b", new Dictionary<string, string>());
+        Feed(p, 0, 200);
+        await WaitFor(() => _store.ListChunks(session.Id).Count > 0);
+        failing.AtReserve = true;
+        Feed(p, 200, 200);
+        await WaitFor(() => p.Active is null);
+        var record = _store.GetSession(session.Id);
+        Assert.Contains("disk reserve reached", record.Session.StopReason);
+        var c = record.Counts["imu0"];
+        Assert.Equal(400, c.Produced);
+        Assert.Equal(0, c.Dropped);
+        Assert.Equal(400, c.Recorded);
+        Assert.Equal(400, _store.ListChunks(session.Id).Sum(x => (long)x.Count));
+        Assert.True(failing.IntoReserve > 0, "the last write went into the reserve");
+    }
+
     private async Task WaitFor(Func<bool> condition)
     {
         for (int i = 0; i < 400 && !condition(); i++)
@@ -140,10 +161,18 @@ public sealed class RecordingPipelineTests : IDisposable
 
     private sealed class FailingStore(ISessionStore inner) : ISessionStore
     {
-        public volatile bool Fail;
+        public volatile bool Fail, AtReserve;
+        public int IntoReserve;
         public void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams) => inner.CreateSession(session, streams);
         public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches) =>
-            Fail ? throw new IOException("No space left on device") : inner.WriteChunks(sessionId, batches);
+            Fail ? throw new IOException("No space left on device")
+            : AtReserve ? throw new StorageFullException("disk reserve reached: 255.0 MiB free on the data disk, reserve 256.0 MiB", reserveReached: true)
+            : inner.WriteChunks(sessionId, batches);
+        public IReadOnlyList<ChunkInfo> WriteChunksIntoReserve(string sessionId, IReadOnlyList<ChunkBatch> batches)
+        {
+            Interlocked.Increment(ref IntoReserve);
+            return inner.WriteChunks(sessionId, batches);
+        }
         public void AddMarker(string sessionId, Marker marker) => inner.AddMarker(sessionId, marker);
         public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) => inner.UpdateCounts(sessionId, counts);
         public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason) => inner.CloseSession(sessionId, stop, state, reason);
