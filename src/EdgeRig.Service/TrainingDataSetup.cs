@@ -70,8 +70,33 @@ public static class TrainingDataSetup
     }
 
     /// <summary>Connects QA and the redaction report to the recording lifecycle before capture starts.</summary>
-    private sealed class SessionHooks(RecordingPipeline pipeline, QaService qa, CaptureSink capture, ISessionStore store) : IHostedService
+    private sealed class SessionHooks(RecordingPipeline pipeline, QaService qa, CaptureSink capture, ISessionStore store, ILogger<SessionHooks> logger)
+        : IHostedLifecycleService
     {
+        private Task _recoveredQa = Task.CompletedTask;
+
+        /// <summary>Once every service has started (sessions left recording are recovered by then): the QA report of each
+        /// recovered session that has none, in the background, from its stored chunks.</summary>
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            _recoveredQa = Task.Run(() =>
+            {
+                foreach (var record in store.ListSessions().Where(r => r.Session.State == SessionState.Recovered && r.QaVerdict.Length == 0))
+                {
+                    try { qa.Finish(record, observer: null); }
+                    catch (Exception e) when (e is IOException or InvalidOperationException or SessionNotFoundException)
+                    {
+                        logger.LogWarning("QA of recovered session {Session} failed: {Reason}", record.Session.Id, e.Message);
+                    }
+                }
+            }, CancellationToken.None);
+            return Task.CompletedTask;
+        }
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppedAsync(CancellationToken cancellationToken) => _recoveredQa;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
             var redacting = capture.Sink as RedactingSink;

@@ -62,6 +62,10 @@ public sealed class CrashTests
                     foreach (var c in chunks) decoded += ChunkFormat.Decode(c, store.ReadChunk(id, c)).Count; // throws on any corrupt chunk
                     Assert.Equal(record.Counts.Values.Sum(x => x.Recorded), decoded);
                 }
+                // each recovered session gets its QA report from its stored chunks, in the background after start
+                var until = DateTime.UtcNow.AddSeconds(60);
+                while (killed.Any(k => store.GetSession(k.Session).QaVerdict.Length == 0) && DateTime.UtcNow < until) await Task.Delay(200);
+                Assert.All(killed, k => Assert.Contains(store.GetSession(k.Session).QaVerdict, new[] { "pass", "warn", "fail" }));
                 // flush interval 0.5 s, plus the camera's delivery latency and one writer tick
                 Assert.True(losses.Max() <= 1.0, $"lost up to {losses.Max():0.000} s: {string.Join(", ", losses.Select(l => l.ToString("0.000")))}");
                 Console.WriteLine($"crash test: loss per kill {string.Join(", ", losses.Select(l => l.ToString("0.000")))} s");
