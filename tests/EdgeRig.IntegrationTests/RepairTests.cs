@@ -61,6 +61,24 @@ public sealed class RepairTests
             var offline = await ProcessRunner.RunAsync("dotnet", [Paths.ServiceDll, "--repair", "--data-dir", data], TimeSpan.FromMinutes(2));
             Assert.True(offline.ExitCode == 0, offline.Stderr);
             Assert.Contains($"{id}: {chunks} chunk(s) indexed", offline.Stdout);
+
+            // a damaged catalogue (32 bytes flipped in each of 16 pages): the service starts, moves it aside and rebuilds it,
+            // the session is listed and the admin token still works
+            string catalogue = Path.Combine(data, "catalogue.db");
+            var cat = File.ReadAllBytes(catalogue);
+            var random = new Random(4);
+            for (int page = 0; page < Math.Min(16, cat.Length / 8192); page++)
+                for (int i = 0; i < 32; i++) cat[page * 8192 + 64 + random.Next(8000)] ^= 0xFF;
+            File.WriteAllBytes(catalogue, cat);
+            await service.StartAsync();
+            using (var channel = Paths.AuthedChannel(service.Url, data))
+            {
+                var listed = await new Sessions.SessionsClient(channel).ListSessionsAsync(new ListSessionsRequest());
+                Assert.Equal(chunks, Assert.Single(listed.Sessions, x => x.Id == id).ChunkCount);
+                var audited = await new Admin.AdminClient(channel).ListAuditAsync(new ListAuditRequest { Limit = 1000 });
+                Assert.Contains(audited.Entries, e => e.Action == "store.repair" && e.Detail.Contains(catalogue) && e.Detail.Contains("moved to catalogue.db.damaged-"));
+            }
+            Assert.Single(Directory.GetFiles(data, "catalogue.db.damaged-*"));
         }
         finally
         {
