@@ -215,7 +215,7 @@ public sealed class PrivacyEgressTests : IDisposable
     [Fact]
     public async Task Pull_WithholdsStreams_AndConfirmHashCoversWhatWasSent()
     {
-        var service = new SessionsGrpcService(_store, egress: Policy(Rig(RedactionPolicy.Export, "video", "audio")));
+        var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Export, "video", "audio")));
         var sink = new Collector();
         await service.PullSession(new PullSessionRequest { SessionId = "s1" }, sink, As(Role.Data, "/edgerig.v1.Sessions/PullSession"));
         var header = sink.Messages[0].Header;
@@ -230,7 +230,7 @@ public sealed class PrivacyEgressTests : IDisposable
     public async Task FailedQa_NeedsForce_ByDataOrAdmin()
     {
         _store.SetQaReport("s1", "fail", "");
-        var service = new SessionsGrpcService(_store);
+        var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Off)));
         var pull = new PullSessionRequest { SessionId = "s1" };
         var e = await Assert.ThrowsAsync<InvalidRigStateException>(() => service.PullSession(pull, new Collector(), As(Role.Data, "/p")));
         Assert.Contains("failed QA", e.Message);

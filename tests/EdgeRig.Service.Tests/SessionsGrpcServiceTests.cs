@@ -27,6 +27,10 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         public Task WriteAsync(PullSessionResponse message) { Messages.Add(message.Clone()); return Task.CompletedTask; }
     }
 
+    /// <summary>The service with the egress policy of a rig that requires no consent and redacts nothing.</summary>
+    private SessionsGrpcService Service() =>
+        new(_store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(_store), TimeProvider.System));
+
     private string SessionWithChunks(int chunks, int payloadBytes)
     {
         var session = new Session("s1", "n", "o", new Dictionary<string, string>(), new RigTime(1), null, SessionState.Recording, "rig");
@@ -81,7 +85,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         var intact = _store.ListChunks(id).Select(c => _store.ReadChunk(id, c)).ToList();
         FlipBytesOfChunk(id, 1);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
+        await Service().PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
 
         Assert.Equal([(0, "chunk"), (1, "damaged"), (2, "chunk")], Delivered(writer));
         var damaged = writer.Messages[2].Damaged;
@@ -99,10 +103,10 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithChunks(3, 5000);
         var first = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, first, TestServerCallContext.Pull);
+        await Service().PullSession(new PullSessionRequest { SessionId = id }, first, TestServerCallContext.Pull);
         FlipBytesOfChunk(id, 2);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
+        await Service().PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
 
         Assert.Equal([(0, "chunk"), (1, "chunk"), (2, "damaged")], Delivered(writer));
         Assert.Equal(first.Messages[0].Header.SessionSha256, writer.Messages[0].Header.SessionSha256);
@@ -116,7 +120,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         string id = SessionWithChunks(3, 5000);
         FlipBytesOfChunk(id, 1);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = 2 }, writer, TestServerCallContext.Pull);
+        await Service().PullSession(new PullSessionRequest { SessionId = id, FromChunk = 2 }, writer, TestServerCallContext.Pull);
         Assert.Equal([(2, "chunk")], Delivered(writer));
     }
 
@@ -126,7 +130,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         string id = SessionWithChunks(3, 5000);
         FlipBytesOfChunk(id, 0);
         var writer = new Collector();
-        var service = new SessionsGrpcService(_store);
+        var service = Service();
         await service.PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
         var confirmed = await service.ConfirmPull(new ConfirmPullRequest { SessionId = id, SessionSha256 = writer.Messages[0].Header.SessionSha256 }, TestServerCallContext.Pull);
         Assert.True(confirmed.PulledAtMs > 0);
@@ -148,7 +152,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithBigChunk(2_500_000);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
+        await Service().PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
         var header = writer.Messages[0].Header;
         Assert.Equal(2, header.TotalChunks);
         var pieces = writer.Messages.Skip(1).Select(m => m.Chunk).ToList();
@@ -166,7 +170,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithBigChunk(1000);
         var writer = new Collector();
-        await new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = 1 }, writer, TestServerCallContext.Pull);
+        await Service().PullSession(new PullSessionRequest { SessionId = id, FromChunk = 1 }, writer, TestServerCallContext.Pull);
         Assert.Equal([1], writer.Messages.Skip(1).Select(m => m.Chunk.Ordinal).Distinct());
     }
 
@@ -177,7 +181,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     {
         string id = SessionWithBigChunk(10);
         var e = await Assert.ThrowsAsync<ArgumentException>(() =>
-            new SessionsGrpcService(_store).PullSession(new PullSessionRequest { SessionId = id, FromChunk = from }, new Collector(), TestServerCallContext.Pull));
+            Service().PullSession(new PullSessionRequest { SessionId = id, FromChunk = from }, new Collector(), TestServerCallContext.Pull));
         Assert.Contains("from_chunk", e.Message);
     }
 
@@ -197,7 +201,7 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         string id = SessionWithBigChunk(1000);
         var request = new ExportSessionRequest { SessionId = id, Format = "mcap", Streams = { "cam0", stream } };
         var e = await Assert.ThrowsAsync<ArgumentException>(() =>
-            new SessionsGrpcService(_store).ExportSession(request, new ExportCollector(), new TestServerCallContext("/edgerig.v1.Sessions/ExportSession")));
+            Service().ExportSession(request, new ExportCollector(), new TestServerCallContext("/edgerig.v1.Sessions/ExportSession")));
         Assert.StartsWith("streams[1]: stream id '", e.Message);
     }
 }

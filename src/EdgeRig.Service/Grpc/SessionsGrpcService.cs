@@ -8,9 +8,10 @@ using global::Grpc.Core;
 
 namespace EdgeRig.Service.Grpc;
 
-/// <summary>Session listing, the verified, resumable pull, and export to MCAP.</summary>
-public sealed class SessionsGrpcService(ISessionStore store, Recording.RecordingPipeline? pipeline = null, Calibration.Profiles.ICalibrationProfileStore? profiles = null,
-    Privacy.EgressPolicy? egress = null, Quality.QaService? qa = null) : Sessions.SessionsBase
+/// <summary>Session listing, the verified, resumable pull, and export to MCAP. The egress policy (consent, redaction) is
+/// required: no registration mistake can turn it off.</summary>
+public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolicy egress, Recording.RecordingPipeline? pipeline = null,
+    Calibration.Profiles.ICalibrationProfileStore? profiles = null, Quality.QaService? qa = null) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
     public const int PieceSize = 1024 * 1024;
@@ -134,15 +135,12 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
         if (source is Calibration.Profiles.CalibratedSessionSource calibrated) attachments.Add(calibrated.Attachment);
         IReadOnlyDictionary<string, string> withheld = new Dictionary<string, string>();
         Privacy.EgressSessionSource? egressSource = null;
-        if (egress is not null)
-        {
-            var decision = egress.For(source.Record, role);
-            withheld = decision.Withheld;
-            foreach (var s in request.Streams)
-                if (withheld.TryGetValue(s, out var why)) throw new InvalidRigStateException($"stream '{s}' of session '{id}' may not leave the rig: {why}");
-            if (withheld.Count > 0 || decision.Redact.Count > 0)
-                source = egressSource = new Privacy.EgressSessionSource(source, decision, egress.Redactor);
-        }
+        var decision = egress.For(source.Record, role);
+        withheld = decision.Withheld;
+        foreach (var s in request.Streams)
+            if (withheld.TryGetValue(s, out var why)) throw new InvalidRigStateException($"stream '{s}' of session '{id}' may not leave the rig: {why}");
+        if (withheld.Count > 0 || decision.Redact.Count > 0)
+            source = egressSource = new Privacy.EgressSessionSource(source, decision, egress.Redactor);
         if (qa?.Attachment(source.Record) is { } qaReport) attachments.Add(qaReport);
         var options = new SessionMcapOptions
         {
@@ -249,7 +247,6 @@ public sealed class SessionsGrpcService(ISessionStore store, Recording.Recording
     /// <summary>Streams a pull must leave out: pulls carry stored bytes, so frames that would need redaction are withheld too.</summary>
     private Dictionary<string, string> WithheldFromPull(SessionRecord record, Role role)
     {
-        if (egress is null) return [];
         var decision = egress.For(record, role);
         var withheld = new Dictionary<string, string>(decision.Withheld);
         foreach (var s in decision.Redact) withheld[s] = decision.RawRefusal;
