@@ -1,49 +1,22 @@
 namespace EdgeRig.Export.Mcap;
 
-/// <summary>Incremental CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), the checksum zlib computes.</summary>
-internal struct Crc32
+/// <summary>Incremental CRC-32 (IEEE 802.3, the checksum zlib computes) as MCAP uses it: System.IO.Hashing's vectorised
+/// implementation behind the small API the writer and reader use.</summary>
+internal readonly struct Crc32
 {
-    private static readonly uint[] Table = BuildTable();
-    private uint _state;
+    private readonly System.IO.Hashing.Crc32 _hash;
+
+    private Crc32(System.IO.Hashing.Crc32 hash) => _hash = hash;
 
     /// <summary>Starts a fresh checksum.</summary>
-    public static Crc32 Create() => new() { _state = 0xFFFFFFFFu };
+    public static Crc32 Create() => new(new System.IO.Hashing.Crc32());
 
     /// <summary>Adds bytes to the checksum.</summary>
-    public void Append(ReadOnlySpan<byte> data)
-    {
-        uint crc = _state;
-        var table = Table;
-        foreach (byte b in data)
-        {
-            crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-        _state = crc;
-    }
+    public void Append(ReadOnlySpan<byte> data) => _hash.Append(data);
 
     /// <summary>The checksum of all bytes appended so far.</summary>
-    public readonly uint Value => _state ^ 0xFFFFFFFFu;
+    public uint Value => _hash.GetCurrentHashAsUInt32();
 
     /// <summary>The checksum of one span.</summary>
-    public static uint Compute(ReadOnlySpan<byte> data)
-    {
-        var crc = Create();
-        crc.Append(data);
-        return crc.Value;
-    }
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            uint c = i;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            table[i] = c;
-        }
-        return table;
-    }
+    public static uint Compute(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 }
