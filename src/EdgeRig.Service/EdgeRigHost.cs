@@ -99,8 +99,12 @@ public static class EdgeRigHost
             o.EnableDetailedErrors = false;
         });
         // NOT_SERVING while the store cannot write (a failed catalogue write, the disk at its reserve)
-        builder.Services.AddGrpcHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("store",
-            sp => new StoreHealthCheck(sp.GetRequiredService<ISessionStore>()), null, null));
+        builder.Services.AddSingleton<Systemd.RigLoopHealth>();
+        builder.Services.AddGrpcHealthChecks()
+            .Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("store",
+                sp => new StoreHealthCheck(sp.GetRequiredService<ISessionStore>()), null, null))
+            .Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("rig-loop",
+                sp => new RigLoopHealthCheck(sp.GetRequiredService<Systemd.RigLoopHealth>()), null, null));
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
@@ -243,6 +247,16 @@ internal sealed class ProfileDocuments(Storage.Durability.JournaledCollection co
     public void Insert(LiteDB.BsonDocument document) => collection.Insert(document);
 
     public IEnumerable<LiteDB.BsonDocument> FindAll() => collection.FindAll();
+}
+
+/// <summary>Healthy while capture delivers samples and the recorder keeps up (what also drives systemd's watchdog).</summary>
+internal sealed class RigLoopHealthCheck(Systemd.RigLoopHealth health) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(health.Current is { } reason
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(reason)
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
 }
 
 /// <summary>Healthy while the session store can write.</summary>

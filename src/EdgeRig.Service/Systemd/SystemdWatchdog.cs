@@ -27,8 +27,8 @@ public sealed class SystemdWatchdog : BackgroundService
     private readonly Func<string?> _unhealthyReason;
     private readonly ILogger _logger;
 
-    public SystemdWatchdog(RecordingPipeline pipeline, ILogger<SystemdWatchdog> logger)
-        : this(WatchdogSettings.FromEnvironment(), new RigLoopHealth(pipeline).Check, logger) { }
+    public SystemdWatchdog(RigLoopHealth health, ILogger<SystemdWatchdog> logger)
+        : this(WatchdogSettings.FromEnvironment(), () => health.Current, logger) { }
 
     internal SystemdWatchdog(WatchdogSettings? settings, Func<string?> unhealthyReason, ILogger logger)
     {
