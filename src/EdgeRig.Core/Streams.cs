@@ -94,4 +94,12 @@ public sealed record Sample(
     SensorTime SensorTime,
     HostTime HostTime,
     RigTimestamp Rig,
-    ReadOnlyMemory<byte> Payload);
+    ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>Bytes a sample takes in a stored chunk besides its payload (sequence, sensor ticks, host time, rig time, error
+    /// bound, payload length): what the recorder counts against a chunk's size limit.</summary>
+    public const int StoredHeaderBytes = 44;
+
+    /// <summary>Bytes this sample takes in a stored chunk before compression.</summary>
+    public int StoredBytes => StoredHeaderBytes + Payload.Length;
+}

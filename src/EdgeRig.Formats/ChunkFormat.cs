@@ -15,7 +15,7 @@ namespace EdgeRig.Formats;
 public static class ChunkFormat
 {
     public static ReadOnlySpan<byte> Magic => "ERC1"u8;
-    public const int SampleHeaderSize = 44;
+    public const int SampleHeaderSize = Sample.StoredHeaderBytes;
 
     /// <summary>Codec per modality: JPEG is already compressed; PCM, IMU, LIDAR and GPIO compress well with LZ4.</summary>
     public static ChunkCodec CodecFor(StreamDescriptor d) => d.Encoding == Encodings.Jpeg ? ChunkCodec.None : ChunkCodec.Lz4;

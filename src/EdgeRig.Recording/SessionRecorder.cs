@@ -90,7 +90,7 @@ public sealed class SessionRecorder
             foreach (var s in samples)
             {
                 part.Add(s);
-                bytes += s.Payload.Length + 44;
+                bytes += s.StoredBytes;
                 if (bytes >= _maxChunkBytes) { batches.Add(new ChunkBatch(channel.Descriptor, part.ToArray())); part.Clear(); bytes = 0; }
             }
             if (part.Count > 0) batches.Add(new ChunkBatch(channel.Descriptor, part.ToArray()));
@@ -154,7 +154,7 @@ public sealed class SessionRecorder
                     if (p.Samples.Count == 0) p.Since = now;
                     p.Samples.Add(s);
                     if (Observer is { } observer) Observe(observer, s);
-                    p.Bytes += s.Payload.Length + 44;
+                    p.Bytes += s.StoredBytes;
                     if (p.Bytes >= _maxChunkBytes) TakeChunk(p, ready, readyChannels);
                 }
                 if (p.Samples.Count > 0 && (stopping || now - p.Since >= _flushInterval))
