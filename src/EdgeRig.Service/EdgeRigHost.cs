@@ -79,7 +79,7 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<IAuditLog>(sp => new LiteDbAuditLog(sp.GetRequiredService<LiteDbSessionStore>()));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Calibration.Profiles.ICalibrationProfileStore>(sp =>
-            new Calibration.Profiles.LiteDbCalibrationProfileStore(new ProfileDocuments(sp.GetRequiredService<LiteDbSessionStore>().CatalogueCollection("calibration"))));
+            new Calibration.Profiles.CalibrationProfileStore(new CatalogueProfileRecords(sp.GetRequiredService<LiteDbSessionStore>().CatalogueCollection("calibration"))));
         builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
             sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
@@ -241,13 +241,6 @@ public static class GroundTruthLog
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }
 
-/// <summary>Calibration profiles kept in the catalogue's journaled "calibration" collection.</summary>
-internal sealed class ProfileDocuments(Storage.Durability.JournaledCollection collection) : Calibration.Profiles.IProfileDocuments
-{
-    public void Insert(LiteDB.BsonDocument document) => collection.Insert(document);
-
-    public IEnumerable<LiteDB.BsonDocument> FindAll() => collection.FindAll();
-}
 
 /// <summary>Healthy while capture delivers samples and the recorder keeps up (what also drives systemd's watchdog).</summary>
 internal sealed class RigLoopHealthCheck(Systemd.RigLoopHealth health) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck

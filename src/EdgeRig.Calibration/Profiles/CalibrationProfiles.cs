@@ -1,5 +1,3 @@
-using LiteDB;
-
 namespace EdgeRig.Calibration.Profiles;
 
 /// <summary>The catalogue's calibration profiles: save a new version, read one, list them, see a name's history.</summary>
@@ -19,19 +17,19 @@ public interface ICalibrationProfileStore
     IReadOnlyList<CalibrationProfile> ListLatest(string? rig = null);
 }
 
-/// <summary>Where profile documents are kept: the service passes the catalogue's journaled "calibration" collection, whose
-/// inserts are durable when they return.</summary>
-public interface IProfileDocuments
+/// <summary>Where saved profile versions are kept: the service keeps them in the catalogue's journaled "calibration"
+/// collection, whose inserts are durable when they return.</summary>
+public interface IProfileRecords
 {
-    void Insert(BsonDocument document);
+    void Insert(CalibrationProfile profile);
 
-    IEnumerable<BsonDocument> FindAll();
+    IEnumerable<CalibrationProfile> All();
 }
 
-/// <summary>Calibration profiles as BSON documents in a collection of the catalogue.</summary>
-public sealed class LiteDbCalibrationProfileStore(IProfileDocuments profiles) : ICalibrationProfileStore
+/// <summary>Versioned calibration profiles over where they are kept.</summary>
+public sealed class CalibrationProfileStore(IProfileRecords profiles) : ICalibrationProfileStore
 {
-    private readonly IProfileDocuments _profiles = profiles;
+    private readonly IProfileRecords _profiles = profiles;
     private readonly object _gate = new();
 
     public CalibrationProfile Save(CalibrationProfile profile)
@@ -46,7 +44,7 @@ public sealed class LiteDbCalibrationProfileStore(IProfileDocuments profiles) : 
             if (history.Count > 0 && history[^1].Rig != profile.Rig)
                 throw new ArgumentException($"profile '{profile.Name}' belongs to rig '{history[^1].Rig}', not '{profile.Rig}'", nameof(profile));
             var saved = profile with { Version = history.Count == 0 ? 1 : history[^1].Version + 1 };
-            _profiles.Insert(ToDocument(saved));
+            _profiles.Insert(saved);
             return saved;
         }
     }
@@ -58,31 +56,9 @@ public sealed class LiteDbCalibrationProfileStore(IProfileDocuments profiles) : 
     }
 
     public IReadOnlyList<CalibrationProfile> History(string name) =>
-        _profiles.FindAll().Where(d => d["name"].AsString == name).Select(FromDocument).OrderBy(p => p.Version).ToList();
+        _profiles.All().Where(p => p.Name == name).OrderBy(p => p.Version).ToList();
 
     public IReadOnlyList<CalibrationProfile> ListLatest(string? rig = null) =>
-        _profiles.FindAll().Select(FromDocument).GroupBy(p => p.Name).Select(g => g.MaxBy(p => p.Version)!)
+        _profiles.All().GroupBy(p => p.Name).Select(g => g.MaxBy(p => p.Version)!)
             .Where(p => rig is null || p.Rig == rig).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
-
-    private static BsonDocument ToDocument(CalibrationProfile p) => new()
-    {
-        ["_id"] = $"{p.Name}@{p.Version}",
-        ["name"] = p.Name,
-        ["version"] = p.Version,
-        ["rig"] = p.Rig,
-        ["createdAtMs"] = p.CreatedAt.ToUnixTimeMilliseconds(),
-        ["createdBy"] = p.CreatedBy,
-        ["note"] = p.Note,
-        ["streams"] = new BsonArray(p.Streams.Select(s => (BsonValue)new BsonDocument
-        {
-            ["stream"] = s.Stream, ["device"] = s.DeviceId, ["offsetNs"] = s.OffsetNs, ["ciLowNs"] = s.CiLowNs,
-            ["ciHighNs"] = s.CiHighNs, ["eventsUsed"] = s.EventsUsed, ["method"] = s.Method,
-        })),
-    };
-
-    private static CalibrationProfile FromDocument(BsonDocument d) => new(
-        d["name"].AsString, d["version"].AsInt32, d["rig"].AsString, DateTimeOffset.FromUnixTimeMilliseconds(d["createdAtMs"].AsInt64),
-        d["createdBy"].AsString, d["note"].AsString,
-        d["streams"].AsArray.Select(v => v.AsDocument).Select(s => new StreamCalibration(s["stream"].AsString, s["device"].AsString,
-            s["offsetNs"].AsDouble, s["ciLowNs"].AsDouble, s["ciHighNs"].AsDouble, s["eventsUsed"].AsInt32, s["method"].AsString)).ToList());
 }

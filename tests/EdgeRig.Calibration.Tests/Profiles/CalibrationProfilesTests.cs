@@ -1,20 +1,21 @@
 using EdgeRig.Calibration.Profiles;
 using EdgeRig.Core;
-using LiteDB;
 
 namespace EdgeRig.Calibration.Tests.Profiles;
 
-public sealed class CalibrationProfilesTests : IDisposable
+public sealed class CalibrationProfilesTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private readonly LiteDatabase _db = new(new MemoryStream());
+    private readonly ListedProfiles _records = new();
 
-    private LiteDbCalibrationProfileStore Store() => new(new LiteCollectionDocuments(_db.GetCollection<BsonDocument>("calibration")));
+    private CalibrationProfileStore Store() => new(_records);
 
-    private sealed class LiteCollectionDocuments(ILiteCollection<BsonDocument> collection) : IProfileDocuments
+    /// <summary>Saved versions in memory (the service keeps them in the catalogue).</summary>
+    private sealed class ListedProfiles : IProfileRecords
     {
-        public void Insert(BsonDocument document) => collection.Insert(document);
-        public IEnumerable<BsonDocument> FindAll() => collection.FindAll();
+        private readonly List<CalibrationProfile> _saved = [];
+        public void Insert(CalibrationProfile profile) => _saved.Add(profile);
+        public IEnumerable<CalibrationProfile> All() => _saved.ToList();
     }
 
     private static StreamOffset Result(string stream, double offsetMs, string? failed = null) => failed is null
@@ -96,5 +97,4 @@ public sealed class CalibrationProfilesTests : IDisposable
         Assert.Contains("on device 'cam0', but this stream comes from 'cam-serial-B'", e.Message);
     }
 
-    public void Dispose() => _db.Dispose();
 }
