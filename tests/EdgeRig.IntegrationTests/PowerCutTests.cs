@@ -17,8 +17,10 @@ public sealed class PowerCutTests(ITestOutputHelper output)
 {
     /// <param name="RecordedAtCut">per stream, the samples the recorder had reported flushed (acknowledged) just before the cut.</param>
     /// <param name="LiveAtCut">the streams that were delivering samples at the cut (a starved simulation on a busy machine may not be).</param>
+    /// <param name="BacklogAtCut">per stream, seconds of samples produced but not yet flushed at the cut (a busy machine's recorder
+    /// may lag): never acknowledged, so a power cut may take them.</param>
     private sealed record Cut(int Round, string SessionId, long CutRigNs, string TokenName, string TokenSecret, string MarkerLabel,
-        IReadOnlyDictionary<string, long> RecordedAtCut, IReadOnlySet<string> LiveAtCut);
+        IReadOnlyDictionary<string, long> RecordedAtCut, IReadOnlySet<string> LiveAtCut, IReadOnlyDictionary<string, double> BacklogAtCut);
 
     [Fact]
     public async Task PowerCutsAtRandomMoments_SessionsListedChunksVerifiedTokensWork()
@@ -65,6 +67,8 @@ public sealed class PowerCutTests(ITestOutputHelper output)
                 long cutRig = atCut.RigTimeNs;
                 var recordedAtCut = atCut.Streams.ToDictionary(s => s.Stream.Id, s => s.SessionCounts?.Recorded ?? 0);
                 var liveAtCut = atCut.Streams.Where(s => s.Live).Select(s => s.Stream.Id).ToHashSet();
+                var backlogAtCut = atCut.Streams.Where(s => s.Stream.NominalRateHz > 0 && s.SessionCounts is not null).ToDictionary(s => s.Stream.Id,
+                    s => (s.SessionCounts.Produced - s.SessionCounts.Recorded - s.SessionCounts.Dropped) / s.Stream.NominalRateHz);
 
                 // the cut: freeze, copy the block device's contents, kill
                 await Run("kill", "-STOP", service.Id.ToString());
@@ -77,7 +81,7 @@ public sealed class PowerCutTests(ITestOutputHelper output)
                 mounts.Remove(mount);
                 File.Delete(image);
                 image = next;
-                cuts.Add(new Cut(round, session.Id, cutRig, tokenName, token.Secret, label, recordedAtCut, liveAtCut));
+                cuts.Add(new Cut(round, session.Id, cutRig, tokenName, token.Secret, label, recordedAtCut, liveAtCut, backlogAtCut));
             }
         }
         finally
@@ -127,8 +131,10 @@ public sealed class PowerCutTests(ITestOutputHelper output)
             long last = samples.Select(s => s.Rig.Time.Nanoseconds).DefaultIfEmpty(0).Max();
             double lagS = (cut.CutRigNs - last) / 1e9;
             lags.Add($"{stream.Id} {lagS:0.000} s ({samples.Count}/{acknowledged} acknowledged)");
+            // the flush interval (0.5 s) plus delivery latency, plus whatever a busy machine's recorder had not yet flushed
+            double allowed = 1.0 + cut.BacklogAtCut.GetValueOrDefault(stream.Id);
             if (cut.LiveAtCut.Contains(stream.Id))
-                Assert.True(lagS <= 1.0, $"cut {cut.Round}: {stream.Id} ends {lagS:0.000} s before the cut (all: {string.Join(", ", lags)})");
+                Assert.True(lagS <= allowed, $"cut {cut.Round}: {stream.Id} ends {lagS:0.000} s before the cut, allowed {allowed:0.000} s (all: {string.Join(", ", lags)})");
         }
         output.WriteLine($"cut {cut.Round} ({cut.SessionId}, {info.ChunkCount} chunks): last sample before the cut: {string.Join(", ", lags)}");
         Directory.Delete(folder, recursive: true);
