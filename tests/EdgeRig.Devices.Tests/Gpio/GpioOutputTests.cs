@@ -5,8 +5,8 @@ using EdgeRig.Timing;
 
 namespace EdgeRig.Devices.Tests.Gpio;
 
-/// <summary>A GpioDriver that records every write with its time, for the outputs' tests.</summary>
-internal sealed class RecordingGpioDriver : GpioDriver
+/// <summary>A GpioDriver that records every write with its time (a timestamp of <paramref name="time"/>), for the outputs' tests.</summary>
+internal sealed class RecordingGpioDriver(TimeProvider? time = null) : GpioDriver
 {
     private readonly Dictionary<int, PinMode> _modes = [];
     public List<(int Pin, PinValue Value, long Ticks)> Writes { get; } = [];
@@ -23,12 +23,20 @@ internal sealed class RecordingGpioDriver : GpioDriver
     protected override void Write(int pinNumber, PinValue value)
     {
         if (_modes[pinNumber] != PinMode.Output) throw new InvalidOperationException($"pin {pinNumber} is not an output");
-        lock (Writes) Writes.Add((pinNumber, value, System.Diagnostics.Stopwatch.GetTimestamp()));
+        lock (Writes) Writes.Add((pinNumber, value, (time ?? TimeProvider.System).GetTimestamp()));
     }
 
     protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken) => throw new NotSupportedException();
     protected override void AddCallbackForPinValueChangedEvent(int pinNumber, PinEventTypes eventTypes, PinChangeEventHandler callback) => throw new NotSupportedException();
     protected override void RemoveCallbackForPinValueChangedEvent(int pinNumber, PinChangeEventHandler callback) => throw new NotSupportedException();
+}
+
+/// <summary>A monotonic clock that moves one step forward each time it is read: a spin-wait on it ends after a known number of reads.</summary>
+internal sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
+{
+    private long _ticks;
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
 }
 
 public class GpioOutputTests
@@ -41,16 +49,21 @@ public class GpioOutputTests
     [InlineData(true)]
     public void Pulse_DrivesActiveForPulseMsThenInactive(bool activeLow)
     {
-        var driver = new RecordingGpioDriver();
+        var step = TimeSpan.FromMicroseconds(100);
+        var time = new SteppingTimeProvider(step);
+        var driver = new RecordingGpioDriver(time);
         using var controller = new GpioController(driver);
-        using (var trigger = new GpioOutput(Output("trigger", activeLow), controller, new SystemRigClock()))
+        using (var trigger = new GpioOutput(Output("trigger", activeLow), controller, new SystemRigClock(), time: time))
             trigger.Pulse();
         var w = driver.Writes;
         PinValue active = activeLow ? PinValue.Low : PinValue.High;
         Assert.Equal(!active, w[0].Value);                  // opened inactive
         Assert.Equal(active, w[1].Value);
         Assert.Equal(!active, w[2].Value);
-        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(w[1].Ticks, w[2].Ticks).TotalMilliseconds, 2, 50);
+        // on the output's clock the line is released once pulseMs (2) has passed, not before and not much after: the driver's
+        // stamps and the output's own reads advance the clock, a few steps at most beyond the 20 the pulse spins through
+        var width = time.GetElapsedTime(w[1].Ticks, w[2].Ticks);
+        Assert.InRange(width, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(2) + 3 * step);
         Assert.All(w, x => Assert.Equal(23, x.Pin));
         Assert.Equal(!active, w[^1].Value);                 // left inactive when disposed
     }
