@@ -60,6 +60,7 @@ public sealed record DatasetStreamInfo(string Id, string Modality, string Encodi
 
 public sealed record DatasetTableInfo(string Path, long Rows, IReadOnlyList<DatasetColumnInfo> Columns);
 
+/// <summary>A table column: <see cref="Type"/> is its Parquet/Arrow logical type name (int64, int32, float32, float64, bool, string, binary).</summary>
 public sealed record DatasetColumnInfo(string Name, string Type, bool Nullable, string Unit);
 
 /// <summary>Builds <see cref="DatasetMetadata"/> from what the export read and wrote.</summary>
@@ -98,10 +99,5 @@ internal static class DatasetMetadataBuilder
     }
 
     private static DatasetTableInfo Table(ParquetTable t) =>
-        new(t.Name, t.Rows, t.Columns.Select(c => new DatasetColumnInfo(c.Name, TypeName(c.Field.ClrType), c.Field.IsNullable, c.Unit)).ToList());
-
-    private static string TypeName(Type t) => t == typeof(byte[]) ? "binary" : t.Name.ToLowerInvariant() switch
-    {
-        "int64" => "int64", "int32" => "int32", "single" => "float32", "double" => "float64", "boolean" => "bool", "string" => "string", var other => other,
-    };
+        new(t.Name, t.Rows, t.Columns.Select(c => new DatasetColumnInfo(c.Name, c.TypeName, c.Field.IsNullable, c.Unit)).ToList());
 }
