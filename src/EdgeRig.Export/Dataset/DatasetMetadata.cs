@@ -50,7 +50,7 @@ public sealed record DatasetMarkerInfo(long TimeNs, string Label, string Note, s
 
 public sealed record DatasetReferenceInfo(string Stream, double NominalRateHz, long PeriodNs, long Rows);
 
-/// <summary>The calibration applied (none until calibration profiles exist; <see cref="DatasetOptions.Calibration"/> is the hook).</summary>
+/// <summary>The calibration applied: which profile and why in <see cref="Source"/> (<see cref="DatasetOptions.Calibration"/> sets it).</summary>
 public sealed record DatasetCalibrationInfo(bool Applied, string Source, IReadOnlyDictionary<string, long> FixedLatencyNs, string Note);
 
 public sealed record DatasetProblemInfo(string Stream, int Index, string Kind, string Reason);
@@ -78,7 +78,7 @@ internal static class DatasetMetadataBuilder
             new SortedDictionary<string, long>(calibration.FixedLatency.ToDictionary(kv => kv.Key, kv => kv.Value.Nanoseconds), StringComparer.Ordinal),
             calibration.Applied
                 ? "time_ns = rig_ns - fixed_latency_ns[stream]; rig_ns is kept as recorded"
-                : "none: EdgeRig has no calibration profiles yet, so time_ns = rig_ns and fixed sensor latencies (exposure, filters, transport) are not removed");
+                : "not applied (see source): time_ns = rig_ns, and fixed sensor latencies (exposure, filters, transport) are not removed");
         return new DatasetMetadata(DatasetMetadata.FormatName, session,
             new DatasetReferenceInfo(reference.Id, reference.Descriptor.NominalRateHz, reference.Descriptor.NominalPeriod.Nanoseconds, reference.Count),
             toleranceNs, DatasetMetadata.TimeBaseText, calibrationInfo, problems.Count == 0,
