@@ -16,7 +16,7 @@ public interface IGpioEdgeStamps
 /// role, pulseMs, rateHz, activeLow. The controller is passed in (a LibGpiodDriver on the board, a fake in tests). When the
 /// edges are kernel-stamped (<see cref="IGpioEdgeStamps"/>: the simulated controller, or a line looped back to an input), a
 /// pulse reports its leading edge's stamp; otherwise the host time read just before the write (a few µs earlier). A pulse's
-/// width is measured on <c>time</c> (the system's monotonic clock unless a test passes its own).
+/// width is measured, and repeating pulses timed, on <c>time</c> (the system's clock unless a test passes its own).
 /// </summary>
 public sealed class GpioOutput : IDisposable
 {
@@ -26,7 +26,7 @@ public sealed class GpioOutput : IDisposable
     private readonly TimeProvider _time;
     private readonly PinValue _active, _inactive;
     private readonly object _gate = new();
-    private Timer? _timer;
+    private ITimer? _timer;
 
     public GpioOutput(DeviceProfile profile, GpioController controller, IHostClock clock, IGpioEdgeStamps? edgeStamps = null, TimeProvider? time = null)
     {
@@ -83,7 +83,7 @@ public sealed class GpioOutput : IDisposable
         StopRepeating();
         var period = TimeSpan.FromSeconds(1 / hz);
         bool ledOn = false;
-        _timer = new Timer(_ =>
+        _timer = _time.CreateTimer(_ =>
         {
             if (Profile.Role == "status-led")
                 lock (_gate) _controller.Write(Profile.Line, (ledOn = !ledOn) ? _active : _inactive);

@@ -2,6 +2,7 @@ using System.Device.Gpio;
 using EdgeRig.Core;
 using EdgeRig.Devices.Gpio;
 using EdgeRig.Timing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Devices.Tests.Gpio;
 
@@ -39,6 +40,13 @@ internal sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
     public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
 }
 
+/// <summary>Timers fired by <see cref="FakeTimeProvider.Advance"/>, and a monotonic clock that steps forward on every read (pulse widths).</summary>
+internal sealed class ManualTimersSteppingClock : FakeTimeProvider
+{
+    private long _ticks;
+    public override long GetTimestamp() => Interlocked.Add(ref _ticks, TimeSpan.FromMicroseconds(100).Ticks);
+}
+
 public class GpioOutputTests
 {
     private static DeviceProfile Output(string role, bool activeLow = false, double rate = 0) =>
@@ -69,20 +77,19 @@ public class GpioOutputTests
     }
 
     [Fact]
-    public async Task RepeatingStrobe_PulsesAtTheRate_StopsWhenAsked()
+    public void RepeatingStrobe_PulsesAtTheRate_StopsWhenAsked()
     {
-        var driver = new RecordingGpioDriver();
+        var time = new ManualTimersSteppingClock();
+        var driver = new RecordingGpioDriver(time);
         using var controller = new GpioController(driver);
-        using var strobe = new GpioOutput(Output("strobe", rate: 50), controller, new SystemRigClock());
-        strobe.StartRepeating();
-        await Task.Delay(300);
+        using var strobe = new GpioOutput(Output("strobe", rate: 50), controller, new SystemRigClock(), time: time);
+        strobe.StartRepeating();                            // the first pulse at once, then one every 20 ms
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(1 + 300 / 20, strobe.Pulses);
         strobe.StopRepeating();
-        await Task.Delay(50);
-        long pulses = strobe.Pulses;
-        await Task.Delay(100);
-        Assert.InRange(pulses, 2, 30);                      // ~15 at 50 Hz in 300 ms; timer scheduling on a loaded machine varies
-        Assert.Equal(pulses, strobe.Pulses);
-        Assert.Equal(1 + 2 * pulses, driver.Writes.Count);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1 + 300 / 20, strobe.Pulses);
+        Assert.Equal(1 + 2 * strobe.Pulses, driver.Writes.Count);
     }
 
     [Fact]
