@@ -13,7 +13,8 @@ public sealed class BenchResults(string path)
     public void Add(string bench, string metric, double value, string unit, double baseline) =>
         _results.Add(new BenchResult(bench, metric, Math.Round(value, 4), unit, Math.Round(baseline, 4), baseline == 0 ? 0 : Math.Round(value / baseline, 4)));
 
-    public void Flush()
+    /// <summary>Prints and appends the results added since the last flush; returns them.</summary>
+    public IReadOnlyList<BenchResult> Flush()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -22,6 +23,8 @@ public sealed class BenchResults(string path)
         foreach (var r in _results)
             Console.WriteLine($"{r.Bench,-8} {r.Metric,-28} {r.Value,14:0.####} {r.Unit,-8} {r.Baseline,14:0.####} {r.Ratio,8:0.####}");
         Console.WriteLine($"(written to {path})");
+        var flushed = _results.ToList();
         _results.Clear();
+        return flushed;
     }
 }

@@ -11,19 +11,19 @@ namespace EdgeRig.Benchmarks;
 
 /// <summary>
 /// `calibration`: the stimulus method on the simulated default rig (plus its trigger output), over several world seeds, each
-/// with its own injected latencies (camera 2-30 ms, audio 1-8 ms, IMU 0.2-3 ms, LIDAR 1-10 ms), 30 stimuli at 0.9-1.3 s,
+/// with its own injected latencies (camera 2-30 ms, audio 1-8 ms, IMU 0.2-3 ms, LIDAR 1-10 ms), 30 stimuli (by default) at 0.9-1.3 s,
 /// run in virtual time (the same twins, simulated GPIO and clock mappers as the service). Error = estimate minus the truth the
 /// simulator knows: the mean over the stream's recorded samples of rig time minus the true time of the physical moment. Goals
 /// (issue #5): camera ≤ 0.5 ms, audio ≤ 50 µs, IMU ≤ 0.5 ms, LIDAR ≤ 1 ms. Baseline: the naive estimate, the first frame /
 /// sample / LIDAR point showing the stimulus minus the reference, no sub-frame interpolation, averaged over the stimuli.
-/// Then the motion method (15 s of the world turning the rig; relative to the gyro; baseline: the goal) and one live stimulus
+/// Then the motion method (15 s by default of the world turning the rig; relative to the gyro; baseline: the goal) and one live stimulus
 /// run through the service (real time) for how long a calibration run takes.
 /// </summary>
 public static class CalibrationBench
 {
     private static readonly (string Modality, double GoalUs)[] Goals = [("camera", 500), ("audio", 50), ("imu", 500), ("lidar", 1000)];
 
-    public static async Task RunAsync(string root, int seeds, BenchResults results)
+    public static async Task RunAsync(string root, int seeds, BenchResults results, int stimuli = 30, double motionSeconds = 15)
     {
         var errors = Goals.ToDictionary(g => g.Modality, _ => new List<double>());
         var naive = Goals.ToDictionary(g => g.Modality, _ => new List<double>());
@@ -37,7 +37,7 @@ public static class CalibrationBench
             using var sim = new VirtualTimeRig(rig);
             sim.RunFor(LiveCalibration.SettleTime);
             var options = StimulusOptions.For(rig.Calibration);
-            var schedule = StimulusSchedule.Random(30, rig.Calibration.MinIntervalSeconds, rig.Calibration.MaxIntervalSeconds, new Random(seed), options);
+            var schedule = StimulusSchedule.Random(stimuli, rig.Calibration.MinIntervalSeconds, rig.Calibration.MaxIntervalSeconds, new Random(seed), options);
             sim.StartRecording();
             var references = sim.PulseTrigger(schedule.Settle, schedule.Intervals, schedule.Tail).Select((t, i) => new StimulusReference(i + 1, t)).ToList();
             var streams = sim.StopRecording().Select(r => new RecordedStream(r.Descriptor, r.Samples)).ToList();
@@ -72,16 +72,16 @@ public static class CalibrationBench
             // how far the truth (what rig times carry) is from the rig file's latency: the clock mapping's own share
             results.Add("calibration", $"{modality}.max_truth_vs_injected", mappingOffsets[modality].Max(), "us", goal);
         }
-        await MotionAsync(root, Math.Min(seeds, 3), results);
+        await MotionAsync(root, Math.Min(seeds, 3), motionSeconds, results);
         results.Add("calibration", "run.recorded_seconds", Median(recorded), "s", Median(recorded));
         results.Add("calibration", "run.compute_seconds", Median(compute), "s", Median(recorded));
-        results.Add("calibration", "run.live_seconds", await LiveRunSecondsAsync(root), "s", Median(recorded));
+        results.Add("calibration", "run.live_seconds", await LiveRunSecondsAsync(root, stimuli), "s", Median(recorded));
     }
 
     private const double SimulatedCameraExposureMs = 10;
 
     /// <summary>The motion method on the same rigs turned by the world for 15 s: camera and LIDAR lag behind the gyro against truth.</summary>
-    private static Task MotionAsync(string root, int seeds, BenchResults results)
+    private static Task MotionAsync(string root, int seeds, double seconds, BenchResults results)
     {
         var errors = new Dictionary<string, List<double>> { ["camera"] = [], ["lidar"] = [] };
         var compute = new List<double>();
@@ -93,7 +93,7 @@ public static class CalibrationBench
             sim.StartRecording();
             using (sim.World.PausePeriodicEvents())
             using (sim.World.Turn())
-                sim.RunFor(Duration.FromSeconds(15));
+                sim.RunFor(Duration.FromSeconds(seconds));
             var streams = sim.StopRecording().Select(r => new RecordedStream(r.Descriptor, r.Samples)).ToList();
             double Truth(RecordedStream s)
             {
@@ -117,7 +117,7 @@ public static class CalibrationBench
         }
         results.Add("calibration", "motion.camera.max_error", errors["camera"].Max(), "us", 500);
         results.Add("calibration", "motion.lidar.max_error", errors["lidar"].Max(), "us", 1000);
-        results.Add("calibration", "motion.compute_seconds", Median(compute), "s", 15);
+        results.Add("calibration", "motion.compute_seconds", Median(compute), "s", seconds);
         return Task.CompletedTask;
     }
 
@@ -183,8 +183,8 @@ public static class CalibrationBench
         return Cv2.Mean(image).Val0;
     }
 
-    /// <summary>One live stimulus run of 30 through the service in real time (the default simulated rig plus a trigger): its wall time.</summary>
-    private static async Task<double> LiveRunSecondsAsync(string root)
+    /// <summary>One live stimulus run (30 stimuli by default) through the service in real time (the default simulated rig plus a trigger): its wall time.</summary>
+    private static async Task<double> LiveRunSecondsAsync(string root, int stimuli)
     {
         string dir = Path.Combine(Path.GetTempPath(), "edgerig-bench-calibration-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -206,8 +206,8 @@ public static class CalibrationBench
                 })),
                 UnsafeUseInsecureChannelCallCredentials = true,
             });
-            Console.Error.WriteLine("calibration: one live run of 30 stimuli through the service...");
-            var report = await new Api.V1.Calibration.CalibrationClient(channel).RunStimulusAsync(new Api.V1.RunStimulusRequest { Count = 30 });
+            Console.Error.WriteLine($"calibration: one live run of {stimuli} stimuli through the service...");
+            var report = await new Api.V1.Calibration.CalibrationClient(channel).RunStimulusAsync(new Api.V1.RunStimulusRequest { Count = stimuli });
             foreach (var s in report.Streams)
                 Console.Error.WriteLine($"calibration: live {s.Stream,-7} {s.OffsetNs / 1e6:0.000} ms ±{(s.CiHighNs - s.CiLowNs) / 2e3:0} us {(s.Passed ? "pass" : "fail: " + s.FailedBecause)}");
             return report.RunSeconds;

@@ -1,76 +1,68 @@
+using System.CommandLine;
 using EdgeRig.Benchmarks;
 
-// scripts/bench [slice] [--seconds N] [--baseline-seconds N] [--rig FILE]
+// scripts/bench [BENCH...] [--seconds N] [--baseline-seconds N] [--rig FILE] [--<bench>-seconds N ...]
+// scripts/bench smoke [BENCH...] [--report FILE]
 string root = AppContext.BaseDirectory;
 while (!File.Exists(Path.Combine(root, "EdgeRig.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run from inside the EdgeRig tree");
-var benches = args.Where(a => !a.StartsWith("--") && !double.TryParse(a, out _) && !a.EndsWith(".json")).ToHashSet();
-string Option(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
-double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.CultureInfo.InvariantCulture);
-double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
-string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
-var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
-string[] known = ["slice", "sync", "store", "soak", "export", "pull", "drivers", "qa", "privacy", "calibration"];
-foreach (var b in benches.Where(b => !known.Contains(b)))
+var defaults = new BenchSizes();
+
+Argument<string[]> Benches(string description)
 {
-    Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
-    return 2;
+    var argument = new Argument<string[]>("bench") { Arity = ArgumentArity.ZeroOrMore, Description = description };
+    argument.AcceptOnlyFromAmong(BenchRunner.Known);
+    return argument;
 }
-if (benches.Count == 0 || benches.Contains("slice"))
+Option<T> Size<T>(string name, T fallback, string description) => new(name) { DefaultValueFactory = _ => fallback, Description = description };
+
+var rig = new Option<string>("--rig") { Description = "Rig file of the slice, soak and pull benches", Recursive = true,
+    DefaultValueFactory = _ => Path.Combine(root, "hardware", "rigs", "sim-default.json") };
+var benches = Benches($"Benches to run (default: all but {string.Join(" and ", BenchRunner.OnlyByName)}, which run only when named)");
+var seconds = Size("--seconds", defaults.SliceSeconds, "slice: seconds recorded");
+var baselineSeconds = Size("--baseline-seconds", defaults.SliceBaselineSeconds, "slice: seconds of capture only (baseline)");
+var storeSeconds = Size("--store-seconds", defaults.StoreSeconds, "store: seconds of the camera-heavy mix");
+var minutes = Size("--minutes", defaults.SoakMinutes, "soak: minutes recorded");
+var pullMiB = Size("--pull-mib", defaults.PullMiB, "pull: size of the session pulled, MiB");
+var syncSeconds = Size("--sync-seconds", defaults.SyncSeconds, "sync: seconds per synthetic stream (errors counted after the first 10)");
+var exportSeconds = Size("--export-seconds", defaults.ExportSeconds, "export: seconds of the synthetic session");
+var driversSeconds = Size("--drivers-seconds", defaults.DriversSeconds, "drivers: seconds per driver and baseline");
+var qaSeconds = Size("--qa-seconds", defaults.QaSeconds, "qa: seconds of the simulated rig analysed");
+var privacySeconds = Size("--privacy-seconds", defaults.PrivacySeconds, "privacy: CPU seconds in all");
+var calibrationSeeds = Size("--calibration-seeds", defaults.CalibrationSeeds, "calibration: world seeds");
+var calibrationStimuli = Size("--calibration-stimuli", defaults.CalibrationStimuli, "calibration: stimuli per run");
+
+var command = new RootCommand("EdgeRig benchmarks: prints a table and appends JSON lines to artifacts/bench/results.jsonl")
 {
-    await SliceBench.RunAsync(rig, seconds, baselineSeconds, results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("store"))
+    benches, rig, seconds, baselineSeconds, storeSeconds, minutes, pullMiB, syncSeconds, exportSeconds, driversSeconds, qaSeconds, privacySeconds,
+    calibrationSeeds, calibrationStimuli,
+};
+command.SetAction(async (parse, _) =>
 {
-    double storeSeconds = double.Parse(Option("--store-seconds", "20"), System.Globalization.CultureInfo.InvariantCulture);
-    StoreBench.Run(d => new EdgeRig.Storage.LiteDbSessionStore(d, new() { Layout = EdgeRig.Storage.ChunkPayloadLayout.Embedded, FreeSpaceReserveBytes = 0 }), "embedded", storeSeconds, results);
-    StoreBench.Run(d => new EdgeRig.Storage.LiteDbSessionStore(d, new() { Layout = EdgeRig.Storage.ChunkPayloadLayout.Segments, FreeSpaceReserveBytes = 0 }), "segments", storeSeconds, results);
-    // #9: the same ingest with AES-256-GCM per chunk (ratio against raw disk writes measured in the same run, like the plain rows)
-    StoreBench.Run(d => new EdgeRig.Storage.LiteDbSessionStore(d, new()
+    var named = parse.GetValue(benches) ?? [];
+    var sizes = defaults with
     {
-        Layout = EdgeRig.Storage.ChunkPayloadLayout.Segments, FreeSpaceReserveBytes = 0, EncryptNewSessions = true,
-        Cipher = new EdgeRig.Privacy.KeyRingChunkCipher(EdgeRig.Privacy.KeyRing.Open(Path.Combine(d, "keys", "data.keys"), createIfMissing: true)),
-    }), "segments+aes", storeSeconds, results);
-    results.Flush();
-}
-if (benches.Contains("soak")) // ten minutes: only when asked for by name
+        SliceSeconds = parse.GetValue(seconds), SliceBaselineSeconds = parse.GetValue(baselineSeconds), StoreSeconds = parse.GetValue(storeSeconds),
+        SoakMinutes = parse.GetValue(minutes), PullMiB = parse.GetValue(pullMiB), SyncSeconds = parse.GetValue(syncSeconds),
+        ExportSeconds = parse.GetValue(exportSeconds), DriversSeconds = parse.GetValue(driversSeconds), QaSeconds = parse.GetValue(qaSeconds),
+        PrivacySeconds = parse.GetValue(privacySeconds), CalibrationSeeds = parse.GetValue(calibrationSeeds), CalibrationStimuli = parse.GetValue(calibrationStimuli),
+    };
+    var runner = new BenchRunner(root, parse.GetValue(rig)!, sizes);
+    var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
+    foreach (string bench in BenchRunner.Known.Where(b => named.Length == 0 ? !BenchRunner.OnlyByName.Contains(b) : named.Contains(b)))
+    {
+        await runner.RunAsync(bench, results);
+        results.Flush();
+    }
+    return 0;
+});
+
+var smokeBenches = Benches("Benches to smoke (default: every one)");
+var report = new Option<string?>("--report") { Description = "Also write `pass NAME` / `fail NAME: reason` lines to this file" };
+var smoke = new Command("smoke", "Every bench at tiny sizes (seconds each): fails, naming the bench, when one throws or produces no rows, or non-finite or only zero values")
 {
-    await SoakBench.RunAsync(rig, double.Parse(Option("--minutes", "10"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("pull"))
-{
-    await PullBench.RunAsync(rig, int.Parse(Option("--pull-mib", "1024"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("sync"))
-{
-    SyncBench.Run(double.Parse(Option("--sync-seconds", "120"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("export"))
-{
-    ExportBench.Run(root, double.Parse(Option("--export-seconds", "34"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("drivers"))
-{
-    await DriversBench.RunAsync(double.Parse(Option("--drivers-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("qa"))
-{
-    QaBench.Run(double.Parse(Option("--qa-seconds", "20"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Count == 0 || benches.Contains("privacy"))
-{
-    PrivacyBench.Run(double.Parse(Option("--privacy-seconds", "30"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-if (benches.Contains("calibration")) // about 4 minutes: only when asked for by name
-{
-    await CalibrationBench.RunAsync(root, int.Parse(Option("--calibration-seeds", "5"), System.Globalization.CultureInfo.InvariantCulture), results);
-    results.Flush();
-}
-return 0;
+    smokeBenches, report,
+};
+smoke.SetAction((parse, _) => BenchSmoke.RunAsync(root, parse.GetValue(rig)!, parse.GetValue(smokeBenches) ?? [], parse.GetValue(report)));
+command.Subcommands.Add(smoke);
+
+return await command.Parse(args).InvokeAsync();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Security;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using EdgeRig.Api.V1;
 using EdgeRig.Cli;
@@ -9,6 +10,7 @@ using EdgeRig.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using OpenCvSharp;
 
 namespace EdgeRig.Benchmarks;
 
@@ -16,7 +18,8 @@ namespace EdgeRig.Benchmarks;
 /// `pull`: a ~1 GB session pulled over gRPC with TLS (every chunk's SHA-256 checked, bytes discarded) against a raw
 /// HTTPS download of the same chunk bytes from the same Kestrel process, alternating three times, medians; the
 /// full CLI pull to disk (fsync per chunk) too; then four concurrent pulls while the simulated rig records, whose
-/// drops must be zero.
+/// drops must be zero. The synthetic session is one the rig's QA passes (increasing sequence numbers, distinct decodable
+/// frames), and its QA report is made before the timing, as the rig makes it when a recording stops.
 /// </summary>
 public static class PullBench
 {
@@ -39,6 +42,7 @@ public static class PullBench
             string token = File.ReadAllText(Path.Combine(data, "admin.token")).Trim();
             string fingerprint = app.Services.GetRequiredService<TransportInfo>().FingerprintSha256;
             var connection = new RigConnection(url, token, fingerprint, null);
+            await RequireQaPassAsync(connection, sessionId);
             bytes = store.ListChunksWithSha256(sessionId).Sum(c => (long)c.StoredLength); // hashes computed once, as on a first pull
             using var http = new HttpClient(new SocketsHttpHandler
             {
@@ -83,24 +87,56 @@ public static class PullBench
         }
     }
 
-    /// <summary>Writes a camera-like session of about <paramref name="sizeMiB"/> MiB straight into the store; returns its id.</summary>
+    /// <summary>
+    /// Writes a camera-like session of about <paramref name="sizeMiB"/> MiB straight into the store; returns its id. The frames
+    /// cycle through a few distinct noise JPEGs (~200 kB, nearly incompressible like real ones), so no two in a row are equal.
+    /// </summary>
     private static string WriteSession(string data, int sizeMiB)
     {
         using var store = new LiteDbSessionStore(data, new SessionStoreOptions { FreeSpaceReserveBytes = 0, StartHeadroomBytes = 0 });
         var cam = new StreamDescriptor(new StreamId("cam0"), Modality.Camera, Encodings.Jpeg, 30, "", "cam0", "cam0");
         var session = new Session("pullbench", "pull bench", "bench", new Dictionary<string, string>(), new RigTime(1_700_000_000_000_000_000), null, SessionState.Recording, "bench");
         store.CreateSession(session, [cam]);
-        var frame = RandomNumberGenerator.GetBytes(200_000);
+        var frames = NoiseJpegs(7);
+        Console.Error.WriteLine($"pull: synthetic frames of {frames.Average(f => f.Length) / 1000:0} kB");
+        const int perChunk = 20;
+        long chunkBytes = perChunk * (long)frames.Average(f => f.Length);
+        long chunks = Math.Max(2, ((long)sizeMiB << 20) / chunkBytes);
         long seq = 0;
-        for (int chunk = 0; chunk < sizeMiB / 4; chunk++)
+        for (long chunk = 0; chunk < chunks; chunk++)
         {
-            var samples = Enumerable.Range(0, 20).Select(_ => new Sample(cam.Id, seq, new SensorTime(seq), new HostTime(seq),
-                new RigTimestamp(new RigTime(1_700_000_000_000_000_000 + seq * 33_000_000), new Duration(1000)), frame)).ToList();
-            seq += 20;
+            var samples = new List<Sample>(perChunk);
+            for (int i = 0; i < perChunk; i++, seq++)
+                samples.Add(new Sample(cam.Id, seq, new SensorTime(seq), new HostTime(seq),
+                    new RigTimestamp(new RigTime(1_700_000_000_000_000_000 + seq * 33_333_333), new Duration(1000)), frames[(int)(seq % frames.Length)]));
             store.WriteChunks(session.Id, [new ChunkBatch(cam, samples)]);
         }
-        store.CloseSession(session.Id, new RigTime(1_700_000_000_000_000_000 + seq * 33_000_000), SessionState.Complete, "bench");
+        store.CloseSession(session.Id, new RigTime(1_700_000_000_000_000_000 + seq * 33_333_333), SessionState.Complete, "bench");
         return session.Id;
+    }
+
+    /// <summary>Distinct 1280×720 grey-noise JPEGs of about 200 kB each.</summary>
+    private static byte[][] NoiseJpegs(int count)
+    {
+        var random = new Random(3);
+        using var image = new Mat(720, 1280, MatType.CV_8UC1);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var pixels = new byte[720 * 1280];
+            random.NextBytes(pixels);
+            Marshal.Copy(pixels, 0, image.Data, pixels.Length);
+            Cv2.ImEncode(".jpg", image, out byte[] jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 15));
+            return jpeg;
+        }).ToArray();
+    }
+
+    /// <summary>Has the rig make the session's QA report (as at the end of a recording) and stops the bench if it is not a pass.</summary>
+    private static async Task RequireQaPassAsync(RigConnection connection, string sessionId)
+    {
+        using var channel = connection.Open();
+        var qa = await new Sessions.SessionsClient(channel).GetQaReportAsync(new GetQaReportRequest { SessionId = sessionId });
+        if (qa.Verdict != "pass")
+            throw new InvalidOperationException($"pull bench: the synthetic session's QA verdict is {qa.Verdict}, not pass: {qa.Json[..Math.Min(qa.Json.Length, 2000)]}");
     }
 
     private static async Task StreamPull(RigConnection connection, string sessionId)

@@ -160,6 +160,7 @@ public sealed class CalibrationTests(ITestOutputHelper output)
         Assert.Equal(0, (await ProcessRunner.RunAsync("dotnet", [CliDll, "export", sessionId, "--out", raw, "--streams", "cam0", "--calibration", "none"], TimeSpan.FromSeconds(120), env)).ExitCode);
         Assert.Equal(before, Read(raw));
         Assert.Equal(hashBefore, await SessionHashOf(sessions, sessionId));
+        await DatasetByIdAppliesWhatTheRigWould(env, rig.Dir, sessionId, "lab-bench@1", after);
         using (var mcap = File.OpenRead(calibrated))
         {
             var attachment = new McapReader(mcap).ReadRecords().OfType<Attachment>().Single(a => a.Name.StartsWith("calibration/", StringComparison.Ordinal));
@@ -171,6 +172,33 @@ public sealed class CalibrationTests(ITestOutputHelper output)
         var next = await rigClient.StartRecordingAsync(new StartRecordingRequest { Name = "after calibration" });
         await rigClient.StopRecordingAsync(new StopRecordingRequest());
         Assert.Equal("lab-bench@2", next.Calibration);
+    }
+
+    /// <summary>
+    /// A dataset exported by session id (the CLI pulls, then aligns offline) applies the session's recorded profile as the rig's
+    /// MCAP export does (cam0 time_ns = the calibrated MCAP's log times) and metadata.json names it; --calibration none overrides.
+    /// </summary>
+    private static async Task DatasetByIdAppliesWhatTheRigWould(Dictionary<string, string> env, string dir, string sessionId, string recorded, List<ulong> calibratedLogTimes)
+    {
+        string byDefault = Path.Combine(dir, "dataset-default"), none = Path.Combine(dir, "dataset-none");
+        var a = await ProcessRunner.RunAsync("dotnet", [CliDll, "export", sessionId, "--format", "dataset", "--out", byDefault, "--streams", "cam0"], TimeSpan.FromSeconds(180), env);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        var metadata = Export.Dataset.DatasetMetadata.Load(byDefault);
+        Assert.True(metadata.Calibration.Applied);
+        Assert.Equal($"{recorded} (the session's recorded profile)", metadata.Calibration.Source);
+        Assert.True(metadata.Calibration.FixedLatencyNs["cam0"] > 0);
+        var timeNs = await DatasetTests.ReadAsync<long>(Path.Combine(byDefault, "streams", "cam0.parquet"), "time_ns");
+        var rigNs = await DatasetTests.ReadAsync<long>(Path.Combine(byDefault, "streams", "cam0.parquet"), "rig_ns");
+        Assert.Equal(calibratedLogTimes.Select(t => (long)t), timeNs);
+        Assert.All(rigNs.Zip(timeNs), p => Assert.Equal(metadata.Calibration.FixedLatencyNs["cam0"], p.First - p.Second));
+
+        var b = await ProcessRunner.RunAsync("dotnet", [CliDll, "export", sessionId, "--format", "dataset", "--out", none, "--streams", "cam0", "--calibration", "none"],
+            TimeSpan.FromSeconds(180), env);
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        var raw = Export.Dataset.DatasetMetadata.Load(none);
+        Assert.False(raw.Calibration.Applied);
+        Assert.Equal("none (--calibration none)", raw.Calibration.Source);
+        Assert.Equal(rigNs, await DatasetTests.ReadAsync<long>(Path.Combine(none, "streams", "cam0.parquet"), "time_ns"));
     }
 
     private static async Task<string> SessionHashOf(Sessions.SessionsClient sessions, string id)

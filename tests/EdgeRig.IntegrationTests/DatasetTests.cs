@@ -174,7 +174,7 @@ public sealed class DatasetTests(ITestOutputHelper output, RigServiceFixture rig
         return (peak, frame);
     }
 
-    private static async Task<T[]> ReadAsync<T>(string file, string column)
+    internal static async Task<T[]> ReadAsync<T>(string file, string column)
     {
         await using var reader = await ParquetReader.CreateAsync(file);
         var field = reader.Schema.GetDataFields().Single(f => f.Name == column);

@@ -23,6 +23,8 @@ public sealed class SystemdTests
         Directory.CreateDirectory(stock);
         foreach (var f in Directory.GetFiles("/usr/lib/systemd/system", "*.target")) File.Copy(f, Path.Combine(stock, Path.GetFileName(f)));
         foreach (var f in Directory.GetFiles("/usr/lib/systemd/system", "*.slice")) File.Copy(f, Path.Combine(stock, Path.GetFileName(f)));
+        Directory.CreateDirectory(Path.Combine(root, "opt", "edgerig"));
+        File.Copy(Repo("systemd", "edgerig.env"), Path.Combine(root, "opt", "edgerig", "edgerig.env")); // where install-pi puts it
         foreach (var binary in new[] { "opt/edgerig/service/edgerig-service", "usr/sbin/ptp4l", "usr/sbin/phc2sys" })
         {
             string path = Path.Combine(root, binary);
@@ -70,6 +72,30 @@ public sealed class SystemdTests
         Assert.Equal("true", Value("NoNewPrivileges"));
         Assert.Contains("edgerig-ptp4l.service", Value("After"));
         Assert.Contains("edgerig-phc2sys.service", Value("After"));
+    }
+
+    [Fact]
+    public async Task EnvironmentFile_OneSourceForTheUnitAndTheScripts_SystemdSyntax()
+    {
+        string unit = File.ReadAllText(Repo("systemd", "edgerig.service"));
+        Assert.Equal("/opt/edgerig/edgerig.env", Regex.Match(unit, "^EnvironmentFile=(.*)$", RegexOptions.Multiline).Groups[1].Value.Trim());
+        Assert.DoesNotMatch("(?m)^Environment=.*(DOTNET_GC|MALLOC_)", unit);   // not repeated in the unit
+        var settings = File.ReadAllLines(Repo("systemd", "edgerig.env")).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.All(settings, l => Assert.Matches("^[A-Za-z_][A-Za-z0-9_]*=[^ #\"']+$", l));  // one plain KEY=VALUE a line: read alike by systemd and bash
+        Assert.Contains(settings, l => l.StartsWith("DOTNET_GCgen0size=", StringComparison.Ordinal));
+        Assert.Contains(settings, l => l.StartsWith("MALLOC_ARENA_MAX=", StringComparison.Ordinal));
+        foreach (var script in new[] { "run", "bench" })
+        {
+            string text = File.ReadAllText(Repo("scripts", script));
+            Assert.Contains(". scripts/lib/service-env", text);
+            Assert.DoesNotContain("DOTNET_GCgen0size", text);
+        }
+        // the scripts' reader exports the file's values, but one already set in the environment wins (memory experiments)
+        var read = await ProcessRunner.RunAsync("bash", ["-c", "set -euo pipefail; . scripts/lib/service-env; echo \"$DOTNET_GCgen0size $MALLOC_ARENA_MAX\""],
+            TimeSpan.FromSeconds(30), new Dictionary<string, string> { ["MALLOC_ARENA_MAX"] = "7" });
+        Assert.True(read.ExitCode == 0, read.Stderr);
+        string gen0 = settings.Single(l => l.StartsWith("DOTNET_GCgen0size=", StringComparison.Ordinal)).Split('=')[1];
+        Assert.Equal($"{gen0} 7", read.Stdout.Trim());
     }
 
     [Fact]
@@ -151,6 +177,7 @@ public sealed class SystemdTests
                 "+ dotnet publish src/EdgeRig.Service -c Release -r linux-arm64 --self-contained false",
                 "+ useradd --system --user-group", "+ usermod -a -G video,audio,i2c,gpio,dialout edgerig",
                 "+ install -m 0644 hardware/rigs/pi5-reference.json /etc/edgerig/rig.json",
+                "+ install -m 0644 systemd/edgerig.env /opt/edgerig/edgerig.env",
                 "+ install -d -o edgerig -g edgerig -m 0750 /var/lib/edgerig",
                 "/etc/systemd/system/", "/etc/udev/rules.d/99-edgerig.rules", "+ systemctl enable edgerig-ptp4l.service edgerig-phc2sys.service edgerig.service",
             })

@@ -221,7 +221,11 @@ public sealed class PrivacyEgressTests : IDisposable
         var header = sink.Messages[0].Header;
         Assert.Equal(["cam0", "mic0"], header.Withheld.Keys.Order());
         Assert.Equal(1, header.TotalChunks);
-        Assert.All(sink.Messages.Skip(1), m => Assert.Equal("imu0", m.Chunk.Meta?.Stream ?? "imu0"));
+        var pieces = sink.Messages.Skip(1).Select(m => m.Chunk).ToList();
+        Assert.All(pieces, Assert.NotNull);                                          // chunk pieces only, none damaged
+        var firstPieces = pieces.Where(p => p.Offset == 0).ToList();                 // each chunk's first piece carries its meta
+        Assert.Equal(["imu0"], firstPieces.Select(p => Assert.IsType<ChunkMeta>(p.Meta).Stream));
+        Assert.Equal([0], firstPieces.Select(p => p.Ordinal));
         var confirmed = await service.ConfirmPull(new ConfirmPullRequest { SessionId = "s1", SessionSha256 = header.SessionSha256 }, As(Role.Data, "/edgerig.v1.Sessions/ConfirmPull"));
         Assert.True(confirmed.PulledAtMs > 0);
     }

@@ -15,7 +15,8 @@ namespace EdgeRig.Cli.Commands;
 /// <summary>
 /// `edgerig export ID --format mcap --out FILE` (streamed from the rig) or `edgerig export --from-folder DIR ...` (offline, from a
 /// pulled session); `--format dataset --out DIR` writes an aligned Parquet dataset (a rig session is pulled to a temp folder first).
-/// Exit 5 when chunks were missing or corrupt (the output holds the rest and says so) unless --allow-partial.
+/// By session id either format applies what the rig's own export would: --calibration if given, else the profile the session is
+/// recorded with ("none": raw rig time); a dataset's metadata.json names which. Exit 5 when chunks were missing or corrupt (the output holds the rest and says so) unless --allow-partial.
 /// </summary>
 internal static class ExportCommand
 {
@@ -32,7 +33,11 @@ internal static class ExportCommand
     /// <summary>The --json summary of a dataset export.</summary>
     public sealed record DatasetReport(string SessionId, string Folder, string Format, string Source, string Reference, double ToleranceMs, long Bytes,
         string Sha256, IReadOnlyDictionary<string, long> Rows, IReadOnlyDictionary<string, long> MatchesInTolerance, IReadOnlyList<string> MissingChunks,
-        bool Complete, double Seconds);
+        bool Complete, double Seconds)
+    {
+        /// <summary>The calibration applied and why (metadata.json's calibration.source).</summary>
+        public string Calibration { get; init; } = "";
+    }
 
     private sealed record Request(string? Id, string? Folder, string Out, string[] Streams, string? From, string? To, string Compression,
         string? Reference = null, double? ToleranceMs = null, string? Calibration = null)
@@ -69,8 +74,9 @@ internal static class ExportCommand
                 (parse.GetValue(streams) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(from), parse.GetValue(to), parse.GetValue(compression) ?? "zstd", parse.GetValue(reference), parse.GetValue(tolerance),
                 parse.GetValue(calibration)) { Force = parse.GetValue(force), AllowPartial = parse.GetValue(allowPartial), Overwrite = parse.GetValue(overwrite) };
-            // from the rig, MCAP: the rig applies the profile; otherwise the CLI fetches (or reads) it and applies it here
-            var profile = request.Calibration is { } cal && (outputFormat == "dataset" || request.Folder is not null)
+            // from the rig, MCAP: the rig applies the profile; from a folder the CLI fetches (or reads) it and applies it here;
+            // a dataset works out its own (by id: the session's recorded profile unless --calibration says otherwise)
+            var profile = request.Calibration is { } cal && outputFormat == "mcap" && request.Folder is not null
                 ? await ResolveProfileAsync(cal, channel, ct) : null;
             if ((request.Id is null) == (request.Folder is null)) throw new ArgumentException("give either a session ID or --from-folder DIR");
             if (outputFormat == "mcap") CheckOutFile(request.Out, request.Overwrite, request.Id ?? "session");
@@ -78,7 +84,7 @@ internal static class ExportCommand
             if (outputFormat == "dataset")
             {
                 var dataset = await WithProgressAsync(request.Id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder!)), json,
-                    report => DatasetAsync(request, channel, profile, report, ct));
+                    report => DatasetAsync(request, channel, report, ct));
                 if (json) Output.Json(dataset);
                 else Render(dataset);
                 return await ExitCodeAsync(dataset.Complete, parse.GetValue(allowPartial), dataset.MissingChunks);
@@ -99,10 +105,10 @@ internal static class ExportCommand
         return EdgeRigCli.PartialExitCode;
     }
 
-    /// <summary>A dataset from a pulled folder, or from the rig by pulling the session into a temp folder first (first half of the progress).</summary>
-    /// <summary>A profile file, or NAME[@VERSION] fetched from the rig.</summary>
-    private static async Task<CalibrationProfile> ResolveProfileAsync(string value, GrpcChannel channel, CancellationToken ct)
+    /// <summary>A profile file, or NAME[@VERSION] fetched from the rig; null for "none" (raw rig time).</summary>
+    private static async Task<CalibrationProfile?> ResolveProfileAsync(string value, GrpcChannel channel, CancellationToken ct)
     {
+        if (value == "none") return null;
         if (File.Exists(value)) return CalibrationProfile.FromJson(await File.ReadAllTextAsync(value, ct));
         int at = value.LastIndexOf('@');
         int version = 0;
@@ -113,9 +119,43 @@ internal static class ExportCommand
         return CalibrationProfile.FromJson(reply.Profile.Json);
     }
 
-    private static async Task<DatasetReport> DatasetAsync(Request r, GrpcChannel channel, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
+    /// <summary>
+    /// The dataset's calibration, as the rig's own export would choose it: --calibration if given (a profile on the rig, a file,
+    /// or "none"); by session id, else the profile the session is recorded with; from a folder, else none (a pulled folder does
+    /// not say which profile the rig would apply). The source names the profile and why.
+    /// </summary>
+    private static async Task<(CalibrationProfile? Profile, string Source)> DatasetProfileAsync(Request r, GrpcChannel channel, CancellationToken ct)
+    {
+        if (r.Calibration is { } asked)
+        {
+            var chosen = await ResolveProfileAsync(asked, channel, ct);
+            return (chosen, chosen is null ? "none (--calibration none)" : $"{chosen.Name}@{chosen.Version} (--calibration {asked})");
+        }
+        if (r.Id is null) return (null, "none (a pulled folder does not say which profile the rig would apply; give --calibration)");
+        var session = await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = r.Id }, cancellationToken: ct);
+        if (session.Calibration.Length == 0 || session.Calibration == "none") return (null, "none (the session is recorded without a calibration profile)");
+        var recorded = await ResolveProfileAsync(session.Calibration, channel, ct);
+        return (recorded, $"{recorded!.Name}@{recorded.Version} (the session's recorded profile)");
+    }
+
+    /// <summary>Each stream's offset as the rig applies it when it reads the session (same rounding, same device check).</summary>
+    private static DatasetCalibration DatasetCalibrationOf(CalibrationProfile? profile, string source, SessionRecord record)
+    {
+        if (profile is null) return DatasetCalibration.None with { Source = source };
+        try
+        {
+            var latencies = record.Streams.Select(d => (d.Id.Value, Offset: CalibrationApplier.OffsetFor(profile, d)))
+                .Where(x => x.Offset != Duration.Zero).ToDictionary(x => x.Value, x => x.Offset);
+            return new DatasetCalibration(source, latencies);
+        }
+        catch (InvalidOperationException e) { throw new ArgumentException($"--calibration: {e.Message}"); }
+    }
+
+    /// <summary>A dataset from a pulled folder, or from the rig by pulling the session into a temp folder first (first half of the progress).</summary>
+    private static async Task<DatasetReport> DatasetAsync(Request r, GrpcChannel channel, Action<double> report, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var (profile, calibrationSource) = await DatasetProfileAsync(r, channel, ct);
         string? temp = r.Folder is null ? Path.Combine(Path.GetTempPath(), $"edgerig-export-{Guid.NewGuid():N}") : null;
         try
         {
@@ -129,14 +169,13 @@ internal static class ExportCommand
                 Tolerance = r.ToleranceMs is { } ms ? Duration.FromMilliseconds(ms) : null,
                 From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
                 To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
-                Calibration = profile is null ? DatasetCalibration.None
-                    : new DatasetCalibration($"profile {profile.Name} v{profile.Version}", CalibrationApplier.Latencies(profile)),
+                Calibration = DatasetCalibrationOf(profile, calibrationSource, source.Record),
             };
             double offset = temp is null ? 0 : 0.5;
             var result = await DatasetExporter.ExportAsync(source, r.Out, options, new Progress<double>(p => report(offset + (1 - offset) * p)), ct);
             return new DatasetReport(result.SessionId, result.Folder, "dataset", temp is null ? "folder" : "rig (pulled)", result.Reference,
                 result.Tolerance.Nanoseconds / 1e6, result.Bytes, result.Sha256, result.Rows, result.MatchesInTolerance,
-                result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds);
+                result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds) { Calibration = options.Calibration.Source };
         }
         finally
         {
@@ -273,7 +312,7 @@ internal static class ExportCommand
         var ansi = Output.Ansi;
         ansi.MarkupLine($"{(r.Complete ? "[green]exported dataset[/]" : "[yellow]exported what is intact (metadata.json says complete: false)[/]")} " +
             $"{Output.Text(r.SessionId)} to {Output.Text(r.Folder)}: {Output.Bytes(r.Bytes)} in {r.Seconds:0.00} s\n" +
-            $"reference {Output.Text(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, digest {r.Sha256}");
+            $"reference {Output.Text(r.Reference)}, tolerance {r.ToleranceMs:0.###} ms, calibration {Output.Text(r.Calibration)}, digest {r.Sha256}");
         var tables = new Table().AddColumns("table", "rows");
         foreach (var (table, n) in r.Rows) tables.AddRow(Output.Text(table), n.ToString(CultureInfo.InvariantCulture));
         ansi.Write(tables);

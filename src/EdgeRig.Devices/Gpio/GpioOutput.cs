@@ -15,19 +15,22 @@ public interface IGpioEdgeStamps
 /// rateHz) or the status LED (on, off, blinking). Rig file: kind "gpio-output", driver "gpiochip", line (BCM),
 /// role, pulseMs, rateHz, activeLow. The controller is passed in (a LibGpiodDriver on the board, a fake in tests). When the
 /// edges are kernel-stamped (<see cref="IGpioEdgeStamps"/>: the simulated controller, or a line looped back to an input), a
-/// pulse reports its leading edge's stamp; otherwise the host time read just before the write (a few µs earlier).
+/// pulse reports its leading edge's stamp; otherwise the host time read just before the write (a few µs earlier). A pulse's
+/// width is measured, and repeating pulses timed, on <c>time</c> (the system's clock unless a test passes its own).
 /// </summary>
 public sealed class GpioOutput : IDisposable
 {
     private readonly GpioController _controller;
     private readonly IHostClock _clock;
     private readonly IGpioEdgeStamps? _edgeStamps;
+    private readonly TimeProvider _time;
     private readonly PinValue _active, _inactive;
     private readonly object _gate = new();
-    private Timer? _timer;
+    private ITimer? _timer;
 
-    public GpioOutput(DeviceProfile profile, GpioController controller, IHostClock clock, IGpioEdgeStamps? edgeStamps = null)
+    public GpioOutput(DeviceProfile profile, GpioController controller, IHostClock clock, IGpioEdgeStamps? edgeStamps = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Profile = profile;
         _controller = controller;
         _clock = clock;
@@ -55,8 +58,9 @@ public sealed class GpioOutput : IDisposable
             var at = _clock.Now;
             _controller.Write(Profile.Line, _active);
             if (_edgeStamps is not null && _edgeStamps.TryGetLastEdge(Profile.Line, out var stamped)) at = stamped;
-            var end = DateTime.UtcNow.AddMilliseconds(Profile.PulseMs);
-            while (DateTime.UtcNow < end) Thread.SpinWait(50); // sub-millisecond pulses: a sleep would overshoot
+            var width = TimeSpan.FromMilliseconds(Profile.PulseMs);
+            long start = _time.GetTimestamp();
+            while (_time.GetElapsedTime(start) < width) Thread.SpinWait(50); // sub-millisecond pulses: a sleep would overshoot
             _controller.Write(Profile.Line, _inactive);
             Pulses++;
             LastPulseAt = at;
@@ -79,7 +83,7 @@ public sealed class GpioOutput : IDisposable
         StopRepeating();
         var period = TimeSpan.FromSeconds(1 / hz);
         bool ledOn = false;
-        _timer = new Timer(_ =>
+        _timer = _time.CreateTimer(_ =>
         {
             if (Profile.Role == "status-led")
                 lock (_gate) _controller.Write(Profile.Line, (ledOn = !ledOn) ? _active : _inactive);

@@ -50,7 +50,7 @@ public sealed record DatasetMarkerInfo(long TimeNs, string Label, string Note, s
 
 public sealed record DatasetReferenceInfo(string Stream, double NominalRateHz, long PeriodNs, long Rows);
 
-/// <summary>The calibration applied (none until calibration profiles exist; <see cref="DatasetOptions.Calibration"/> is the hook).</summary>
+/// <summary>The calibration applied: which profile and why in <see cref="Source"/> (<see cref="DatasetOptions.Calibration"/> sets it).</summary>
 public sealed record DatasetCalibrationInfo(bool Applied, string Source, IReadOnlyDictionary<string, long> FixedLatencyNs, string Note);
 
 public sealed record DatasetProblemInfo(string Stream, int Index, string Kind, string Reason);
@@ -60,6 +60,7 @@ public sealed record DatasetStreamInfo(string Id, string Modality, string Encodi
 
 public sealed record DatasetTableInfo(string Path, long Rows, IReadOnlyList<DatasetColumnInfo> Columns);
 
+/// <summary>A table column: <see cref="Type"/> is its Parquet/Arrow logical type name (int64, int32, float32, float64, bool, string, binary).</summary>
 public sealed record DatasetColumnInfo(string Name, string Type, bool Nullable, string Unit);
 
 /// <summary>Builds <see cref="DatasetMetadata"/> from what the export read and wrote.</summary>
@@ -77,7 +78,7 @@ internal static class DatasetMetadataBuilder
             new SortedDictionary<string, long>(calibration.FixedLatency.ToDictionary(kv => kv.Key, kv => kv.Value.Nanoseconds), StringComparer.Ordinal),
             calibration.Applied
                 ? "time_ns = rig_ns - fixed_latency_ns[stream]; rig_ns is kept as recorded"
-                : "none: EdgeRig has no calibration profiles yet, so time_ns = rig_ns and fixed sensor latencies (exposure, filters, transport) are not removed");
+                : "not applied (see source): time_ns = rig_ns, and fixed sensor latencies (exposure, filters, transport) are not removed");
         return new DatasetMetadata(DatasetMetadata.FormatName, session,
             new DatasetReferenceInfo(reference.Id, reference.Descriptor.NominalRateHz, reference.Descriptor.NominalPeriod.Nanoseconds, reference.Count),
             toleranceNs, DatasetMetadata.TimeBaseText, calibrationInfo, problems.Count == 0,
@@ -98,10 +99,5 @@ internal static class DatasetMetadataBuilder
     }
 
     private static DatasetTableInfo Table(ParquetTable t) =>
-        new(t.Name, t.Rows, t.Columns.Select(c => new DatasetColumnInfo(c.Name, TypeName(c.Field.ClrType), c.Field.IsNullable, c.Unit)).ToList());
-
-    private static string TypeName(Type t) => t == typeof(byte[]) ? "binary" : t.Name.ToLowerInvariant() switch
-    {
-        "int64" => "int64", "int32" => "int32", "single" => "float32", "double" => "float64", "boolean" => "bool", "string" => "string", var other => other,
-    };
+        new(t.Name, t.Rows, t.Columns.Select(c => new DatasetColumnInfo(c.Name, c.TypeName, c.Field.IsNullable, c.Unit)).ToList());
 }

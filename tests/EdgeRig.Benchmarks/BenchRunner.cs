@@ -1,0 +1,60 @@
+using EdgeRig.Privacy;
+using EdgeRig.Storage;
+
+namespace EdgeRig.Benchmarks;
+
+/// <summary>Runs one bench by name at the given sizes; its rows go to <see cref="BenchResults"/>.</summary>
+public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
+{
+    /// <summary>Every bench, in the order they run.</summary>
+    public static readonly string[] Known = ["slice", "store", "soak", "pull", "sync", "export", "drivers", "qa", "privacy", "calibration"];
+
+    /// <summary>Long benches (10 and 4 minutes at full size) that run only when named.</summary>
+    public static readonly string[] OnlyByName = ["soak", "calibration"];
+
+    public async Task RunAsync(string bench, BenchResults results)
+    {
+        switch (bench)
+        {
+            case "slice":
+                await SliceBench.RunAsync(rigFile, sizes.SliceSeconds, sizes.SliceBaselineSeconds, results);
+                break;
+            case "store":
+                StoreBench.Run(d => new LiteDbSessionStore(d, new() { Layout = ChunkPayloadLayout.Embedded, FreeSpaceReserveBytes = 0 }), "embedded", sizes.StoreSeconds, results, sizes.StoreSmallSamples);
+                StoreBench.Run(d => new LiteDbSessionStore(d, new() { Layout = ChunkPayloadLayout.Segments, FreeSpaceReserveBytes = 0 }), "segments", sizes.StoreSeconds, results, sizes.StoreSmallSamples);
+                // #9: the same ingest with AES-256-GCM per chunk (ratio against raw disk writes measured in the same run, like the plain rows)
+                StoreBench.Run(d => new LiteDbSessionStore(d, new()
+                {
+                    Layout = ChunkPayloadLayout.Segments, FreeSpaceReserveBytes = 0, EncryptNewSessions = true,
+                    Cipher = new KeyRingChunkCipher(KeyRing.Open(Path.Combine(d, "keys", "data.keys"), createIfMissing: true)),
+                }), "segments+aes", sizes.StoreSeconds, results, sizes.StoreSmallSamples);
+                break;
+            case "soak":
+                await SoakBench.RunAsync(rigFile, sizes.SoakMinutes, results);
+                break;
+            case "pull":
+                await PullBench.RunAsync(rigFile, sizes.PullMiB, results);
+                break;
+            case "sync":
+                SyncBench.Run(sizes.SyncSeconds, results);
+                break;
+            case "export":
+                ExportBench.Run(root, sizes.ExportSeconds, results);
+                break;
+            case "drivers":
+                await DriversBench.RunAsync(sizes.DriversSeconds, results);
+                break;
+            case "qa":
+                QaBench.Run(sizes.QaSeconds, results);
+                break;
+            case "privacy":
+                PrivacyBench.Run(sizes.PrivacySeconds, results, sizes.PrivacyRuns);
+                break;
+            case "calibration":
+                await CalibrationBench.RunAsync(root, sizes.CalibrationSeeds, results, sizes.CalibrationStimuli, sizes.CalibrationMotionSeconds);
+                break;
+            default:
+                throw new ArgumentException($"unknown benchmark '{bench}' (known: {string.Join(", ", Known)})", nameof(bench));
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace EdgeRig.Benchmarks;
+
+/// <summary>How long or how much each bench measures: the full defaults, or the tiny sizes of `scripts/bench smoke`.</summary>
+public sealed record BenchSizes
+{
+    public double SliceSeconds { get; init; } = 30;
+    public double SliceBaselineSeconds { get; init; } = 10;
+    public double StoreSeconds { get; init; } = 20;
+    public int StoreSmallSamples { get; init; } = 1_000_000;
+    public double SoakMinutes { get; init; } = 10;
+    public int PullMiB { get; init; } = 1024;
+    public double SyncSeconds { get; init; } = 120;
+    public double ExportSeconds { get; init; } = 34;
+    public double DriversSeconds { get; init; } = 10;
+    public double QaSeconds { get; init; } = 20;
+    public double PrivacySeconds { get; init; } = 30;
+    public int PrivacyRuns { get; init; } = 5;
+    public int CalibrationSeeds { get; init; } = 5;
+    public int CalibrationStimuli { get; init; } = 30;
+    public double CalibrationMotionSeconds { get; init; } = 15;
+
+    /// <summary>
+    /// Seconds per bench: enough for each to go through every step and produce its rows, nothing more. Sync counts errors only
+    /// after its first 10 s, and a stimulus calibration needs 5 events per stream.
+    /// </summary>
+    public static BenchSizes Smoke { get; } = new()
+    {
+        SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, PullMiB = 8,
+        SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1,
+        CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6,
+    };
+}
