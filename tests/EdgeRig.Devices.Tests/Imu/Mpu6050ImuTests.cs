@@ -111,12 +111,12 @@ public class Mpu6050ImuTests
         await using var imu = new Mpu6050Imu(Profile(), new SystemRigClock(), () => chip, log: m => { lock (log) log.Add(m); });
         await imu.StartAsync(sink, CancellationToken.None);
         for (int i = 0; i < 8; i++) chip.PushSample(0, 0, 8192, 0, 0, 0);
-        Assert.True(await sink.WaitFor(s => s.Length >= 8, TimeSpan.FromSeconds(3)));
+        Assert.True(await sink.WaitFor(s => s.Length >= 8, TimeSpan.FromSeconds(30)));
         chip.Fail(3);
-        Assert.True(await sink.WaitFor(_ => imu.IoErrors >= 3, TimeSpan.FromSeconds(3)), $"errors: {imu.IoErrors}");
+        Assert.True(await sink.WaitFor(_ => imu.IoErrors >= 3, TimeSpan.FromSeconds(30)), $"errors: {imu.IoErrors}");
         await Task.Delay(50);
         for (int i = 0; i < 8; i++) chip.PushSample(0, 0, 8192, 0, 0, 0);
-        Assert.True(await sink.WaitFor(s => s.Length >= 16, TimeSpan.FromSeconds(3)), $"the stream did not continue: {sink.Count}");
+        Assert.True(await sink.WaitFor(s => s.Length >= 16, TimeSpan.FromSeconds(30)), $"the stream did not continue: {sink.Count}");
         var samples = sink.Snapshot();
 
         Assert.Equal(3, imu.IoErrors);
