@@ -16,6 +16,7 @@ public static class BenchSmoke
     public static async Task<int> RunAsync(string root, string rigFile, IReadOnlyList<string> benches, string? reportFile)
     {
         string path = Path.Combine(root, "artifacts", "bench", "smoke.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!); // a fresh clone has no artifacts/ yet
         File.Delete(path);
         var runner = new BenchRunner(root, rigFile, BenchSizes.Smoke);
         var lines = new List<string>();
