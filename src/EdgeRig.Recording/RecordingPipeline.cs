@@ -263,7 +263,7 @@ public sealed class RecordingPipeline : ISampleSink
                     _logger.LogError(e, "Finishing session {Session} (QA report) failed; the recording is kept", record.Session.Id);
                 }
             }
-            _lastStopReason = record.Session.StopReason;
+            if (record.Session.StopReason.Length > 0) _lastStopReason = record.Session.StopReason; // else its close waits for disk space
             _logger.LogInformation("Stopped session {Session}: {Reason}; {Summary}", record.Session.Id, record.Session.StopReason,
                 string.Join(", ", record.Counts.Select(kv => $"{kv.Key} {kv.Value.Recorded}/{kv.Value.Produced} (dropped {kv.Value.Dropped})")));
             return record;

@@ -42,6 +42,10 @@ public sealed partial class LiteDbSessionStore
         lock (_catalogueGate)
         {
             if (!TryReopenCatalogue()) throw new StorageFullException($"{_catalogueFailure}; the catalogue is reopened once space is freed");
+            // refused before LiteDB sees it: a write that fails inside LiteDB breaks its engine for good
+            long room = FreeBytes();
+            if (room >= 0 && room < ReopenRoomBytes)
+                throw new StorageFullException($"the data disk is full: {room / 1048576.0:0.0} MiB free, the catalogue ({Path.GetFileName(CataloguePath)}) needs {ReopenRoomBytes >> 20} MiB to write");
             try
             {
                 write();
@@ -62,8 +66,7 @@ public sealed partial class LiteDbSessionStore
     /// is served read-only from what its file holds (the journals hold the rest and restore it on reopen).</summary>
     private void OpenCatalogueReadOnly()
     {
-        try { _catalogue.Dispose(); }
-        catch (Exception e) when (e is not OutOfMemoryException) { /* the engine is already broken */ }
+        LiteDbEngines.Retire(_catalogue);
         try
         {
             _catalogue = new LiteDatabase(new ConnectionString { Filename = CataloguePath, Connection = ConnectionType.Direct, ReadOnly = true });
@@ -84,14 +87,17 @@ public sealed partial class LiteDbSessionStore
     /// whether the catalogue can be written.</summary>
     private bool TryReopenCatalogue()
     {
-        if (_catalogueFailure is null) return true;
+        if (_catalogueFailure is null)
+        {
+            WriteDeferred();
+            return true;
+        }
         lock (_catalogueGate)
         {
             if (_catalogueFailure is not { } failure) return true;
             long free = FreeBytes();
             if (free >= 0 && free < ReopenRoomBytes) return false;
-            try { _catalogue.Dispose(); }
-            catch (Exception e) when (e is not OutOfMemoryException) { /* the engine is already broken */ }
+            LiteDbEngines.Retire(_catalogue);
             _catalogue = OpenCatalogue();
             _sessions = _catalogue.GetCollection("sessions");
             _catalogue.BeginTrans();
@@ -99,10 +105,36 @@ public sealed partial class LiteDbSessionStore
             _catalogue.Commit();
             RestoreSessionsFromJournals();
             _catalogueFailure = null;
-            // the recorder's last counts and its close, refused while the disk was full, are written now
-            while (_deferred.TryDequeue(out var d)) SetFields(d.SessionId, d.Fields, sync: true);
             _repairs.Enqueue($"catalogue reopened after a failed write ({failure}) and restored from the journals");
+            WriteDeferred();
             return true;
+        }
+    }
+
+    private bool _writingDeferred;
+
+    /// <summary>The recorder's last counts and its close, refused while the disk was full, written once there is room.</summary>
+    private void WriteDeferred()
+    {
+        if (_deferred.IsEmpty || _writingDeferred) return;
+        long free = FreeBytes();
+        if (free >= 0 && free < ReopenRoomBytes) return;
+        lock (_catalogueGate)
+        {
+            _writingDeferred = true;
+            try
+            {
+                while (_deferred.TryPeek(out var d))
+                {
+                    SetFields(d.SessionId, d.Fields, sync: true);
+                    _deferred.TryDequeue(out _);
+                }
+            }
+            catch (StorageFullException) { /* still no room: kept for the next try */ }
+            finally
+            {
+                _writingDeferred = false;
+            }
         }
     }
 }

@@ -193,7 +193,16 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason)
     {
         SetFields(sessionId, new BsonDocument { ["stop"] = stop.Nanoseconds, ["state"] = state.ToString(), ["stopReason"] = reason }, sync: true, deferrable: true);
-        if (_open.TryGetValue(sessionId, out var file)) file.Checkpoint();
+        if (!_open.TryGetValue(sessionId, out var file)) return;
+        long free = FreeBytes();
+        if (free >= 0 && free < ReopenRoomBytes) return; // the index is a cache of the segment: it is checked when next opened
+        try { file.Checkpoint(); }
+        catch (Exception e) when (e is IOException or LiteException)
+        {
+            // a failed LiteDB write breaks its engine: drop this one, the next access opens the index again (and repairs it)
+            if (_open.TryRemove(sessionId, out var broken)) broken.Retire();
+            _repairs.Enqueue($"session '{sessionId}': its index could not be checkpointed at close ({e.Message}); it is opened again when next used");
+        }
     }
 
     public IReadOnlyList<SessionRecord> ListSessions()
@@ -296,19 +305,17 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     {
         lock (_catalogueGate)
         {
-            bool journaled = false;
             try
             {
                 var doc = FindSession(sessionId);
                 Journal(sessionId).Set(fields, sync);
-                journaled = true;
                 foreach (var (k, v) in fields) doc[k] = v;
                 CatalogueWrite(() => _sessions.Update(doc));
             }
             catch (StorageFullException) when (deferrable)
             {
-                // journaled: the reopened catalogue replays it; else it waits for space
-                if (!journaled) _deferred.Enqueue((sessionId, fields));
+                // written again (journal and catalogue; setting the same fields twice is harmless) once there is room
+                _deferred.Enqueue((sessionId, fields));
             }
         }
     }

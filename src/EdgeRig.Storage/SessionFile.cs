@@ -329,6 +329,16 @@ internal sealed class SessionFile : IDisposable
         lock (_gate) _db.Checkpoint();
     }
 
+    /// <summary>Closes a session file whose LiteDB engine failed a write (see <see cref="LiteDbEngines"/>).</summary>
+    public void Retire()
+    {
+        lock (_gate)
+        {
+            LiteDbEngines.Retire(_db);
+            _segment?.Dispose();
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

@@ -48,3 +48,18 @@ public sealed class RecordLogTests : IDisposable
         Assert.Equal(second + RecordLog.FrameHeaderSize + "bravo-bravo-bravo".Length, to);
     }
 }
+
+public sealed class LiteDbEnginesTests
+{
+    [Fact]
+    public void Transactions_OfThisLiteDbVersion_AreFoundToKeepThemFromFinalizing()
+    {
+        using var db = new LiteDB.LiteDatabase(new MemoryStream());
+        db.BeginTrans();
+        db.GetCollection("c").Insert(new LiteDB.BsonDocument { ["x"] = 1 });
+        var transactions = LiteDbEngines.Transactions(db);
+        Assert.NotNull(transactions);
+        Assert.Single(transactions.Values.Cast<object>());
+        db.Rollback();
+    }
+}
