@@ -1,6 +1,7 @@
 using EdgeRig.Benchmarks;
 
 // scripts/bench [slice] [--seconds N] [--baseline-seconds N] [--rig FILE]
+// scripts/bench service-soak [--minutes 10] [--idle-seconds 30] [--segment-seconds 60] [--sample-seconds 2] [--dashboard]
 string root = AppContext.BaseDirectory;
 while (!File.Exists(Path.Combine(root, "EdgeRig.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run from inside the EdgeRig tree");
 var benches = args.Where(a => !a.StartsWith("--") && !double.TryParse(a, out _) && !a.EndsWith(".json")).ToHashSet();
@@ -9,7 +10,7 @@ double seconds = double.Parse(Option("--seconds", "30"), System.Globalization.Cu
 double baselineSeconds = double.Parse(Option("--baseline-seconds", "10"), System.Globalization.CultureInfo.InvariantCulture);
 string rig = Option("--rig", Path.Combine(root, "hardware", "rigs", "sim-default.json"));
 var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
-string[] known = ["slice", "sync", "store", "soak", "export", "pull", "drivers", "qa", "privacy", "calibration"];
+string[] known = ["slice", "sync", "store", "soak", "service-soak", "export", "pull", "drivers", "qa", "privacy", "calibration"];
 foreach (var b in benches.Where(b => !known.Contains(b)))
 {
     Console.Error.WriteLine($"bench: unknown benchmark '{b}' (known: {string.Join(", ", known)})");
@@ -36,6 +37,14 @@ if (benches.Count == 0 || benches.Contains("store"))
 if (benches.Contains("soak")) // ten minutes: only when asked for by name
 {
     await SoakBench.RunAsync(rig, double.Parse(Option("--minutes", "10"), System.Globalization.CultureInfo.InvariantCulture), results);
+    results.Flush();
+}
+if (benches.Contains("service-soak")) // the real service process; ten minutes by default (--minutes 0.3 for a smoke run): only when asked for by name
+{
+    double minutes = double.Parse(Option("--minutes", "10"), System.Globalization.CultureInfo.InvariantCulture);
+    double Scaled(string name, double full) => double.Parse(Option(name, Math.Min(full, minutes * 60 / 3).ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
+    await ServiceSoakBench.RunAsync(root, rig, new ServiceSoakBench.Options(minutes, Scaled("--idle-seconds", 30), Scaled("--segment-seconds", 60),
+        double.Parse(Option("--sample-seconds", "2"), System.Globalization.CultureInfo.InvariantCulture), args.Contains("--dashboard")), results);
     results.Flush();
 }
 if (benches.Count == 0 || benches.Contains("pull"))
