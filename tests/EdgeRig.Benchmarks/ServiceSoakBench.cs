@@ -53,14 +53,17 @@ public static class ServiceSoakBench
             var sessions = new Sessions.SessionsClient(channel);
             phase = "idle";
             var idleStart = sw.Elapsed;
+            double idleCpu0 = CpuSeconds(service.Id);
             await Task.Delay(TimeSpan.FromSeconds(o.IdleSeconds));
             double idleRss = ReadStatus(service.Id)!.Value.Rss;
+            double idleCpu = (CpuSeconds(service.Id) - idleCpu0) / (sw.Elapsed - idleStart).TotalSeconds;
             Console.Error.WriteLine($"service-soak: idle {(sw.Elapsed - idleStart).TotalSeconds:0} s, RSS {idleRss:0.0} MiB");
 
             phase = "recording";
             var polls = Task.Run(() => PollStatusAsync(rig, stop.Token));
             var dashboard = o.Dashboard ? Task.Run(() => PollDashboardAsync(connection, url, stop.Token)) : Task.FromResult(0L);
             var recordStart = sw.Elapsed;
+            double recordCpu0 = CpuSeconds(service.Id);
             var total = TimeSpan.FromMinutes(o.Minutes);
             double rssAt1 = 0;
             int segments = 0, pulls = 0;
@@ -95,6 +98,7 @@ public static class ServiceSoakBench
                 Console.Error.WriteLine($"service-soak: {(sw.Elapsed - recordStart).TotalMinutes:0.0} min, {segments} segments, RSS {s.Rss:0.0} MiB = anon {s.Anon:0.0} + file {s.File:0.0}; load {LoadAverage()}");
             }
             double endRss = ReadStatus(service.Id)!.Value.Rss, peak = ReadHwm(service.Id);
+            double recordCpu = (CpuSeconds(service.Id) - recordCpu0) / (sw.Elapsed - recordStart).TotalSeconds;
             var last = ReadStatus(service.Id)!.Value;
             stop.Cancel();
             long statusPolls = await polls, dashboardPolls = await dashboard;
@@ -112,6 +116,8 @@ public static class ServiceSoakBench
             results.Add("service-soak", "peak_rss", peak, "MiB", GoalMiB);
             results.Add("service-soak", "rss_growth_after_1min", endRss - rssAt1, "MiB", rssAt1);
             results.Add("service-soak", "rss_slope_after_1min", slope, "MiB/min", rssAt1);
+            // CPU-s of the service per second: recording with the polls and pulls, against the same service idle (capture only)
+            results.Add("service-soak", "cpu_per_second", recordCpu, "s/s", idleCpu);
             results.Add("service-soak", "dropped", dropped, "samples", produced);
             results.Add("service-soak", "pulls", pulls, "sessions", segments);
             results.Add("service-soak", "pulled", pulledBytes / 1048576.0, "MiB", 0);
@@ -271,6 +277,14 @@ public static class ServiceSoakBench
 
     private static double ReadHwm(int pid) =>
         long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+
+    /// <summary>User + system CPU time of a process (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
 
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
