@@ -7,10 +7,10 @@ namespace EdgeRig.Benchmarks;
 public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
 {
     /// <summary>Every bench, in the order they run.</summary>
-    public static readonly string[] Known = ["slice", "store", "soak", "pull", "sync", "export", "drivers", "qa", "privacy", "calibration"];
+    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "calibration"];
 
-    /// <summary>Long benches (10 and 4 minutes at full size) that run only when named.</summary>
-    public static readonly string[] OnlyByName = ["soak", "calibration"];
+    /// <summary>Long benches (10, 10 and 4 minutes at full size) that run only when named.</summary>
+    public static readonly string[] OnlyByName = ["soak", "service-soak", "calibration"];
 
     public async Task RunAsync(string bench, BenchResults results)
     {
@@ -31,6 +31,11 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
                 break;
             case "soak":
                 await SoakBench.RunAsync(rigFile, sizes.SoakMinutes, results);
+                break;
+            case "service-soak":
+                // the real service process: an idle baseline, then recording in segments, each pulled and deleted
+                double phase = Math.Min(60, sizes.ServiceSoakMinutes * 60 / 3);
+                await ServiceSoakBench.RunAsync(root, rigFile, new ServiceSoakBench.Options(sizes.ServiceSoakMinutes, Math.Min(30, phase), phase, 2, Dashboard: false), results);
                 break;
             case "pull":
                 await PullBench.RunAsync(rigFile, sizes.PullMiB, results);

@@ -8,6 +8,7 @@ public sealed record BenchSizes
     public double StoreSeconds { get; init; } = 20;
     public int StoreSmallSamples { get; init; } = 1_000_000;
     public double SoakMinutes { get; init; } = 10;
+    public double ServiceSoakMinutes { get; init; } = 10;
     public int PullMiB { get; init; } = 1024;
     public double SyncSeconds { get; init; } = 120;
     public double ExportSeconds { get; init; } = 34;
@@ -25,7 +26,7 @@ public sealed record BenchSizes
     /// </summary>
     public static BenchSizes Smoke { get; } = new()
     {
-        SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, PullMiB = 8,
+        SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8,
         SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1,
         CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6,
     };
