@@ -21,9 +21,6 @@ internal sealed record DoctorEvidence(RigStatus First, RigStatus Second, long Lo
 /// </summary>
 internal static class DoctorCommand
 {
-    private static readonly Method<byte[], byte[]> HealthCheck = new(MethodType.Unary, "grpc.health.v1.Health", "Check",
-        Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
-
     public static Command Create()
     {
         var command = new Command("doctor", "Check the rig end to end: service, versions, PTP, devices, disk, clocks; one line per check with the remedy");
@@ -41,9 +38,14 @@ internal static class DoctorCommand
 
     private static async Task<DoctorEvidence> GatherAsync(GrpcChannel channel, CancellationToken ct)
     {
-        // grpc.health.v1 by hand: an empty HealthCheckRequest; the reply's field 1 is the serving status (1 = SERVING)
-        byte[] reply = await channel.CreateCallInvoker().AsyncUnaryCall(HealthCheck, null, new CallOptions(cancellationToken: ct), []);
-        string health = reply is [0x08, var s, ..] ? s switch { 1 => "SERVING", 2 => "NOT_SERVING", 3 => "SERVICE_UNKNOWN", _ => $"status {s}" } : "UNKNOWN";
+        var reply = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: ct);
+        string health = reply.Status switch
+        {
+            Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving => "SERVING",
+            Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing => "NOT_SERVING",
+            Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.ServiceUnknown => "SERVICE_UNKNOWN",
+            _ => "UNKNOWN",
+        };
         var rig = new Rig.RigClient(channel);
         var first = await rig.GetStatusAsync(new GetStatusRequest(), cancellationToken: ct);
         long local = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
