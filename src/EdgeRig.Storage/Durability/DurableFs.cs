@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace EdgeRig.Storage.Durability;
 
 /// <summary>
-/// The two sync steps .NET lacks: syncing a directory (so a created, renamed or deleted entry survives a power cut, as
-/// PostgreSQL's <c>fsync_fname</c> on the parent) and syncing a file by path. File data itself is synced with
-/// <see cref="RandomAccess.FlushToDisk"/> (fsync) on an open handle.
+/// The sync step .NET lacks: syncing a directory, so a created, renamed or deleted entry survives a power cut (as
+/// PostgreSQL's <c>fsync_fname</c> on the parent). File data itself is synced with <see cref="RandomAccess.FlushToDisk"/>
+/// (fsync) on an open handle.
 /// </summary>
 public static partial class DurableFs
 {
@@ -16,7 +16,7 @@ public static partial class DurableFs
     /// <exception cref="IOException">the directory cannot be opened or synced.</exception>
     public static void SyncDirectory(string directory)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        if (!OperatingSystem.IsLinux()) return; // the flags below are Linux's
         int fd = Open(directory, ORdOnlyCloexec);
         if (fd < 0) throw new IOException($"cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()})");
         try
@@ -27,20 +27,6 @@ public static partial class DurableFs
         {
             Close(fd);
         }
-    }
-
-    /// <summary>Makes a file's data and size durable, whoever wrote it (fsync applies to the file, not to one descriptor).</summary>
-    public static void SyncFile(string path)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        RandomAccess.FlushToDisk(handle);
-    }
-
-    /// <summary>Renames a file over another and makes the rename durable.</summary>
-    public static void Replace(string from, string to)
-    {
-        File.Move(from, to, overwrite: true);
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -38,8 +38,6 @@ internal sealed class SessionJournal : IDisposable
     public void AddPtp(IEnumerable<BsonDocument> records) =>
         Append(new BsonDocument { ["op"] = "ptp", ["records"] = new BsonArray(records) }, sync: false);
 
-    public void Sync() => _log.Sync();
-
     private void Append(BsonDocument record, bool sync) => _log.Append(BsonSerializer.Serialize(record), sync);
 
     public void Dispose() => _log.Dispose();
