@@ -87,11 +87,11 @@ public sealed class I420Image
     }
 
     /// <summary>Copies a Width-wide window of <paramref name="source"/> starting at column <paramref name="x"/>, wrapping
-    /// around the source's right edge (a horizontally periodic panorama). x is rounded down to even to keep chroma aligned.</summary>
+    /// around the source's right edge (a horizontally periodic panorama). Luma moves by exactly x; chroma by x/2 rounded down.</summary>
     public void CopyWrappedFrom(I420Image source, int x)
     {
         if (source.Height < Height) throw new ArgumentException("the source is shorter than the image");
-        x = ((x % source.Width) + source.Width) % source.Width & ~1;
+        x = ((x % source.Width) + source.Width) % source.Width;
         CopyPlane(source.Y, source.Width, Y, Width, Height, x);
         CopyPlane(source.U, source.ChromaWidth, U, ChromaWidth, ChromaHeight, x / 2);
         CopyPlane(source.V, source.ChromaWidth, V, ChromaWidth, ChromaHeight, x / 2);

@@ -10,7 +10,9 @@ namespace EdgeRig.Imaging;
 public sealed unsafe class JpegCodec : IDisposable
 {
     private nint _compressor, _decompressor;
-    private byte[] _encodeBuffer = [];
+    // native, so the pages past the encoded bytes are never touched and never resident (a managed array would be zeroed)
+    private byte* _encodeBuffer;
+    private int _encodeCapacity;
 
     /// <summary>Whether libturbojpeg can be loaded, and if not, why (for doctor and status).</summary>
     public static EdgeRig.Core.NativeLibraryState Probe() => EdgeRig.Core.NativeLibraryState.Probe(TurboJpegNative.Library, typeof(JpegCodec).Assembly,
@@ -22,8 +24,12 @@ public sealed unsafe class JpegCodec : IDisposable
         width = height = 0;
         if (jpeg.Length < 4) return false;
         fixed (byte* source = jpeg)
-            return TurboJpegNative.tjDecompressHeader3(Decompressor, source, (nuint)jpeg.Length, out width, out height, out _, out _) == 0
-                && width > 0 && height > 0;
+        {
+            if (TurboJpegNative.tjDecompressHeader3(Decompressor, source, (nuint)jpeg.Length, out width, out height, out _, out _) == 0
+                && width > 0 && height > 0) return true;
+        }
+        ResetDecompressor();
+        return false;
     }
 
     /// <summary>The decoded size at 1/<paramref name="scale"/> (rounded up, as the decoder does).</summary>
@@ -50,15 +56,13 @@ public sealed unsafe class JpegCodec : IDisposable
     public byte[] Encode(BgrImage image, int quality)
     {
         ValidateQuality(quality);
-        var output = EncodeBuffer(image.Width, image.Height);
+        byte* jpeg = EncodeBuffer(image.Width, image.Height);
+        nuint size = (nuint)_encodeCapacity;
         fixed (byte* source = image.Pixels)
-        fixed (byte* destination = output)
         {
-            byte* jpeg = destination;
-            nuint size = (nuint)output.Length;
             Check(TurboJpegNative.tjCompress2(Compressor, source, image.Width, image.Stride, image.Height, TurboJpegNative.PixelFormatBgr,
                 &jpeg, &size, TurboJpegNative.Subsampling420, quality, TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagFastDct), Compressor, "encode");
-            return output.AsSpan(0, (int)size).ToArray();
+            return new ReadOnlySpan<byte>(jpeg, (int)size).ToArray();
         }
     }
 
@@ -66,19 +70,17 @@ public sealed unsafe class JpegCodec : IDisposable
     public byte[] Encode(I420Image image, int quality)
     {
         ValidateQuality(quality);
-        var output = EncodeBuffer(image.Width, image.Height);
+        byte* jpeg = EncodeBuffer(image.Width, image.Height);
+        nuint size = (nuint)_encodeCapacity;
         fixed (byte* y = image.Y)
         fixed (byte* u = image.U)
         fixed (byte* v = image.V)
-        fixed (byte* destination = output)
         {
             byte** planes = stackalloc byte*[3] { y, u, v };
             int* strides = stackalloc int[3] { image.Width, image.ChromaWidth, image.ChromaWidth };
-            byte* jpeg = destination;
-            nuint size = (nuint)output.Length;
             Check(TurboJpegNative.tjCompressFromYUVPlanes(Compressor, planes, image.Width, strides, image.Height, TurboJpegNative.Subsampling420,
                 &jpeg, &size, quality, TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagFastDct), Compressor, "encode");
-            return output.AsSpan(0, (int)size).ToArray();
+            return new ReadOnlySpan<byte>(jpeg, (int)size).ToArray();
         }
     }
 
@@ -98,15 +100,33 @@ public sealed unsafe class JpegCodec : IDisposable
         {
             int rc = TurboJpegNative.tjDecompress2(Decompressor, source, (nuint)jpeg.Length, destination, width, pitch, height, format,
                 TurboJpegNative.FlagFastDct | TurboJpegNative.FlagFastUpsample);
-            return rc == 0 || TurboJpegNative.tjGetErrorCode(Decompressor) != TurboJpegNative.ErrorFatal;
+            if (rc == 0) return true;
+            bool usable = TurboJpegNative.tjGetErrorCode(Decompressor) != TurboJpegNative.ErrorFatal;
+            ResetDecompressor();
+            return usable;
         }
     }
 
-    private byte[] EncodeBuffer(int width, int height)
+    /// <summary>After a failed call libjpeg can leave the handle mid-state ("improper call in state …"), failing every later
+    /// frame: a damaged frame must cost only itself, so start the next one on a fresh handle.</summary>
+    private void ResetDecompressor()
     {
+        if (_decompressor == 0) return;
+        TurboJpegNative.tjDestroy(_decompressor);
+        _decompressor = 0;
+    }
+
+    private byte* EncodeBuffer(int width, int height)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (width <= 0 || height <= 0) throw new ArgumentException($"image size {width}x{height} is empty");
         int needed = checked((int)TurboJpegNative.tjBufSize(width, height, TurboJpegNative.Subsampling420));
-        if (_encodeBuffer.Length < needed) _encodeBuffer = new byte[needed];
+        if (_encodeCapacity < needed)
+        {
+            NativeMemory.Free(_encodeBuffer);
+            _encodeBuffer = (byte*)NativeMemory.Alloc((nuint)needed);
+            _encodeCapacity = needed;
+        }
         return _encodeBuffer;
     }
 
@@ -150,5 +170,8 @@ public sealed unsafe class JpegCodec : IDisposable
         if (_compressor != 0) TurboJpegNative.tjDestroy(_compressor);
         if (_decompressor != 0) TurboJpegNative.tjDestroy(_decompressor);
         _compressor = _decompressor = 0;
+        NativeMemory.Free(_encodeBuffer);
+        _encodeBuffer = null;
+        _encodeCapacity = 0;
     }
 }

@@ -1,5 +1,5 @@
 using EdgeRig.Core;
-using OpenCvSharp;
+using EdgeRig.Imaging;
 
 namespace EdgeRig.Quality;
 
@@ -21,7 +21,7 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
     public const int MinAnalysisWidth = 160;
 
     private readonly int _scale;
-    private readonly ImreadModes _mode;
+    private readonly JpegCodec _codec = new(); // released by its finalizer: analyzers live for one report
     private readonly RunLog _frozen, _black, _overexposed, _blurred;
     private readonly LogHistogram _blur = new(0.01, 1e6);
     private byte[] _previousPayload = [];
@@ -40,7 +40,6 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
     {
         int width = (int)Parameter(d, "width", 1280);
         _scale = width >= 8 * MinAnalysisWidth ? 8 : width >= 4 * MinAnalysisWidth ? 4 : width >= 2 * MinAnalysisWidth ? 2 : 1;
-        _mode = _scale switch { 8 => ImreadModes.ReducedGrayscale8, 4 => ImreadModes.ReducedGrayscale4, 2 => ImreadModes.ReducedGrayscale2, _ => ImreadModes.Grayscale };
         _frozen = new RunLog(ReportContext.ListedPerCheck, minCount: p.FrozenWarnFrames);
         _black = new RunLog(ReportContext.ListedPerCheck, minCount: p.BlackWarnFrames);
         _overexposed = new RunLog(1);
@@ -113,67 +112,53 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
         stats = default;
         maxDiff = int.MaxValue;
         if (payload.Length < 4 || payload[0] != 0xFF || payload[1] != 0xD8) return false;
-        Mat image;
-        try
+        if (_codec.TryDecodeGrey(payload, _scale) is not { Width: >= 3, Height: >= 3 } image) return false;
+        int w = image.Width, h = image.Height;
+        bool comparable = _hasPrevious && w == _width && h == _height;
+        if (_previousPixels.Length != w * h) _previousPixels = new byte[w * h];
+        _width = w;
+        _height = h;
+        long sum = 0, sumSq = 0, saturated = 0;
+        double lapSum = 0, lapSumSq = 0;
+        int diff = 0;
+        fixed (byte* data = image.Pixels)
+        fixed (byte* previous = _previousPixels)
         {
-            image = Cv2.ImDecode(payload, _mode);
-        }
-        catch (OpenCVException)
-        {
-            return false;
-        }
-        using (image)
-        {
-            if (image.Empty() || image.Type() != MatType.CV_8UC1 || image.Rows < 3 || image.Cols < 3) return false;
-            int w = image.Cols, h = image.Rows;
-            long step = image.Step();
-            byte* data = (byte*)image.Data;
-            bool comparable = _hasPrevious && w == _width && h == _height;
-            if (_previousPixels.Length != w * h) _previousPixels = new byte[w * h];
-            _width = w;
-            _height = h;
-            long sum = 0, sumSq = 0, saturated = 0;
-            double lapSum = 0, lapSumSq = 0;
-            int diff = 0;
-            fixed (byte* previous = _previousPixels)
+            for (int y = 0; y < h; y++)
             {
-                for (int y = 0; y < h; y++)
+                byte* row = data + y * w;
+                byte* prev = previous + y * w;
+                for (int x = 0; x < w; x++)
                 {
-                    byte* row = data + y * step;
-                    byte* prev = previous + y * w;
-                    for (int x = 0; x < w; x++)
-                    {
-                        int v = row[x];
-                        sum += v;
-                        sumSq += v * v;
-                        if (v >= SaturatedLevel) saturated++;
-                        int d = v - prev[x];
-                        if (d < 0) d = -d;
-                        if (d > diff) diff = d;
-                    }
-                    if (y > 0 && y < h - 1)
-                    {
-                        byte* up = row - step, down = row + step;
-                        long rowSum = 0, rowSq = 0;
-                        for (int x = 1; x < w - 1; x++)
-                        {
-                            int lap = up[x] + down[x] + row[x - 1] + row[x + 1] - 4 * row[x];
-                            rowSum += lap;
-                            rowSq += lap * lap;
-                        }
-                        lapSum += rowSum;
-                        lapSumSq += rowSq;
-                    }
+                    int v = row[x];
+                    sum += v;
+                    sumSq += v * v;
+                    if (v >= SaturatedLevel) saturated++;
+                    int d = v - prev[x];
+                    if (d < 0) d = -d;
+                    if (d > diff) diff = d;
                 }
-                for (int y = 0; y < h; y++)
-                    new ReadOnlySpan<byte>(data + y * step, w).CopyTo(new Span<byte>(previous + y * w, w));
+                if (y > 0 && y < h - 1)
+                {
+                    byte* up = row - w, down = row + w;
+                    long rowSum = 0, rowSq = 0;
+                    for (int x = 1; x < w - 1; x++)
+                    {
+                        int lap = up[x] + down[x] + row[x - 1] + row[x + 1] - 4 * row[x];
+                        rowSum += lap;
+                        rowSq += lap * lap;
+                    }
+                    lapSum += rowSum;
+                    lapSumSq += rowSq;
+                }
             }
-            double n = (double)w * h, interior = (double)(w - 2) * (h - 2);
-            double mean = sum / n, lapMean = lapSum / interior;
-            stats = new FrameStats(mean, Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), saturated / n, Math.Max(0, lapSumSq / interior - lapMean * lapMean));
-            maxDiff = comparable ? diff : int.MaxValue;
-            return true;
         }
+        image.Pixels.CopyTo(_previousPixels, 0);
+        double n = (double)w * h, interior = (double)(w - 2) * (h - 2);
+        double mean = sum / n, lapMean = lapSum / interior;
+        stats = new FrameStats(mean, Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), saturated / n, Math.Max(0, lapSumSq / interior - lapMean * lapMean));
+        maxDiff = comparable ? diff : int.MaxValue;
+        return true;
     }
 
     public override StreamQa Report(StreamQa stream, ReportContext ctx)

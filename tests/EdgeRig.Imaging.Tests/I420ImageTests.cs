@@ -55,3 +55,17 @@ public sealed class I420ImageTests
         Assert.True(Lit(88) > Lit(8));
     }
 }
+
+public sealed class ResampleTests
+{
+    [Fact]
+    public void Area_AveragesEachBox()
+    {
+        var source = new BgrImage(4, 2);
+        for (int i = 0; i < source.Pixels.Length; i += 3) source.Pixels[i] = (byte)(i / 3 % 2 == 0 ? 100 : 200); // blue alternates by column
+        var half = Resample.Area(source, 2, 1);
+        Assert.Equal((2, 1), (half.Width, half.Height));
+        Assert.Equal(150, half.Pixels[0]);
+        Assert.Equal(150, half.Pixels[3]);
+    }
+}

@@ -120,3 +120,23 @@ public sealed class JpegCodecTests
         Assert.Equal("unavailable: libedgerig-absent.so.9 not found (apt install nothing)", state.Unavailable);
     }
 }
+
+public sealed class JpegCodecRecoveryTests
+{
+    [Fact]
+    public void AfterADamagedFrame_TheNextGoodFrameDecodes()
+    {
+        using var codec = new JpegCodec();
+        var good = new I420Image(64, 64);
+        good.Fill(YuvColor.Grey(99));
+        var jpeg = codec.Encode(good, 90);
+        var garbage = new byte[5000];
+        new Random(4).NextBytes(garbage);
+        garbage[0] = 0xFF;
+        garbage[1] = 0xD8;
+        Assert.Null(codec.TryDecodeGrey(garbage, 4));
+        var next = codec.TryDecodeGrey(jpeg, 4);
+        Assert.NotNull(next);
+        Assert.InRange(next.Pixels.Average(p => p), 97, 101);
+    }
+}

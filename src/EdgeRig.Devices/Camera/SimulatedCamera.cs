@@ -1,15 +1,16 @@
 using EdgeRig.Core;
 using EdgeRig.Devices.Simulation;
-using OpenCvSharp;
+using EdgeRig.Imaging;
 
 namespace EdgeRig.Devices.Camera;
 
 /// <summary>
-/// A simulated MJPEG camera: renders a synthetic scene with OpenCvSharp and encodes each frame as JPEG. Its sensor time is
-/// the frame counter. The background is a textured panorama that shifts horizontally with the world's yaw (taken at the middle
-/// of the exposure, as a real image averages its exposure), so optical flow sees the rig turn; a ball, a block and a caption
-/// move on top. A world flash brightens a frame in proportion to how much of the exposure it overlapped, so the flash can be
-/// timed to a fraction of a frame. Faults: "freeze" repeats the last frame's bytes, "black" sends black frames.
+/// A simulated MJPEG camera: draws a synthetic scene straight into I420 planes and encodes each frame with libjpeg-turbo (no
+/// colour conversion, no OpenCV). Its sensor time is the frame counter. The background is a textured panorama that shifts
+/// horizontally with the world's yaw (taken at the middle of the exposure, as a real image averages its exposure), so optical
+/// flow sees the rig turn; a ball, a block and the frame number move on top. A world flash brightens a frame in proportion to
+/// how much of the exposure it overlapped, so the flash can be timed to a fraction of a frame. Faults: "freeze" repeats the
+/// last frame's bytes, "black" sends black frames.
 /// </summary>
 public sealed class SimulatedCamera : SimulatedSensor
 {
@@ -19,22 +20,25 @@ public sealed class SimulatedCamera : SimulatedSensor
     /// <summary>Horizontal field of view: the panorama moves width / this many pixels per radian of yaw.</summary>
     public const double HorizontalFieldOfViewRad = Math.PI / 3;
 
-    private readonly Mat _panorama;
-    private readonly int _panoramaPeriod;
+    private static readonly YuvColor Ball = YuvColor.FromBgr(30, 200, 250), Block = YuvColor.Grey(250), Caption = YuvColor.Grey(255);
+
+    private readonly I420Image _panorama;
+    private readonly I420Image _frame;
     private readonly double _radiansPerPixel;
-    private readonly Mat _frame;
-    private readonly int[] _encodeParams;
+    private readonly int _quality;
+    private readonly JpegCodec _codec = new();
     private byte[]? _lastJpeg;
     private byte[]? _blackJpeg;
 
     public SimulatedCamera(DeviceProfile profile, SimulatedWorld world, IRigClock clock)
         : base(profile, DescriptorFor(profile), world, clock)
     {
+        if (profile.Width <= 0 || profile.Height <= 0 || profile.Width % 2 != 0 || profile.Height % 2 != 0)
+            throw new ArgumentException($"devices.{profile.Id}: a simulated camera needs an even width and height, got {profile.Width}x{profile.Height}");
         _radiansPerPixel = HorizontalFieldOfViewRad / profile.Width;
-        _panoramaPeriod = 2 * profile.Width;
-        _panorama = Panorama(profile, _panoramaPeriod);
-        _frame = new Mat(profile.Height, profile.Width, MatType.CV_8UC3);
-        _encodeParams = [(int)ImwriteFlags.JpegQuality, profile.JpegQuality];
+        _panorama = Panorama(profile, 2 * profile.Width);
+        _frame = new I420Image(profile.Width, profile.Height);
+        _quality = profile.JpegQuality;
     }
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
@@ -58,66 +62,79 @@ public sealed class SimulatedCamera : SimulatedSensor
             case "black":
                 if (_blackJpeg is null)
                 {
-                    using var black = new Mat(_frame.Rows, _frame.Cols, MatType.CV_8UC3, Scalar.Black);
-                    _blackJpeg = Encode(black);
+                    var black = new I420Image(_frame.Width, _frame.Height);
+                    black.Fill(YuvColor.Grey(0));
+                    _blackJpeg = _codec.Encode(black, _quality);
                 }
                 return _blackJpeg;
         }
         int w = _frame.Width, h = _frame.Height;
         double yawPixels = World.Yaw(trueStart + new Duration(Exposure.Nanoseconds / 2)) / _radiansPerPixel;
-        int x0 = (int)Math.Round(-yawPixels % _panoramaPeriod);
-        if (x0 < 0) x0 += _panoramaPeriod;
-        using (var view = new Mat(_panorama, new Rect(x0, 0, w, h)))
-            view.CopyTo(_frame);
+        _frame.CopyWrappedFrom(_panorama, (int)Math.Round(-yawPixels % _panorama.Width));
         double t = (trueStart - World.Origin).TotalSeconds;
-        var center = new Point((int)(w / 2 + w / 3 * Math.Sin(t * 0.9)), (int)(h / 2 + h / 4 * Math.Sin(t * 1.7)));
-        Cv2.Circle(_frame, center, h / 10, new Scalar(30, 200, 250), -1);
-        Cv2.Rectangle(_frame, new Rect((int)(k * 7 % w), h - 90, 60, 60), new Scalar(250, 250, 250), -1);
-        Cv2.PutText(_frame, $"{DeviceId} frame {k}", new Point(20, 50), HersheyFonts.HersheySimplex, 1.4, Scalar.White, 3);
+        _frame.FillCircle((int)(w / 2 + w / 3 * Math.Sin(t * 0.9)), (int)(h / 2 + h / 4 * Math.Sin(t * 1.7)), h / 10, Ball);
+        _frame.FillRect((int)(k * 7 % w), h - 90, 60, 60, Block);
+        SevenSegment.Draw(_frame, k, 20, 20, Math.Max(8, h / 16), Caption);
         double flash = World.FlashOverlap(trueStart, trueStart + Exposure);
-        if (flash > 0)
-            Cv2.Add(_frame, Scalar.All(200 * flash), _frame);
-        return _lastJpeg = Encode(_frame);
-    }
-
-    private byte[] Encode(Mat image)
-    {
-        Cv2.ImEncode(".jpg", image, out byte[] jpeg, _encodeParams);
-        return jpeg;
+        if (flash > 0) _frame.AddLuma((int)Math.Round(200 * flash));
+        return _lastJpeg = _codec.Encode(_frame, _quality);
     }
 
     /// <summary>
-    /// A horizontally periodic texture (period columns, plus one frame width repeated so any view is one rectangle): smooth
-    /// blobs from seeded noise, dark to mid-bright (the flash detector needs dark pixels), with a grid for sharp edges.
+    /// A horizontally periodic texture, <paramref name="period"/> columns wide: smooth blobs from seeded noise (Catmull-Rom
+    /// interpolation of a coarse random grid, wrapped across the seam), dark to mid-bright (the flash detector needs dark
+    /// pixels), with a grid of dark lines for sharp edges.
     /// </summary>
-    private static Mat Panorama(DeviceProfile p, int period)
+    private static I420Image Panorama(DeviceProfile p, int period)
     {
-        const int cell = 40;
-        int rows = p.Height / cell + 2, cols = period / cell;
-        using var coarse = new Mat(rows, cols, MatType.CV_8UC3);
+        const int Cell = 40;
+        int rows = p.Height / Cell + 2, cols = period / Cell;
+        var coarse = new double[rows, cols, 3];
         var random = new Random(SimulationSeed.For(p.Id, 0x9a11));
         for (int y = 0; y < rows; y++)
             for (int x = 0; x < cols; x++)
-                coarse.Set(y, x, new Vec3b((byte)random.Next(10, 150), (byte)random.Next(20, 120), (byte)random.Next(10, 170)));
-        // cubic interpolation over a wrapped border keeps the texture smooth across the period's seam
-        using var wrapped = new Mat();
-        Cv2.CopyMakeBorder(coarse, wrapped, 0, 0, 2, 2, BorderTypes.Wrap);
-        using var smooth = new Mat();
-        Cv2.Resize(wrapped, smooth, new Size((cols + 4) * cell, rows * cell), interpolation: InterpolationFlags.Cubic);
-        using var tile = new Mat(smooth, new Rect(2 * cell, 0, period, p.Height)).Clone();
-        for (int x = 0; x < period; x += 80)
-            Cv2.Line(tile, new Point(x, 0), new Point(x, p.Height), Scalar.All(40), 1);
-        for (int y = 0; y < p.Height; y += 80)
-            Cv2.Line(tile, new Point(0, y), new Point(period, y), Scalar.All(40), 1);
-        var panorama = new Mat();
-        using (var head = new Mat(tile, new Rect(0, 0, p.Width, p.Height)))
-            Cv2.HConcat([tile, head], panorama);
+            {
+                coarse[y, x, 0] = random.Next(10, 150);
+                coarse[y, x, 1] = random.Next(20, 120);
+                coarse[y, x, 2] = random.Next(10, 170);
+            }
+        // along x (wrapped) for every coarse row, then along y (clamped) for every pixel row
+        var horizontal = new double[rows, period, 3];
+        for (int y = 0; y < rows; y++)
+            for (int x = 0; x < period; x++)
+            {
+                double u = (x + 0.5) / Cell - 0.5;
+                int i = (int)Math.Floor(u);
+                for (int c = 0; c < 3; c++)
+                    horizontal[y, x, c] = CatmullRom(u - i, coarse[y, Wrap(i - 1, cols), c], coarse[y, Wrap(i, cols), c],
+                        coarse[y, Wrap(i + 1, cols), c], coarse[y, Wrap(i + 2, cols), c]);
+            }
+        var panorama = new I420Image(period, p.Height);
+        Span<double> bgr = stackalloc double[3];
+        for (int y = 0; y < p.Height; y++)
+        {
+            double v = (y + 0.5) / Cell - 0.5;
+            int j = (int)Math.Floor(v);
+            for (int x = 0; x < period; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                    bgr[c] = CatmullRom(v - j, horizontal[Clamp(j - 1, rows), x, c], horizontal[Clamp(j, rows), x, c],
+                        horizontal[Clamp(j + 1, rows), x, c], horizontal[Clamp(j + 2, rows), x, c]);
+                bool line = x % 80 == 0 || y % 80 == 0;
+                var colour = line ? YuvColor.Grey(40) : YuvColor.FromBgr(Level(bgr[0]), Level(bgr[1]), Level(bgr[2]));
+                if (x % 2 == 0 && y % 2 == 0) panorama.SetPixel(x, y, colour);
+                else panorama.Y[y * period + x] = colour.Y;
+            }
+        }
         return panorama;
+
+        static int Wrap(int i, int n) => ((i % n) + n) % n;
+        static int Clamp(int i, int n) => Math.Clamp(i, 0, n - 1);
+        static byte Level(double v) => (byte)Math.Clamp((int)Math.Round(v), 0, 255);
     }
 
-    protected override void DisposeResources()
-    {
-        _frame.Dispose();
-        _panorama.Dispose();
-    }
+    private static double CatmullRom(double t, double p0, double p1, double p2, double p3) =>
+        p1 + 0.5 * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3 + t * (3 * (p1 - p2) + p3 - p0)));
+
+    protected override void DisposeResources() => _codec.Dispose();
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using EdgeRig.Core;
 using EdgeRig.Recording;
-using OpenCvSharp;
+using EdgeRig.Imaging;
 
 namespace EdgeRig.Service.Dashboard;
 
@@ -26,6 +26,7 @@ public sealed class PreviewRenderer(RecordingPipeline pipeline, RigProfile? rig 
 
     public const double SilenceDbfs = -120;
     private readonly ConcurrentDictionary<(string, int), (long Sequence, byte[] Jpeg)> _thumbnails = new();
+    private readonly JpegCodec _codec = new(); // one per renderer, used under its lock
 
     private Sample? Latest(StreamDescriptor d) => pipeline.Latest(d.Id);
 
@@ -40,12 +41,17 @@ public sealed class PreviewRenderer(RecordingPipeline pipeline, RigProfile? rig 
             if (egress?.Redactor is not { } redactor) return null; // no detector: no preview rather than a raw face
             frame = redactor.Redact(frame).Jpeg;
         }
-        using var decoded = Cv2.ImDecode(frame.Span, ImreadModes.ReducedColor2);
-        if (decoded.Empty()) return null;
-        using var resized = new Mat();
-        int height = Math.Max(1, (int)Math.Round(decoded.Rows * (double)width / decoded.Cols));
-        Cv2.Resize(decoded, resized, new Size(width, height), interpolation: InterpolationFlags.Area);
-        Cv2.ImEncode(".jpg", resized, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 70));
+        byte[] jpeg;
+        lock (_codec)
+        {
+            if (!_codec.TryReadSize(frame.Span, out int fullWidth, out _)) return null;
+            // the strongest DCT reduction that still leaves at least the thumbnail's width, then an area average down to it
+            int scale = 8;
+            while (scale > 1 && fullWidth / scale < width) scale /= 2;
+            if (_codec.TryDecodeBgr(frame.Span, scale) is not { } decoded) return null;
+            int height = Math.Max(1, (int)Math.Round(decoded.Height * (double)width / decoded.Width));
+            jpeg = _codec.Encode(Resample.Area(decoded, width, height), 70);
+        }
         _thumbnails[key] = (sample.Sequence, jpeg);
         return jpeg;
     }
