@@ -12,6 +12,9 @@ public sealed record NativeLibraryState(string Library, bool Found, string Detai
     /// <summary>The one-line reason a feature gives when its library is missing.</summary>
     public string Unavailable => $"unavailable: {Library} not found ({HowToGet})";
 
+    /// <summary>Probes one of <see cref="NativeLibraries"/>.</summary>
+    public static NativeLibraryState Probe(NativeLibraryInfo info, Assembly assembly) => Probe(info.Library, assembly, info.NeededFor, info.HowToGet);
+
     /// <summary>Loads the library the way the runtime would for <paramref name="assembly"/>'s P/Invokes; on success the
     /// detail is the file that was mapped, otherwise the loader's reason.</summary>
     public static NativeLibraryState Probe(string library, Assembly assembly, string neededFor, string howToGet)
@@ -27,6 +30,9 @@ public sealed record NativeLibraryState(string Library, bool Found, string Detai
             return new(library, false, "wrong architecture: " + e.Message, neededFor, howToGet);
         }
     }
+
+    /// <summary>Whether the library is mapped into this process already (loaded by an earlier call), without loading it.</summary>
+    public static string? LoadedFile(string library) => MappedFile(library);
 
     /// <summary>The path of the mapped file whose name starts with the library's stem (e.g. libturbojpeg.so.0.2.0).</summary>
     private static string? MappedFile(string library)

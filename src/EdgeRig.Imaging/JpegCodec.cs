@@ -15,8 +15,8 @@ public sealed unsafe class JpegCodec : IDisposable
     private int _encodeCapacity;
 
     /// <summary>Whether libturbojpeg can be loaded, and if not, why (for doctor and status).</summary>
-    public static EdgeRig.Core.NativeLibraryState Probe() => EdgeRig.Core.NativeLibraryState.Probe(TurboJpegNative.Library, typeof(JpegCodec).Assembly,
-        "JPEG for simulated cameras, camera QA and previews", "apt install libturbojpeg0");
+    public static EdgeRig.Core.NativeLibraryState Probe() =>
+        EdgeRig.Core.NativeLibraryState.Probe(EdgeRig.Core.NativeLibraries.TurboJpeg, typeof(JpegCodec).Assembly);
 
     /// <summary>Reads the frame size from the JPEG header; false when the bytes are not a JPEG it can parse.</summary>
     public bool TryReadSize(ReadOnlySpan<byte> jpeg, out int width, out int height)

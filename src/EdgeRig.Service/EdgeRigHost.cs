@@ -89,6 +89,8 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<LiveCalibration>();
         builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
         builder.Services.AddTrainingData(rig, dataDir);
+        builder.Services.AddSingleton<Native.DeviceStartFaults>();
+        builder.Services.AddSingleton<Native.NativeLibraryReport>();
         builder.Services.AddHostedService<RigRuntime>();
         builder.Services.AddHostedService<Systemd.SystemdWatchdog>();
 

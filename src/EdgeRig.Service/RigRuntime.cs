@@ -15,7 +15,7 @@ public sealed record CaptureSink(ISampleSink Sink);
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
     PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, Calibration.Profiles.ICalibrationProfileStore profiles,
-    CaptureSink capture, IAuditLog audit, ILogger<RigRuntime> logger) : IHostedService
+    CaptureSink capture, IAuditLog audit, Native.DeviceStartFaults deviceFaults, ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _ptpLoop = Task.CompletedTask;
@@ -50,9 +50,11 @@ public sealed class RigRuntime(
             {
                 await sensor.StartAsync(capture.Sink, CancellationToken.None);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException || NativeLibraries.UnavailableReason(e) is not null)
             {
-                logger.LogError("Device {Device} did not start: {Reason}; its streams stay stale", sensor.DeviceId, e.Message);
+                string reason = NativeLibraries.UnavailableReason(e) is { } missing && e is not IOException ? missing : e.Message;
+                deviceFaults.Report(sensor.DeviceId, reason);
+                logger.LogError("Device {Device} did not start: {Reason}; its streams stay stale", sensor.DeviceId, reason);
             }
         }
         logger.LogInformation("EdgeRig rig '{Rig}' with {Devices} devices, data in {DataDir}; transport: {Transport}",

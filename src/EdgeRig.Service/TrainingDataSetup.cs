@@ -21,8 +21,11 @@ public static class TrainingDataSetup
         });
         services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<ReviewedConsentStore>());
         services.AddSingleton<QaService>();
-        var egressRedactor = NeedsFaces(rig) ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null; // now: a bad cascade refuses start-up
-        var captureRedactor = rig.Privacy.Redaction == RedactionPolicy.Capture ? new CascadeFrameRedactor(NewFaceRedactor(rig)) : null;
+        // now: a bad cascade, or capture redaction without OpenCV, refuses start-up
+        var faces = Native.FaceDetection.For(rig, NeedsFaces(rig));
+        services.AddSingleton(faces);
+        var egressRedactor = faces.Redactor is { } detector ? new CascadeFrameRedactor(detector) : null;
+        var captureRedactor = rig.Privacy.Redaction == RedactionPolicy.Capture ? new CascadeFrameRedactor(Native.FaceDetection.For(rig, true).Redactor!) : null;
         services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(), egressRedactor));
         services.AddSingleton(sp =>
         {
@@ -55,19 +58,6 @@ public static class TrainingDataSetup
     /// <summary>Face detection is needed to redact at capture or on the way out (export policy, or consent required for video).</summary>
     private static bool NeedsFaces(RigProfile rig) =>
         rig.Privacy.Redaction != RedactionPolicy.Off || rig.Privacy.ConsentRequiredFor.Contains(ConsentScopes.Video);
-
-    /// <exception cref="RigProfileException">the cascade file is missing or unreadable (names privacy.faceCascade).</exception>
-    private static FaceRedactor NewFaceRedactor(RigProfile rig)
-    {
-        try
-        {
-            return new FaceRedactor(new RedactionOptions { CascadePath = rig.Privacy.FaceCascade });
-        }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException)
-        {
-            throw new RigProfileException(rig.Name, "privacy.faceCascade", e.Message);
-        }
-    }
 
     /// <summary>Connects QA and the redaction report to the recording lifecycle before capture starts.</summary>
     private sealed class SessionHooks(RecordingPipeline pipeline, QaService qa, CaptureSink capture, ISessionStore store, ILogger<SessionHooks> logger)

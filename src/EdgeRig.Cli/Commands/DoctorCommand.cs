@@ -76,7 +76,19 @@ internal static class DoctorCommand
         checks.Add(Disk(s));
         checks.Add(Recorder(s));
         checks.AddRange(Clocks(e));
+        checks.AddRange(NativeLibraries(s));
         return checks;
+    }
+
+    /// <summary>Each optional native library, found (with its file and version) or missing (with how to get it), and each
+    /// feature resting on one: a missing library only warns, the rest of the rig records.</summary>
+    private static IEnumerable<DoctorCheck> NativeLibraries(RigStatus s)
+    {
+        foreach (var l in s.NativeLibraries)
+            yield return l.Found ? new($"library {l.Library}", DoctorVerdict.Pass, $"found: {l.Detail}")
+                : new($"library {l.Library}", DoctorVerdict.Warn, $"missing: needed for {l.NeededFor}", l.HowToGet);
+        foreach (var f in s.Features.Where(f => !f.Available))
+            yield return new($"feature {f.Name}", DoctorVerdict.Warn, f.Detail, "install the library named, then sudo systemctl restart edgerig");
     }
 
     private static string Release(string version) => version.Split('+')[0];
@@ -99,7 +111,7 @@ internal static class DoctorCommand
         string name = $"stream {st.Stream.Id}";
         double nominal = st.Stream.NominalRateHz;
         if (!st.Live)
-            return new(name, DoctorVerdict.Fail, $"{st.Stream.Modality} {st.Stream.DeviceId} is not delivering (stale)",
+            return new(name, DoctorVerdict.Fail, $"{st.Stream.Modality} {st.Stream.DeviceId} is not delivering (stale){(st.Fault.Length > 0 ? ": " + st.Fault : "")}",
                 $"check that {st.Stream.DeviceId} is plugged in and powered; `edgerig devices`; journalctl -u edgerig");
         if (nominal > 0 && st.RateHz < 0.9 * nominal)
             return new(name, DoctorVerdict.Warn, $"live at {st.RateHz:0.0} Hz, below the nominal {nominal:0.##} Hz",

@@ -63,5 +63,9 @@ internal static class StatusCommand
                 s.Stream.Timestamps == "SensorClock" ? $"{s.DriftPpm:+0.0;-0.0} ppm" : "kernel");
         }
         ansi.Write(table);
+        foreach (var s in status.Streams.Where(s => !s.Live && s.Fault.Length > 0))
+            ansi.MarkupLine($"[red]{Output.Text(s.Stream.Id)}[/]: {Output.Text(s.Fault)}");
+        foreach (var f in status.Features.Where(f => !f.Available))
+            ansi.MarkupLine($"[yellow]{Output.Text(f.Name)}[/]: {Output.Text(f.Detail)}");
     }
 }

@@ -53,6 +53,11 @@ public sealed class SimulatedCamera : SimulatedSensor
 
     protected override Duration DataSpan => Exposure;
 
+    protected override void CheckCanStart()
+    {
+        if (JpegCodec.Probe() is { Found: false } jpeg) throw new IOException($"{DeviceId}: {jpeg.Unavailable}");
+    }
+
     protected override ReadOnlyMemory<byte> Render(long k, HostTime trueStart)
     {
         switch (FaultAt(trueStart)?.Kind)

@@ -65,7 +65,15 @@ public abstract class HotplugSensor : ISensor
         lock (_gate)
         {
             if (_thread is not null) throw new InvalidOperationException($"{DeviceId} is already running");
-            var device = OpenDevice();
+            IDisposable device;
+            try
+            {
+                device = OpenDevice();
+            }
+            catch (Exception e) when (NativeLibraries.UnavailableReason(e) is { } missing)
+            {
+                throw new IOException($"{DeviceId}: {missing}", e); // the driver's library is not installed: not a crash, a device that cannot start
+            }
             IsConnected = true;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var stop = _stop.Token;
@@ -127,7 +135,8 @@ public abstract class HotplugSensor : ISensor
         {
             return OpenDevice();
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException or OpenCvSharp.OpenCVException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException or OpenCvSharp.OpenCVException
+                                   || NativeLibraries.UnavailableReason(e) is not null)
         {
             return null;
         }

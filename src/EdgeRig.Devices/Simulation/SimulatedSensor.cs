@@ -61,9 +61,13 @@ public abstract class SimulatedSensor : ISensor
         return Profile.Faults.FirstOrDefault(f => s >= f.AtSeconds && s < f.AtSeconds + f.DurationSeconds);
     }
 
+    /// <summary>Throws <see cref="IOException"/> naming what is missing when the twin cannot run here (e.g. its codec library).</summary>
+    protected virtual void CheckCanStart() { }
+
     public Task StartAsync(ISampleSink sink, CancellationToken cancellationToken)
     {
         if (_thread is not null) throw new InvalidOperationException($"{DeviceId} is already running");
+        CheckCanStart();
         _stopping = false;
         _thread = new Thread(() =>
         {

@@ -21,11 +21,13 @@ public sealed record StatusView(string Rig, string Version, long RigTimeMs, bool
     public string? QaVerdict { get; init; }
     /// <summary>Its worst findings, at most five.</summary>
     public IReadOnlyList<string> QaFindings { get; init; } = [];
+    /// <summary>What cannot work on this rig, one line each: a device that did not start, a feature whose library is missing.</summary>
+    public IReadOnlyList<string> Unavailable { get; init; } = [];
 }
 
 /// <summary>Assembles <see cref="StatusView"/> from the pipeline, PTP monitor, data directory and write rate.</summary>
 public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, PtpMonitor ptp, WriteRateMeter writeRate,
-    Quality.QaService? qa = null)
+    Native.NativeLibraryReport natives, Native.DeviceStartFaults startFaults, Quality.QaService? qa = null)
 {
     public static readonly string Version =
         typeof(DashboardStatus).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -46,6 +48,10 @@ public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, 
         {
             QaVerdict = live is null ? null : Quality.QaService.VerdictName(live.Verdict),
             QaFindings = live?.Findings.Where(f => f.Verdict != EdgeRig.Quality.QaVerdict.Pass).Take(5).Select(f => f.Message).ToList() ?? [],
+            Unavailable = [
+                .. rig.Devices.Select(d => startFaults.For(d.Id) is { } fault ? $"{d.Id}: {fault}" : null).OfType<string>(),
+                .. natives.Features().Where(f => !f.Available).Select(f => $"{f.Name}: {f.Detail}"),
+            ],
         };
     }
 

@@ -35,6 +35,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
             ArgumentException => new Status(StatusCode.InvalidArgument, message),
             CorruptChunkException => new Status(StatusCode.DataLoss, message),
             StorageFullException => new Status(StatusCode.ResourceExhausted, message),
+            // a feature whose native library is not installed: say which library and how to get it, never "internal error"
+            _ when NativeLibraries.UnavailableReason(e) is { } missing => new Status(StatusCode.FailedPrecondition, Bounded(missing)),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "the call was cancelled"),
             _ => new Status(StatusCode.Internal, $"internal error: {e.GetType().Name}"),
         };

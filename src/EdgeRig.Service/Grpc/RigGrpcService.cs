@@ -7,7 +7,9 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>Status and recording control: a thin adapter over <see cref="RecordingPipeline"/>.</summary>
-public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp, TransportInfo transport, Quality.QaService? qa = null) : Api.V1.Rig.RigBase
+public sealed class RigGrpcService(
+    RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp, TransportInfo transport,
+    Native.NativeLibraryReport natives, Native.DeviceStartFaults startFaults, IReadOnlyList<ISensor> sensors, Quality.QaService? qa = null) : Api.V1.Rig.RigBase
 {
     private static readonly string Version =
         typeof(RigGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -49,9 +51,19 @@ public sealed class RigGrpcService(RecordingPipeline pipeline, RigProfile rig, I
             SessionCounts = s.Session.ToApi(),
             ErrorBoundNs = s.LastErrorBound.Nanoseconds,
             DriftPpm = s.DriftPpm,
+            Fault = Fault(s.Descriptor.DeviceId) ?? "",
         }));
+        reply.NativeLibraries.AddRange(natives.Libraries().Select(l => new NativeLibraryStatus
+        {
+            Library = l.Library, Found = l.Found, Detail = l.Detail, NeededFor = l.NeededFor, HowToGet = l.HowToGet,
+        }));
+        reply.Features.AddRange(natives.Features().Select(f => new FeatureStatus { Name = f.Name, Available = f.Available, Detail = f.Detail }));
         return Task.FromResult(reply);
     }
+
+    /// <summary>Why a device delivers nothing: it did not start, or it was lost and is being looked for again.</summary>
+    private string? Fault(string deviceId) =>
+        startFaults.For(deviceId) ?? (sensors.FirstOrDefault(s => s.DeviceId == deviceId) is Devices.Hotplug.HotplugSensor { IsConnected: false, Fault: { } lost } ? lost : null);
 
     public override async Task<SessionInfo> StartRecording(StartRecordingRequest request, ServerCallContext context)
     {

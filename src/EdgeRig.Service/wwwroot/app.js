@@ -94,6 +94,9 @@ function renderStatus(s) {
     qa.textContent = shownText("QA " + s.qaVerdict + (s.qaFindings.length ? ": " + s.qaFindings.join("; ") : ""));
   }
   if (!state.busy) { $("record").disabled = s.recording; $("stop").disabled = !s.recording; $("marker").disabled = !s.recording; }
+  const gone = $("unavailable");
+  gone.hidden = !s.unavailable || s.unavailable.length === 0;
+  if (!gone.hidden) gone.textContent = shownText(s.unavailable.join("; "));
   const p = s.ptp;
   $("ptp").textContent = !p.enabled ? "off" : !p.available ? "n/a" : p.locked ? "locked" : "unlocked";
   $("ptp").className = "value " + (!p.enabled ? "warn" : p.locked ? "ok" : "bad");
