@@ -7,8 +7,13 @@ namespace EdgeRig.Imaging;
 /// cheap path for analysis and thumbnails) and encodes from BGR or from I420 planes (no colour conversion). One instance owns
 /// its native handles and is not thread-safe: give each thread or consumer its own.
 /// </summary>
-public sealed unsafe class JpegCodec : IDisposable
+public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
 {
+    /// <summary>Fast (the default): libjpeg-turbo's fast integer DCT and fast chroma upsampling, right for analysis, thumbnails
+    /// and synthetic frames. Accurate: the exact DCT and smooth upsampling, for frames that are decoded and re-encoded as data
+    /// (redaction), where each pass would otherwise add visible error.</summary>
+    private readonly int _flags = accurate ? 0 : TurboJpegNative.FlagFastDct | TurboJpegNative.FlagFastUpsample;
+
     private nint _compressor, _decompressor;
     // native, so the pages past the encoded bytes are never touched and never resident (a managed array would be zeroed)
     private byte* _encodeBuffer;
@@ -61,7 +66,7 @@ public sealed unsafe class JpegCodec : IDisposable
         fixed (byte* source = image.Pixels)
         {
             Check(TurboJpegNative.tjCompress2(Compressor, source, image.Width, image.Stride, image.Height, TurboJpegNative.PixelFormatBgr,
-                &jpeg, &size, TurboJpegNative.Subsampling420, quality, TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagFastDct), Compressor, "encode");
+                &jpeg, &size, TurboJpegNative.Subsampling420, quality, TurboJpegNative.FlagNoRealloc | (_flags & TurboJpegNative.FlagFastDct)), Compressor, "encode");
             return new ReadOnlySpan<byte>(jpeg, (int)size).ToArray();
         }
     }
@@ -79,7 +84,7 @@ public sealed unsafe class JpegCodec : IDisposable
             byte** planes = stackalloc byte*[3] { y, u, v };
             int* strides = stackalloc int[3] { image.Width, image.ChromaWidth, image.ChromaWidth };
             Check(TurboJpegNative.tjCompressFromYUVPlanes(Compressor, planes, image.Width, strides, image.Height, TurboJpegNative.Subsampling420,
-                &jpeg, &size, quality, TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagFastDct), Compressor, "encode");
+                &jpeg, &size, quality, TurboJpegNative.FlagNoRealloc | (_flags & TurboJpegNative.FlagFastDct)), Compressor, "encode");
             return new ReadOnlySpan<byte>(jpeg, (int)size).ToArray();
         }
     }
@@ -98,8 +103,7 @@ public sealed unsafe class JpegCodec : IDisposable
         fixed (byte* source = jpeg)
         fixed (byte* destination = pixels)
         {
-            int rc = TurboJpegNative.tjDecompress2(Decompressor, source, (nuint)jpeg.Length, destination, width, pitch, height, format,
-                TurboJpegNative.FlagFastDct | TurboJpegNative.FlagFastUpsample);
+            int rc = TurboJpegNative.tjDecompress2(Decompressor, source, (nuint)jpeg.Length, destination, width, pitch, height, format, _flags);
             if (rc == 0) return true;
             bool usable = TurboJpegNative.tjGetErrorCode(Decompressor) != TurboJpegNative.ErrorFatal;
             ResetDecompressor();

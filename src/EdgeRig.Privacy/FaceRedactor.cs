@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using EdgeRig.Imaging;
 using OpenCvSharp;
 
 namespace EdgeRig.Privacy;
@@ -8,11 +9,13 @@ namespace EdgeRig.Privacy;
 /// Finds frontal faces with an OpenCV Haar cascade and redacts them in frames, irreversibly (coarse blocks of means).
 /// Thread-safe: OpenCV's CascadeClassifier is not, so each call rents its own from a pool that grows to the number of
 /// threads redacting at once (one cascade is a few MB). Dispose only after the last call has returned.
+/// JPEG frames go through libjpeg-turbo: detection sees a grey decode (DCT-scaled toward <see cref="RedactionOptions.DetectScale"/>,
+/// no colour work), and only a frame with a face is decoded in colour and re-encoded.
 /// </summary>
 public sealed class FaceRedactor : IDisposable
 {
     private readonly ConcurrentBag<CascadeClassifier> _cascades = [];
-    private readonly ImageEncodingParam[] _encode;
+    private readonly ThreadLocal<JpegCodec> _codecs = new(() => new JpegCodec(accurate: true), trackAllValues: true);
     private volatile bool _disposed;
 
     /// <exception cref="FileNotFoundException">the cascade file does not exist (the message names it).</exception>
@@ -23,7 +26,6 @@ public sealed class FaceRedactor : IDisposable
         options.Validate();
         Options = options;
         _cascades.Add(LoadCascade(options.CascadePath)); // fail at start-up, not on the first frame with a person in it
-        _encode = [new ImageEncodingParam(ImwriteFlags.JpegQuality, options.JpegQuality)];
     }
 
     public RedactionOptions Options { get; }
@@ -46,16 +48,24 @@ public sealed class FaceRedactor : IDisposable
         if (bgr.Empty()) throw new ArgumentException("the frame is empty", nameof(bgr));
         if (bgr.Type() != MatType.CV_8UC3) throw new ArgumentException($"expected an 8-bit BGR frame (CV_8UC3), got {bgr.Type()}", nameof(bgr));
 
-        double scale = Options.DetectScale;
         using var grey = new Mat();
         Cv2.CvtColor(bgr, grey, ColorConversionCodes.BGR2GRAY);
+        return DetectGrey(grey, 1, bgr.Size());
+    }
+
+    /// <summary>Faces in a grey image that is the frame at 1/<paramref name="reduced"/> of its size, in frame pixels.</summary>
+    private Rect[] DetectGrey(Mat grey, int reduced, Size frameSize)
+    {
+        double scale = Options.DetectScale;
+        double resize = scale * reduced; // what is left to shrink after the decoder's reduction
         using var small = new Mat();
         var image = grey;
-        if (scale < 1)
+        if (resize < 1)
         {
-            Cv2.Resize(grey, small, new Size(), scale, scale, InterpolationFlags.Area);
+            Cv2.Resize(grey, small, new Size(), resize, resize, InterpolationFlags.Area);
             image = small;
         }
+        else scale = 1.0 / reduced;
         Size? minSize = Options.MinFaceSize > 0 ? new Size((int)(Options.MinFaceSize * scale), (int)(Options.MinFaceSize * scale)) : null;
 
         var cascade = Rent();
@@ -63,7 +73,7 @@ public sealed class FaceRedactor : IDisposable
         try { found = cascade.DetectMultiScale(image, Options.ScaleFactor, Options.MinNeighbors, HaarDetectionTypes.ScaleImage, minSize); }
         finally { Return(cascade); }
 
-        var frame = new Rect(0, 0, bgr.Width, bgr.Height);
+        var frame = new Rect(0, 0, frameSize.Width, frameSize.Height);
         return found.Select(r =>
         {
             int x = (int)Math.Floor(r.X / scale), y = (int)Math.Floor(r.Y / scale);
@@ -101,32 +111,33 @@ public sealed class FaceRedactor : IDisposable
     {
         _disposed = true;
         while (_cascades.TryTake(out var cascade)) cascade.Dispose();
+        foreach (var codec in _codecs.Values) codec.Dispose();
+        _codecs.Dispose();
     }
 
     private RedactedFrame Redact(ReadOnlySpan<byte> jpeg, byte[]? original)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         long start = Stopwatch.GetTimestamp();
-        using var frame = Decode(jpeg);
-        var boxes = RedactInPlace(frame);
-        if (boxes.Count == 0) return new RedactedFrame(original ?? jpeg.ToArray(), 0, Stopwatch.GetElapsedTime(start), Changed: false);
-        Cv2.ImEncode(".jpg", frame, out byte[] encoded, _encode);
-        return new RedactedFrame(encoded, boxes.Count, Stopwatch.GetElapsedTime(start), Changed: true) { Boxes = boxes };
-    }
-
-    private static Mat Decode(ReadOnlySpan<byte> jpeg)
-    {
         if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[2] != 0xFF)
             throw new CorruptJpegException($"not a JPEG: {jpeg.Length} bytes without the start-of-image marker FF D8 FF (first bytes {Convert.ToHexString(jpeg[..Math.Min(4, jpeg.Length)])})");
-        Mat frame;
-        try { frame = Cv2.ImDecode(jpeg, ImreadModes.Color); }
-        catch (OpenCVException e) { throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded: {e.Message}"); }
-        if (frame.Empty())
-        {
-            frame.Dispose();
-            throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
-        }
-        return frame;
+        var codec = _codecs.Value!;
+        if (!codec.TryReadSize(jpeg, out int width, out int height))
+            throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded: no readable frame header");
+        // the strongest DCT reduction that keeps at least DetectScale of the size; the cascade sees grey anyway
+        int reduced = 8;
+        while (reduced > 1 && 1.0 / reduced < Options.DetectScale) reduced /= 2;
+        var grey = codec.TryDecodeGrey(jpeg, reduced) ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
+        Rect[] faces;
+        using (var greyMat = Mat.FromPixelData(grey.Height, grey.Width, MatType.CV_8UC1, grey.Pixels))
+            faces = DetectGrey(greyMat, reduced, new Size(width, height));
+        var boxes = faces.Select(face => Grow(face, Options.Margin, new Size(width, height))).Where(b => b.Width > 0 && b.Height > 0).ToArray();
+        if (boxes.Length == 0) return new RedactedFrame(original ?? jpeg.ToArray(), 0, Stopwatch.GetElapsedTime(start), Changed: false);
+        var colour = codec.TryDecodeBgr(jpeg) ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
+        using (var frame = Mat.FromPixelData(colour.Height, colour.Width, MatType.CV_8UC3, colour.Pixels))
+            foreach (var box in boxes) Obscure(frame, box);
+        byte[] encoded = codec.Encode(colour, Options.JpegQuality);
+        return new RedactedFrame(encoded, boxes.Length, Stopwatch.GetElapsedTime(start), Changed: true) { Boxes = boxes };
     }
 
     /// <summary>Replaces a box by <see cref="RedactionOptions.Blocks"/> coarse blocks (area means), smoothed for <see cref="RedactionStyle.Blur"/>.</summary>
