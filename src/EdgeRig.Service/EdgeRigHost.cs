@@ -96,6 +96,7 @@ public static class EdgeRigHost
         builder.Services.AddHostedService<RigRuntime>();
         builder.Services.AddHostedService<Systemd.SystemdWatchdog>();
 
+        builder.Services.AddRigTokenAuthentication(); // the one bearer-token scheme of gRPC and the dashboard
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<AuthInterceptor>(); // outermost: refuses before anything runs, audits the outcome
