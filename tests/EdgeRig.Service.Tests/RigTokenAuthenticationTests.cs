@@ -11,22 +11,12 @@ namespace EdgeRig.Service.Tests;
 /// <summary>The one bearer-token scheme of gRPC and the dashboard, run through ASP.NET Core's authentication service.</summary>
 public sealed class RigTokenAuthenticationTests
 {
-    private const string Secret = "erk_secret-of-ana";
+    private const string Secret = OneTokenStore.Secret;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
     private readonly List<string> _logged = [];
     private readonly ITokenStore _tokens;
 
-    public RigTokenAuthenticationTests() => _tokens = new OneTokenStore(_time.GetUtcNow());
-
-    /// <summary>One token, "ana" (lab), valid for an hour.</summary>
-    private sealed class OneTokenStore(DateTimeOffset created) : ITokenStore
-    {
-        private readonly TokenRecord _ana = new("ana", Role.Lab, "", created, created.AddHours(1), null);
-        public string Create(string name, Role role, DateTimeOffset? expires) => throw new NotSupportedException();
-        public TokenRecord? Validate(string secret, DateTimeOffset now) => secret == Secret && _ana.IsValidAt(now) ? _ana : null;
-        public void Revoke(string name, DateTimeOffset at) => throw new NotSupportedException();
-        public IReadOnlyList<TokenRecord> List() => [_ana];
-    }
+    public RigTokenAuthenticationTests() => _tokens = new OneTokenStore(_time.GetUtcNow(), Role.Lab);
 
     /// <summary>Every log message at every level, to prove no token is ever written.</summary>
     private sealed class ListLoggerProvider(List<string> lines) : ILoggerProvider, ILogger

@@ -24,7 +24,8 @@ public static class BearerAuth
     /// <summary>The caller the filter let through.</summary>
     public static Caller CallerOf(HttpContext http) => RigTokenAuthentication.CallerOf(http.User);
 
-    private static IResult? Refusal(TokenOutcome outcome, IReadOnlyList<Role> roles)
+    /// <summary>The 401 or 403 for a request with this outcome, or null when it may go on.</summary>
+    internal static IResult? Refusal(TokenOutcome outcome, IReadOnlyList<Role> roles)
     {
         if (outcome.Refused)
             return Results.Json(new { error = RigTokenAuthenticationHandler.RefusedToken }, statusCode: StatusCodes.Status401Unauthorized);

@@ -9,8 +9,8 @@ namespace EdgeRig.Service.Security;
 /// Every RPC but health needs "authorization: Bearer TOKEN" with a role the method allows: UNAUTHENTICATED
 /// without a valid token, PERMISSION_DENIED naming the role needed otherwise. The token is checked by the rig's one
 /// authentication scheme (<see cref="RigTokenAuthenticationHandler"/>, on every call, so revocation is immediate); this
-/// interceptor applies <see cref="RolePolicy"/> to its principal. Audited calls (record, pull, export, delete, tokens) are appended to the audit
-/// trail with the caller, the session and the outcome.
+/// interceptor applies <see cref="RolePolicy"/> to its principal. Audited calls (record, pull, export, delete, tokens)
+/// are appended to the audit trail with the caller, the session and the outcome.
 /// </summary>
 public sealed class AuthInterceptor(IAuditLog audit, TimeProvider time, ILogger<AuthInterceptor> logger) : Interceptor
 {
