@@ -1,9 +1,7 @@
 using EdgeRig.Core;
 using EdgeRig.Service.Security;
 using Grpc.Core;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Service.Tests;
@@ -32,7 +30,7 @@ public sealed class AuthInterceptorTests
             .AddSingleton<TimeProvider>(_time)
             .AddRigTokenAuthentication()
             .BuildServiceProvider();
-        var http = new DefaultHttpContext { RequestServices = services };
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = services };
         if (authorization is not null) http.Request.Headers.Authorization = authorization;
         var call = new TestServerCallContext(method);
         call.UserState["__HttpContext"] = http; // where GetHttpContext() finds it outside Kestrel
@@ -40,7 +38,7 @@ public sealed class AuthInterceptorTests
     }
 
     private Task<string> Invoke(ServerCallContext call) =>
-        new AuthInterceptor(_audit, _time, NullLogger<AuthInterceptor>.Instance).UnaryServerHandler("request", call, (_, _) => Task.FromResult("reply"));
+        new AuthInterceptor(_audit, _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<AuthInterceptor>.Instance).UnaryServerHandler("request", call, (_, _) => Task.FromResult("reply"));
 
     [Theory]
     [InlineData(null, "a token is required: send 'authorization: Bearer TOKEN' (edgerig login, or EDGERIG_TOKEN)")]
