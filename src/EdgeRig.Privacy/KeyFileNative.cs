@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
+using EdgeRig.Core;
 
 namespace EdgeRig.Privacy;
 
 /// <summary>The few libc calls .NET has no API for: a file's owner (statx), the effective uid, fsync of a directory.</summary>
-internal static unsafe partial class KeyFileNative
+internal static unsafe class KeyFileNative
 {
     private const int AtFdCwd = -100, StatxType = 0x1, StatxMode = 0x2, StatxUid = 0x8, StatxSize = 256;
     private const int UidOffset = 20, ModeOffset = 28; // struct statx has one layout on every architecture
@@ -12,37 +13,22 @@ internal static unsafe partial class KeyFileNative
     public static (uint Uid, uint Mode) Stat(string path)
     {
         byte* buffer = stackalloc byte[StatxSize];
-        if (statx(AtFdCwd, path, 0, StatxType | StatxMode | StatxUid, buffer) != 0)
+        if (Libc.Statx(AtFdCwd, path, 0, StatxType | StatxMode | StatxUid, buffer) != 0)
             throw new IOException($"cannot stat {path}: {Marshal.GetLastPInvokeErrorMessage()}");
         return (*(uint*)(buffer + UidOffset), *(ushort*)(buffer + ModeOffset));
     }
 
-    public static uint EffectiveUid() => geteuid();
+    public static uint EffectiveUid() => Libc.Geteuid();
 
     /// <summary>Makes a rename in <paramref name="directory"/> durable.</summary>
     public static void SyncDirectory(string directory)
     {
-        int fd = open(directory, 0 /* O_RDONLY */);
+        int fd = Libc.Open(directory, Libc.ORdOnly);
         if (fd < 0) throw new IOException($"cannot open directory {directory}: {Marshal.GetLastPInvokeErrorMessage()}");
         try
         {
-            if (fsync(fd) != 0) throw new IOException($"cannot fsync directory {directory}: {Marshal.GetLastPInvokeErrorMessage()}");
+            if (Libc.Fsync(fd) != 0) throw new IOException($"cannot fsync directory {directory}: {Marshal.GetLastPInvokeErrorMessage()}");
         }
-        finally { _ = close(fd); }
+        finally { _ = Libc.Close(fd); }
     }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
-
-    [LibraryImport("libc")]
-    private static partial uint geteuid();
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int fsync(int fd);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }

@@ -126,7 +126,7 @@ public sealed class SessionRecorder
         string finalReason = _failure ?? reason;
         var counts = Counts;
         _store.UpdateCounts(Session.Id, counts);
-        _store.UpdateSync(Session.Id, _channels.ToDictionary(kv => kv.Key.Value, kv => kv.Value.Bounds.Stats()));
+        _store.UpdateSync(Session.Id, _channels.ToDictionary(kv => kv.Key.Value, kv => kv.Value.SyncStats()));
         var chunks = _store.ListChunks(Session.Id);
         var stop = chunks.Count > 0 ? chunks.Max(c => c.LastRigTime) : _clock.RigNow;
         var now = _clock.RigNow;

@@ -30,8 +30,16 @@ public sealed class StreamChannel
 
     public StreamDescriptor Descriptor { get; }
 
-    /// <summary>Error bounds of every sample accepted into the session.</summary>
-    public BoundHistogram Bounds { get; } = new();
+    /// <summary>Error bounds (ns) of every sample accepted into the session.</summary>
+    public LogHistogram Bounds { get; } = new(1, 1e12);
+
+    /// <summary>The error bounds' median, 99th percentile and maximum; a percentile is never reported above the maximum.</summary>
+    public BoundStats SyncStats()
+    {
+        long count = Bounds.Count, max = (long)Bounds.Highest;
+        Duration At(double p) => new(Math.Min(max, (long)Math.Round(Bounds.Percentile(p) ?? 0)));
+        return new BoundStats(count, At(0.5), At(0.99), new Duration(max));
+    }
 
     public int Capacity { get; }
     public ChannelReader<Sample> Reader => _channel.Reader;
@@ -41,7 +49,7 @@ public sealed class StreamChannel
     {
         if (!_channel.Writer.TryWrite(sample)) return false;
         Interlocked.Increment(ref _produced);
-        Bounds.Add(sample.Rig.ErrorBound);
+        Bounds.Add(sample.Rig.ErrorBound.Nanoseconds);
         if (_lastSequence >= 0 && sample.Sequence > _lastSequence + 1)
             Interlocked.Add(ref _gaps, sample.Sequence - _lastSequence - 1);
         _lastSequence = sample.Sequence;
@@ -55,7 +63,7 @@ public sealed class StreamChannel
         Interlocked.Add(ref _recorded, samples.Count);
         foreach (var s in samples)
         {
-            Bounds.Add(s.Rig.ErrorBound);
+            Bounds.Add(s.Rig.ErrorBound.Nanoseconds);
             if (_lastSequence >= 0 && s.Sequence > _lastSequence + 1) Interlocked.Add(ref _gaps, s.Sequence - _lastSequence - 1);
             _lastSequence = s.Sequence;
         }

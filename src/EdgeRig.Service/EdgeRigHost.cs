@@ -10,6 +10,8 @@ using EdgeRig.Storage;
 using EdgeRig.Timing;
 using EdgeRig.Timing.Ptp;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 
 namespace EdgeRig.Service;
 
@@ -43,7 +45,9 @@ public static class EdgeRigHost
         ListenPlan.RefuseOtherListeners(builder.Configuration); // only the plan below binds: no Kestrel:Endpoints, HTTP_PORTS, ...
         var listen = ListenPlan.Parse(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrl);
         builder.Configuration["urls"] = ""; // the addresses are bound below, with the TLS rule applied
-        builder.Host.UseSystemd();
+        builder.Host.UseSystemd(); // READY=1 and STOPPING=1 when systemd started the service
+        // the watchdog's notifier; UseSystemd registers it only under systemd (disabled without NOTIFY_SOCKET)
+        builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         var options = builder.Configuration.GetSection(EdgeRigOptions.Section).Get<EdgeRigOptions>() ?? new EdgeRigOptions();
@@ -94,6 +98,7 @@ public static class EdgeRigHost
         builder.Services.AddHostedService<RigRuntime>();
         builder.Services.AddHostedService<Systemd.SystemdWatchdog>();
 
+        builder.Services.AddRigTokenAuthentication(); // the one bearer-token scheme of gRPC and the dashboard
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<AuthInterceptor>(); // outermost: refuses before anything runs, audits the outcome

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using EdgeRig.Core;
 
 namespace EdgeRig.Storage;
 
@@ -7,7 +7,7 @@ namespace EdgeRig.Storage;
 /// The exclusive lock on DATA/.lock (flock, held while this is open): one service per data directory. The holder writes
 /// its pid into the file, so a refused second service can say which process holds the directory.
 /// </summary>
-public sealed partial class DataDirectoryLock : IDisposable
+public sealed class DataDirectoryLock : IDisposable
 {
     public const string FileName = ".lock";
     private readonly FileStream _file;
@@ -44,27 +44,18 @@ public sealed partial class DataDirectoryLock : IDisposable
     /// <summary>The pid written in a lock file, or null. Read with plain open/read: .NET's FileStream would flock the file and fail.</summary>
     public static int? HolderOf(string lockFile)
     {
-        int fd = open(lockFile, 0 /* O_RDONLY */);
+        int fd = Libc.Open(lockFile, Libc.ORdOnly);
         if (fd < 0) return null;
         try
         {
             var buffer = new byte[32];
-            int n = (int)read(fd, buffer, buffer.Length);
+            int n = (int)Libc.Read(fd, buffer, buffer.Length);
             return n > 0 && int.TryParse(Encoding.ASCII.GetString(buffer, 0, n).Trim(), out int pid) && pid > 0 ? pid : null;
         }
-        finally { _ = close(fd); }
+        finally { _ = Libc.Close(fd); }
     }
 
     public void Dispose() => _file.Dispose();
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, [Out] byte[] buffer, nint count);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }
 
 /// <summary>Thrown when a data directory's lock is held by another process; the message names the holder's pid when it is known.</summary>

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using EdgeRig.Service.Systemd;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeRig.IntegrationTests;
@@ -105,7 +106,7 @@ public sealed class SystemdTests
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(path));
         string? unhealthy = null;
-        using var watchdog = new SystemdWatchdog(new WatchdogSettings(path, TimeSpan.FromMilliseconds(50)), () => unhealthy, NullLogger.Instance);
+        using var watchdog = new SystemdWatchdog(new WatchdogSettings(TimeSpan.FromMilliseconds(50)), NotifierFor(path), () => unhealthy, NullLogger.Instance);
         try
         {
             await watchdog.StartAsync(CancellationToken.None);
@@ -127,13 +128,24 @@ public sealed class SystemdTests
     }
 
     [Fact]
-    public async Task NotifySocket_AbstractNamespaceAddress_Delivered()
+    public async Task Notifier_AbstractNamespaceAddress_Delivered()
     {
         string name = "edgerig-test-" + Guid.NewGuid().ToString("N");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint("\0" + name));
-        NotifySocket.Send("@" + name, "WATCHDOG=1");
+        var notifier = NotifierFor("@" + name);
+        Assert.True(notifier.IsEnabled);
+        notifier.Notify(new ServiceState("WATCHDOG=1"));
         Assert.Equal("WATCHDOG=1", await ReceiveAsync(socket, TimeSpan.FromSeconds(2)));
+    }
+
+    /// <summary>The notifier the host uses, aimed at a test socket: it reads NOTIFY_SOCKET once, when it is made.</summary>
+    private static SystemdNotifier NotifierFor(string socket)
+    {
+        string? saved = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
+        Environment.SetEnvironmentVariable("NOTIFY_SOCKET", socket);
+        try { return new SystemdNotifier(); }
+        finally { Environment.SetEnvironmentVariable("NOTIFY_SOCKET", saved); }
     }
 
     private static async Task<string?> ReceiveAsync(Socket socket, TimeSpan timeout)

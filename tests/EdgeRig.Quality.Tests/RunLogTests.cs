@@ -53,34 +53,3 @@ public sealed class RunLogTests
         Assert.Equal(0.21, summary.Listed[0].Seconds, 6);
     }
 }
-
-public sealed class LogHistogramTests
-{
-    [Theory]
-    [InlineData(1)]
-    [InlineData(10)]
-    [InlineData(10_000)]
-    public void Percentile_IsWithinHalfABinOfTheExactOne(int count)
-    {
-        var rng = new Random(count);
-        var values = Enumerable.Range(0, count).Select(_ => Math.Exp(rng.NextDouble() * 12)).ToList();
-        var histogram = new LogHistogram(1, 1e6);
-        values.ForEach(histogram.Add);
-        values.Sort();
-
-        foreach (double p in new[] { 0.5, 0.99 })
-        {
-            double exact = values[Math.Max(0, (int)Math.Ceiling(p * count) - 1)];
-            Assert.InRange(histogram.Percentile(p)!.Value, exact / 1.05, exact * 1.05);
-        }
-    }
-
-    [Fact]
-    public void Percentile_Empty_IsNull_AndTinyValuesAreZero()
-    {
-        var histogram = new LogHistogram(100, 1e9);
-        Assert.Null(histogram.Percentile(0.5));
-        histogram.Add(3);
-        Assert.Equal(0, histogram.Percentile(0.5));
-    }
-}

@@ -51,3 +51,34 @@ public class StreamChannelTests
         Assert.Equal(1, channel.Counts.Produced);
     }
 }
+
+/// <summary>The session's sync statistics from the error bounds of the samples a channel accepted.</summary>
+public sealed class StreamChannelSyncStatsTests
+{
+    private static Sample WithBound(long seq, long boundNs) =>
+        StreamChannelTests.At(StreamChannelTests.Imu, seq) with { Rig = new RigTimestamp(new RigTime(seq), new Duration(boundNs)) };
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(10_000)]
+    public void SyncStats_PercentilesWithinHalfABin_NeverAboveTheExactMax(int count)
+    {
+        var channel = new StreamChannel(StreamChannelTests.Imu, count, DropPolicy.DropOldest);
+        var bounds = Enumerable.Range(1, count).Select(i => 1_000L * i).ToList();
+        for (int i = 0; i < count; i++) channel.TryWrite(WithBound(i, bounds[i]));
+
+        var stats = channel.SyncStats();
+        Assert.Equal(count, stats.Count);
+        Assert.Equal(bounds[^1], stats.Max.Nanoseconds);
+        foreach (var (p, actual) in new[] { (0.5, stats.P50), (0.99, stats.P99) })
+        {
+            long exact = bounds[Math.Max(0, (int)Math.Ceiling(p * count) - 1)];
+            Assert.InRange(actual.Nanoseconds, (long)(exact / 1.05), Math.Min(bounds[^1], (long)(exact * 1.05)));
+        }
+    }
+
+    [Fact]
+    public void SyncStats_NoSamples_AllZero() =>
+        Assert.Equal(new BoundStats(0, new Duration(0), new Duration(0), new Duration(0)), new StreamChannel(StreamChannelTests.Imu, 4, DropPolicy.DropOldest).SyncStats());
+}

@@ -7,11 +7,12 @@ namespace EdgeRig.Service.Security;
 
 /// <summary>
 /// Every RPC but health needs "authorization: Bearer TOKEN" with a role the method allows: UNAUTHENTICATED
-/// without a valid token, PERMISSION_DENIED naming the role needed otherwise. Looks the token up on every call,
-/// so revocation is immediate. Audited calls (record, pull, export, delete, tokens) are appended to the audit
-/// trail with the caller, the session and the outcome.
+/// without a valid token, PERMISSION_DENIED naming the role needed otherwise. The token is checked by the rig's one
+/// authentication scheme (<see cref="RigTokenAuthenticationHandler"/>, on every call, so revocation is immediate); this
+/// interceptor applies <see cref="RolePolicy"/> to its principal. Audited calls (record, pull, export, delete, tokens)
+/// are appended to the audit trail with the caller, the session and the outcome.
 /// </summary>
-public sealed class AuthInterceptor(ITokenStore tokens, IAuditLog audit, TimeProvider time, ILogger<AuthInterceptor> logger) : Interceptor
+public sealed class AuthInterceptor(IAuditLog audit, TimeProvider time, ILogger<AuthInterceptor> logger) : Interceptor
 {
     public const string CallerKey = "edgerig.caller";
 
@@ -21,7 +22,7 @@ public sealed class AuthInterceptor(ITokenStore tokens, IAuditLog audit, TimePro
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var caller = Authorize(context);
+        var caller = await AuthorizeAsync(context);
         try
         {
             var response = await continuation(request, context);
@@ -37,7 +38,7 @@ public sealed class AuthInterceptor(ITokenStore tokens, IAuditLog audit, TimePro
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var caller = Authorize(context);
+        var caller = await AuthorizeAsync(context);
         try
         {
             await continuation(request, responseStream, context);
@@ -50,35 +51,33 @@ public sealed class AuthInterceptor(ITokenStore tokens, IAuditLog audit, TimePro
         }
     }
 
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(requestStream, responseStream, context);
+        await AuthorizeAsync(context);
+        await continuation(requestStream, responseStream, context);
     }
 
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(requestStream, context);
+        await AuthorizeAsync(context);
+        return await continuation(requestStream, context);
     }
 
-    private Caller? Authorize(ServerCallContext context)
+    private async Task<Caller?> AuthorizeAsync(ServerCallContext context)
     {
         if (RolePolicy.IsAnonymous(context.Method)) return null;
-        string? header = context.RequestHeaders.GetValue("authorization");
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "a token is required: send 'authorization: Bearer TOKEN' (edgerig login, or EDGERIG_TOKEN)"));
-        var token = tokens.Validate(header["Bearer ".Length..].Trim(), time.GetUtcNow());
-        if (token is null)
+        var outcome = await RigTokenAuthentication.AuthenticateAsync(context.GetHttpContext());
+        if (outcome.Refused)
         {
             logger.LogWarning("{Method}: refused an unknown, revoked or expired token from {Peer}", context.Method, context.Peer);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the token is unknown, revoked or expired"));
+            throw new RpcException(new Status(StatusCode.Unauthenticated, RigTokenAuthenticationHandler.RefusedToken));
         }
+        if (outcome.Caller is not { } caller)
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "a token is required: send 'authorization: Bearer TOKEN' (edgerig login, or EDGERIG_TOKEN)"));
         var roles = RolePolicy.RolesFor(context.Method);
-        if (!roles.Contains(token.Role))
+        if (!roles.Contains(caller.Role))
             throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"{context.Method} needs the {RolePolicy.Describe(roles)} role; token '{token.Name}' has {token.Role.ToString().ToLowerInvariant()}"));
-        var caller = new Caller(token.Name, token.Role);
+                $"{context.Method} needs the {RolePolicy.Describe(roles)} role; token '{caller.TokenName}' has {caller.Role.ToString().ToLowerInvariant()}"));
         context.UserState[CallerKey] = caller;
         return caller;
     }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeRig.Core;
 
 namespace EdgeRig.Storage.Durability;
 
@@ -7,34 +8,22 @@ namespace EdgeRig.Storage.Durability;
 /// PostgreSQL's <c>fsync_fname</c> on the parent). File data itself is synced with <see cref="RandomAccess.FlushToDisk"/>
 /// (fsync) on an open handle.
 /// </summary>
-public static partial class DurableFs
+public static class DurableFs
 {
-    // O_RDONLY | O_CLOEXEC: the same values on x64 and arm64 Linux (O_DIRECTORY is not, and a directory opens without it)
-    private const int ORdOnlyCloexec = 0x80000;
-
     /// <summary>Makes the directory's entries durable (its created, renamed and removed names).</summary>
     /// <exception cref="IOException">the directory cannot be opened or synced.</exception>
     public static void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux()) return; // the flags below are Linux's
-        int fd = Open(directory, ORdOnlyCloexec);
+        int fd = Libc.Open(directory, Libc.ORdOnly | Libc.OCloexec); // a directory opens without O_DIRECTORY
         if (fd < 0) throw new IOException($"cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()})");
         try
         {
-            if (Fsync(fd) != 0) throw new IOException($"cannot sync directory '{directory}' (errno {Marshal.GetLastPInvokeError()})");
+            if (Libc.Fsync(fd) != 0) throw new IOException($"cannot sync directory '{directory}' (errno {Marshal.GetLastPInvokeError()})");
         }
         finally
         {
-            Close(fd);
+            Libc.Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

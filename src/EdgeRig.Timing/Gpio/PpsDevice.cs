@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using EdgeRig.Core;
 
 namespace EdgeRig.Timing.Gpio;
 
@@ -10,22 +11,13 @@ public readonly record struct PpsPulse(uint Sequence, long AssertRealtimeNs);
 /// A PPS source (/dev/ppsN, e.g. pps-gpio on a GPIO line) read with PPS_FETCH: blocks until the next assert or
 /// the timeout and returns its kernel timestamp. Used to check the rig clock against a GNSS or grandmaster PPS.
 /// </summary>
-public sealed partial class PpsDevice : IDisposable
+public sealed class PpsDevice : IDisposable
 {
     /// <summary>sizeof(struct pps_fdata) on 64-bit Linux: pps_kinfo (4+4+16+16+4, padded to 48) + pps_ktime timeout (16).</summary>
     public const int FetchDataSize = 64;
 
     /// <summary>PPS_FETCH = _IOWR('p', 0xa4, struct pps_fdata *): the size field holds a pointer's size.</summary>
     public const uint FetchIoctl = (3u << 30) | (8u << 16) | ((uint)'p' << 8) | 0xA4u;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static unsafe partial int Ioctl(int fd, nuint request, byte* argument);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 
     private readonly int _fd;
     private readonly string _path;
@@ -39,7 +31,7 @@ public sealed partial class PpsDevice : IDisposable
     /// <exception cref="IOException">the device cannot be opened; the message names it.</exception>
     public static PpsDevice Open(string path)
     {
-        int fd = Open(path, 2 | 0x80000);
+        int fd = Libc.Open(path, Libc.ORdWr | Libc.OCloexec);
         if (fd < 0) throw new IOException($"cannot open PPS device {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         return new PpsDevice(fd, path);
     }
@@ -51,7 +43,7 @@ public sealed partial class PpsDevice : IDisposable
         var data = new byte[FetchDataSize];
         WriteTimeout(data, timeout);
         fixed (byte* p = data)
-            if (Ioctl(_fd, FetchIoctl, p) < 0)
+            if (Libc.Ioctl(_fd, FetchIoctl, p) < 0)
                 throw new IOException($"PPS_FETCH on {_path} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         return ParseFetchData(data);
     }
@@ -74,5 +66,5 @@ public sealed partial class PpsDevice : IDisposable
         return new PpsPulse(sequence, sec * 1_000_000_000 + nsec);
     }
 
-    public void Dispose() => Close(_fd);
+    public void Dispose() => Libc.Close(_fd);
 }
