@@ -8,29 +8,34 @@ namespace EdgeRig.Core.Tests;
 /// </summary>
 public sealed class ProjectReferenceTests
 {
-    /// <summary>DESIGN's order, lowest first. Formats (chunk format, pulled-session folder) sits just above Core; Privacy
+    /// <summary>DESIGN's order, lowest first. Formats (chunk format, pulled-session folder) and Imaging (JPEG through
+    /// libjpeg-turbo, pixel buffers) sit just above Core; Privacy
     /// (redaction, chunk encryption) is a library beside Export, Calibration and Quality; Api is the generated protos.</summary>
     private static readonly string[] Layers =
     [
-        "EdgeRig.Core", "EdgeRig.Formats", "EdgeRig.Timing", "EdgeRig.Devices", "EdgeRig.Recording", "EdgeRig.Storage",
+        "EdgeRig.Core", "EdgeRig.Formats", "EdgeRig.Imaging", "EdgeRig.Timing", "EdgeRig.Devices", "EdgeRig.Recording", "EdgeRig.Storage",
         "EdgeRig.Export", "EdgeRig.Calibration", "EdgeRig.Quality", "EdgeRig.Privacy", "EdgeRig.Api", "EdgeRig.Service", "EdgeRig.Cli",
     ];
 
     private static readonly string[] Base = ["EdgeRig.Core", "EdgeRig.Formats"];
+
+    /// <summary>What the projects that handle camera frames may use (the CLI does not: it decodes no images).</summary>
+    private static readonly string[] WithImages = [.. Base, "EdgeRig.Imaging"];
 
     /// <summary>DESIGN's "May depend on" column, projects only (packages are not checked here).</summary>
     private static readonly Dictionary<string, string[]> MayDependOn = new()
     {
         ["EdgeRig.Core"] = [], // BCL only
         ["EdgeRig.Formats"] = ["EdgeRig.Core"],
+        ["EdgeRig.Imaging"] = ["EdgeRig.Core"],
         ["EdgeRig.Timing"] = Base,
-        ["EdgeRig.Devices"] = [.. Base, "EdgeRig.Timing"],
+        ["EdgeRig.Devices"] = [.. WithImages, "EdgeRig.Timing"],
         ["EdgeRig.Recording"] = [.. Base, "EdgeRig.Timing"],
         ["EdgeRig.Storage"] = Base,
         ["EdgeRig.Export"] = Base,
-        ["EdgeRig.Calibration"] = Base,
-        ["EdgeRig.Quality"] = Base,
-        ["EdgeRig.Privacy"] = Base,
+        ["EdgeRig.Calibration"] = WithImages,
+        ["EdgeRig.Quality"] = WithImages,
+        ["EdgeRig.Privacy"] = WithImages,
         ["EdgeRig.Api"] = [], // protos only
         ["EdgeRig.Service"] = Layers[..Array.IndexOf(Layers, "EdgeRig.Service")], // the composition root: everything above
         // a gRPC client (protos) plus offline tools over pulled sessions (#15: no OpenCV, no LiteDB, never the store)
@@ -66,7 +71,7 @@ public sealed class ProjectReferenceTests
     public void EverySrcProject_IsPlacedInTheTable()
     {
         var projects = ReadReferences().Keys.Order().ToList();
-        Assert.Equal(13, projects.Count);
+        Assert.Equal(14, projects.Count);
         Assert.Equal(Layers.Order(), projects);
         Assert.Equal(Layers.Order(), MayDependOn.Keys.Order());
     }
