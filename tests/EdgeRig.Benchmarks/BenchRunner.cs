@@ -35,7 +35,7 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
             case "service-soak":
                 // the real service process: an idle baseline, then recording in segments, each pulled and deleted
                 double phase = Math.Min(60, sizes.ServiceSoakMinutes * 60 / 3);
-                await ServiceSoakBench.RunAsync(root, rigFile, new ServiceSoakBench.Options(sizes.ServiceSoakMinutes, Math.Min(30, phase), phase, 2, Dashboard: false), results);
+                await ServiceSoakBench.RunAsync(root, rigFile, new ServiceSoakBench.Options(sizes.ServiceSoakMinutes, Math.Min(30, phase), phase, 2, Dashboard: false) { ServiceDir = sizes.ServiceDir }, results);
                 break;
             case "pull":
                 await PullBench.RunAsync(rigFile, sizes.PullMiB, results);

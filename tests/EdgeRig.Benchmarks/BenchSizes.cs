@@ -9,6 +9,9 @@ public sealed record BenchSizes
     public int StoreSmallSamples { get; init; } = 1_000_000;
     public double SoakMinutes { get; init; } = 10;
     public double ServiceSoakMinutes { get; init; } = 10;
+    /// <summary>service-soak: the folder holding edgerig-service (null: the Release build in the tree; give a `dotnet publish`
+    /// output to measure what is installed, e.g. ReadyToRun).</summary>
+    public string? ServiceDir { get; init; }
     public int PullMiB { get; init; } = 1024;
     public double SyncSeconds { get; init; } = 120;
     public double ExportSeconds { get; init; } = 34;

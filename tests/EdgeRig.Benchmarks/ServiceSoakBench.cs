@@ -20,7 +20,10 @@ public static class ServiceSoakBench
 {
     private const double GoalMiB = 150 / 1.048576; // 150 MB
 
-    public sealed record Options(double Minutes, double IdleSeconds, double SegmentSeconds, double SampleSeconds, bool Dashboard);
+    public sealed record Options(double Minutes, double IdleSeconds, double SegmentSeconds, double SampleSeconds, bool Dashboard)
+    {
+        public string? ServiceDir { get; init; }
+    }
 
     private sealed record RssSample(double Seconds, string Phase, double RssMiB, double AnonMiB, double FileMiB);
 
@@ -32,7 +35,7 @@ public static class ServiceSoakBench
         string url = $"https://127.0.0.1:{FreePort()}";
         var env = UnitEnvironment(Path.Combine(root, "systemd", "edgerig.service"));
         Console.Error.WriteLine($"service-soak: {o.Minutes} min recording after {o.IdleSeconds} s idle, segments of {o.SegmentSeconds} s; env {string.Join(' ', env.Select(kv => $"{kv.Key}={kv.Value}"))}; load {LoadAverage()}");
-        using var service = StartService(root, rigFile, data, url, env, Path.Combine(dir, "service.log"));
+        using var service = StartService(o.ServiceDir ?? Path.Combine(root, "src", "EdgeRig.Service", "bin", "Release", "net10.0"), rigFile, data, url, env, Path.Combine(dir, "service.log"));
         var samples = new List<RssSample>();
         var sw = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -156,9 +159,8 @@ public static class ServiceSoakBench
         return env;
     }
 
-    private static Process StartService(string root, string rigFile, string data, string url, Dictionary<string, string> env, string log)
+    private static Process StartService(string bin, string rigFile, string data, string url, Dictionary<string, string> env, string log)
     {
-        string bin = Path.Combine(root, "src", "EdgeRig.Service", "bin", "Release", "net10.0");
         if (!File.Exists(Path.Combine(bin, "edgerig-service"))) throw new FileNotFoundException($"build the service first: {bin}/edgerig-service is missing");
         var psi = new ProcessStartInfo(Path.Combine(bin, "edgerig-service"))
         {
