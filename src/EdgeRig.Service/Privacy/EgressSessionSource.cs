@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeRig.Core;
-using EdgeRig.Export.SessionMcap;
 
 namespace EdgeRig.Service.Privacy;
 
