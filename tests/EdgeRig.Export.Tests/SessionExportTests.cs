@@ -10,14 +10,15 @@ namespace EdgeRig.Export.Tests;
 public sealed class SessionExportTests : IDisposable
 {
     private readonly SyntheticSessionFolder _session = new();
-    private readonly string _out = Path.Combine(Path.GetTempPath(), $"edgerig-session-export-{Guid.NewGuid():N}");
+    private readonly DirectoryInfo _outputs = Directory.CreateTempSubdirectory("edgerig-session-export-");
 
     public void Dispose()
     {
         _session.Dispose();
-        foreach (var dir in new[] { _out, _out + "-direct" })
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        _outputs.Delete(recursive: true);
     }
+
+    private string Out(string name) => Path.Combine(_outputs.FullName, name);
 
     private PulledFolderSessionSource Source() => new(_session.Folder);
 
@@ -59,13 +60,13 @@ public sealed class SessionExportTests : IDisposable
     public async Task WriteDatasetAsync_Calibration_SameDatasetAsTheDatasetExporterGivenTheSameLatencies()
     {
         var viaExport = await SessionExport.Prepare(Source(), new SessionExportOptions { Format = SessionExportFormat.Dataset, Calibration = Lab })
-            .WriteDatasetAsync(_out);
-        var direct = await DatasetExporter.ExportAsync(Source(), _out + "-direct",
+            .WriteDatasetAsync(Out("via-export"));
+        var direct = await DatasetExporter.ExportAsync(Source(), Out("direct"),
             new DatasetOptions { Calibration = new DatasetCalibration(Lab.Source, Lab.Offsets) });
 
-        Assert.Equal(direct.Sha256, DatasetExporter.Digest(_out).Sha256);
+        Assert.Equal(direct.Sha256, DatasetExporter.Digest(Out("via-export")).Sha256);
         Assert.Equal(direct.Rows, viaExport.Rows);
-        Assert.Equal("lab@1 (test)", DatasetMetadata.Load(_out).Calibration.Source);
+        Assert.Equal("lab@1 (test)", DatasetMetadata.Load(Out("via-export")).Calibration.Source);
     }
 
     [Fact]

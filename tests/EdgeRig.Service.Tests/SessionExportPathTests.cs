@@ -21,19 +21,14 @@ namespace EdgeRig.Service.Tests;
 /// </summary>
 public sealed class SessionExportPathTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-export-path-" + Guid.NewGuid().ToString("N"));
-    private LiteDbSessionStore _store;
+    private readonly TempSessionStore _data = new();
     private static readonly StreamDescriptor Cam = new(new StreamId("cam0"), Modality.Camera, Encodings.Jpeg, 30, "", "cam0", "cam0");
     private static readonly StreamDescriptor Imu = new(new StreamId("imu0"), Modality.Imu, Encodings.Imu6, 400, "", "imu0", "imu0");
     private static readonly ServerCallContext ExportCall = new TestServerCallContext("/edgerig.v1.Sessions/ExportSession");
 
-    public SessionExportPathTests() => _store = new LiteDbSessionStore(_dir);
+    private LiteDbSessionStore Store => _data.Store;
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private sealed class Received : IServerStreamWriter<ExportChunk>
     {
@@ -44,38 +39,31 @@ public sealed class SessionExportPathTests : IDisposable
         public ExportSummary Summary => Messages[^1].Summary;
     }
 
-    private ICalibrationProfileStore Profiles() => new CalibrationProfileStore(new CatalogueProfileRecords(_store.CatalogueCollection("calibration")));
+    private ICalibrationProfileStore Profiles() => new CalibrationProfileStore(new CatalogueProfileRecords(Store.CatalogueCollection("calibration")));
 
     private SessionsGrpcService Service() =>
-        new(_store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(_store), TimeProvider.System), profiles: Profiles());
+        new(Store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(Store), TimeProvider.System), profiles: Profiles());
 
     /// <summary>A stopped session "s1" of cam0 and imu0, three chunks each (cam0's chunk 1 is the second chunk written).</summary>
     private string Session()
     {
         var session = new Session("s1", "n", "o", new Dictionary<string, string>(), new RigTime(1_000), null, SessionState.Recording, "rig");
-        _store.CreateSession(session, [Cam, Imu]);
+        Store.CreateSession(session, [Cam, Imu]);
         for (int i = 0; i < 3; i++)
-            _store.WriteChunks("s1", [
+            Store.WriteChunks("s1", [
                 new ChunkBatch(Cam, [Sample(Cam, i, 5_000)]),
                 new ChunkBatch(Imu, Enumerable.Range(0, 4).Select(k => Sample(Imu, 4 * i + k, 24)).ToList())]);
-        _store.CloseSession("s1", new RigTime(1_000_000_000), SessionState.Complete, "done");
+        Store.CloseSession("s1", new RigTime(1_000_000_000), SessionState.Complete, "done");
         return "s1";
     }
 
     private static Sample Sample(StreamDescriptor d, long seq, int bytes) => new(d.Id, seq, new SensorTime(seq), new HostTime(1 + seq),
         new RigTimestamp(new RigTime(2_000 + 1_000_000 * seq), new Duration(1)), Enumerable.Range(0, bytes).Select(k => (byte)(k * 7 + seq)).ToArray());
 
-    private void DamageChunk(string id, int n)
-    {
-        _store.Dispose();
-        StoredChunkDamage.FlipBytes(_dir, id, n);
-        _store = new LiteDbSessionStore(_dir);
-    }
-
     private byte[] ViaSessionExport(string id, SessionCalibration? calibration)
     {
         using var output = new MemoryStream();
-        SessionExport.Prepare(new SessionStoreSource(_store, id), new SessionExportOptions { Calibration = calibration }).WriteMcap(output);
+        SessionExport.Prepare(new SessionStoreSource(Store, id), new SessionExportOptions { Calibration = calibration }).WriteMcap(output);
         return output.ToArray();
     }
 
@@ -98,12 +86,12 @@ public sealed class SessionExportPathTests : IDisposable
         string id = Session();
         var profile = Profiles().Save(new CalibrationProfile("lab", 0, "rig", DateTimeOffset.UnixEpoch, "ana", "",
             [new StreamCalibration("cam0", "cam0", 22e6, 21.9e6, 22.1e6, 20, "stimulus/test")]));
-        _store.SetCalibration(id, $"{profile.Name}@{profile.Version}");
+        Store.SetCalibration(id, $"{profile.Name}@{profile.Version}");
         var received = new Received();
 
         await Service().ExportSession(new ExportSessionRequest { SessionId = id, Format = "mcap" }, received, ExportCall);
 
-        var chosen = CalibrationProfileLookup.ForExport(Profiles(), _store.GetSession(id), requested: "");
+        var chosen = CalibrationProfileLookup.ForExport(Profiles(), Store.GetSession(id), requested: "");
         Assert.Equal("lab@1 (the session's recorded profile)", chosen!.Source);
         Assert.Equal(ViaSessionExport(id, chosen), received.Bytes);
         Assert.NotEqual(ViaSessionExport(id, calibration: null), received.Bytes);
@@ -113,7 +101,7 @@ public sealed class SessionExportPathTests : IDisposable
     public async Task DamagedChunk_Export_LeftOutAndNamedInTheSummary()
     {
         string id = Session();
-        DamageChunk(id, 2);
+        _data.DamageChunk(id, 2);
         var received = new Received();
 
         await Service().ExportSession(new ExportSessionRequest { SessionId = id, Format = "mcap" }, received, ExportCall);
@@ -126,13 +114,13 @@ public sealed class SessionExportPathTests : IDisposable
     public void DamagedChunk_Qa_LeftOutOfTheAnalysisAndNamedInAFinding()
     {
         string id = Session();
-        DamageChunk(id, 2);
+        _data.DamageChunk(id, 2);
         var rig = new RigProfile { Name = "rig" };
         var clock = new FakeRigClock();
-        var qa = new QaService(rig, _store, new RecordingPipeline(rig, [Cam, Imu], _store, clock, NullLogger<RecordingPipeline>.Instance), clock,
+        var qa = new QaService(rig, Store, new RecordingPipeline(rig, [Cam, Imu], Store, clock, NullLogger<RecordingPipeline>.Instance), clock,
             Profiles(), NullLogger<QaService>.Instance);
 
-        var report = qa.FromStore(_store.GetSession(id));
+        var report = qa.FromStore(Store.GetSession(id));
 
         var finding = Assert.Single(report.Findings, f => f.Check == QaService.DamagedChunkCheck);
         Assert.Equal("cam0", finding.Stream);
@@ -144,9 +132,9 @@ public sealed class SessionExportPathTests : IDisposable
     public void DamagedChunk_Calibration_ReadsTheRestAndNamesIt()
     {
         string id = Session();
-        DamageChunk(id, 2);
+        _data.DamageChunk(id, 2);
 
-        var read = SessionStreams.Read(new SessionStoreSource(_store, id));
+        var read = SessionStreams.Read(new SessionStoreSource(Store, id));
 
         Assert.Equal(["cam0/1"], read.Damaged.Select(p => p.ChunkId));
         Assert.Equal([0L, 2], read.Streams.Single(s => s.Descriptor.Id == Cam.Id).Samples.Select(s => s.Sequence));
