@@ -1,7 +1,7 @@
 namespace EdgeRig.Calibration;
 
 /// <summary>Median, MAD-based outlier rejection and a seeded percentile bootstrap: the statistics every estimator shares.</summary>
-internal static class RobustStatistics
+public static class RobustStatistics
 {
     public static double Median(IReadOnlyList<double> values)
     {

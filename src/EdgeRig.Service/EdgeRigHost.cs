@@ -91,6 +91,8 @@ public static class EdgeRigHost
         var outputs = new Lazy<RigOutputs>(() => SimulatedRig.CreateOutputs(rig, world, clock), LazyThreadSafetyMode.PublicationOnly);
         builder.Services.AddSingleton(outputs);
         builder.Services.AddSingleton<LiveCalibration>();
+        builder.Services.AddSingleton(sp => new Calibration.CalibrationRunner(sp.GetRequiredService<Calibration.Profiles.ICalibrationProfileStore>(), rig.Name,
+            rig.Calibration, new Vision.FarnebackCameraYaw(), Devices.Camera.SimulatedCamera.HorizontalFieldOfViewRad));
         builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
         builder.Services.AddTrainingData(rig, dataDir);
         builder.Services.AddSingleton<Native.DeviceStartFaults>();

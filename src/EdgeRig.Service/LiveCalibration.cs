@@ -18,9 +18,6 @@ public sealed record StimulusRecording(string SessionId, IReadOnlyList<StimulusR
 public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, ISessionStore store, SimulatedWorld world, Lazy<RigOutputs> outputs,
     IRigClock clock, ILogger<LiveCalibration> logger)
 {
-    public const string MarkerSource = "calibration";
-    public const string MarkerPrefix = "stimulus ";
-
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async Task<StimulusRecording> RecordStimuliAsync(int count, CancellationToken ct)
@@ -43,7 +40,7 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
             await Task.Delay(schedule.Tail.ToTimeSpan(), ct);
         }, turn: false, ct);
         foreach (var r in references)
-            store.AddMarker(id, new Marker(r.Time, $"{MarkerPrefix}{r.Number}", source, MarkerSource));
+            store.AddMarker(id, StimulusMarkers.For(r, source));
         return new StimulusRecording(id, references, source);
     }
 
@@ -61,11 +58,6 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
             throw new InvalidRigStateException($"cannot open the rig's GPIO outputs: {e.Message}");
         }
     }
-
-    /// <summary>The references kept in a session by a stimulus run (its "stimulus N" markers), in time order.</summary>
-    public static List<StimulusReference> ReferencesFromMarkers(SessionRecord record) =>
-        record.Markers.Where(m => m.Source == MarkerSource && m.Label.StartsWith(MarkerPrefix, StringComparison.Ordinal))
-            .Select(m => new StimulusReference(int.TryParse(m.Label[MarkerPrefix.Length..], out int n) ? n : 0, m.Time)).OrderBy(r => r.Time).ToList();
 
     private async Task<string> RecordAsync(string method, Func<Task> during, bool turn, CancellationToken ct)
     {

@@ -26,7 +26,8 @@ public static class TrainingDataSetup
         services.AddSingleton(faces);
         var egressRedactor = faces.Redactor is { } detector ? new CascadeFrameRedactor(detector) : null;
         var captureRedactor = rig.Privacy.Redaction == RedactionPolicy.Capture ? new CascadeFrameRedactor(Native.FaceDetection.For(rig, true).Redactor!) : null;
-        services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(), egressRedactor));
+        services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(), egressRedactor,
+            faces.State.Available ? "not configured (privacy.redaction, privacy.faceCascade)" : faces.State.Detail));
         services.AddSingleton(sp =>
         {
             var pipeline = sp.GetRequiredService<RecordingPipeline>();

@@ -103,7 +103,7 @@ public static class CalibrationBench
             var gyro = streams.Single(s => s.Descriptor.Modality == Modality.Imu);
             var sw = Stopwatch.StartNew();
             var offsets = Calibration.Motion.MotionCalibrator.Calibrate(gyro, streams.Where(s => s.Descriptor.Modality is Modality.Camera or Modality.Lidar).ToList(),
-                new Calibration.Motion.MotionOptions { CameraRadiansPerPixel = Devices.Camera.SimulatedCamera.HorizontalFieldOfViewRad / 1280 });
+                new Vision.FarnebackCameraYaw(), new Calibration.Motion.MotionOptions { CameraRadiansPerPixel = Devices.Camera.SimulatedCamera.HorizontalFieldOfViewRad / 1280 });
             compute.Add(sw.Elapsed.TotalSeconds);
             foreach (var r in offsets)
             {

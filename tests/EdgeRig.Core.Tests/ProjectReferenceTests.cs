@@ -14,7 +14,7 @@ public sealed class ProjectReferenceTests
     private static readonly string[] Layers =
     [
         "EdgeRig.Core", "EdgeRig.Formats", "EdgeRig.Imaging", "EdgeRig.Timing", "EdgeRig.Devices", "EdgeRig.Recording", "EdgeRig.Storage",
-        "EdgeRig.Export", "EdgeRig.Calibration", "EdgeRig.Quality", "EdgeRig.Privacy", "EdgeRig.Api", "EdgeRig.Service", "EdgeRig.Cli",
+        "EdgeRig.Export", "EdgeRig.Calibration", "EdgeRig.Quality", "EdgeRig.Privacy", "EdgeRig.Vision", "EdgeRig.Api", "EdgeRig.Service", "EdgeRig.Cli",
     ];
 
     private static readonly string[] Base = ["EdgeRig.Core", "EdgeRig.Formats"];
@@ -36,6 +36,8 @@ public sealed class ProjectReferenceTests
         ["EdgeRig.Calibration"] = WithImages,
         ["EdgeRig.Quality"] = WithImages,
         ["EdgeRig.Privacy"] = WithImages,
+        // OpenCV's optical flow behind Calibration's ICameraYawRate, kept out of Calibration so the CLI carries no OpenCV
+        ["EdgeRig.Vision"] = [.. WithImages, "EdgeRig.Calibration"],
         ["EdgeRig.Api"] = [], // protos only
         ["EdgeRig.Service"] = Layers[..Array.IndexOf(Layers, "EdgeRig.Service")], // the composition root: everything above
         // a gRPC client (protos) plus offline tools over pulled sessions (#15: no OpenCV, no LiteDB, never the store)
@@ -45,8 +47,6 @@ public sealed class ProjectReferenceTests
     /// <summary>Arrows that break the table today, each to be deleted when its fix is merged.</summary>
     private static readonly HashSet<(string From, string To)> KnownViolations =
     [
-        // known violation being removed (#15): Calibration reads sessions through Export's ISessionSource; that moves to Core
-        ("EdgeRig.Calibration", "EdgeRig.Export"),
     ];
 
     private static string SrcDirectory => Path.Combine(RigProfileTests.RepoRoot(), "src");
@@ -71,7 +71,7 @@ public sealed class ProjectReferenceTests
     public void EverySrcProject_IsPlacedInTheTable()
     {
         var projects = ReadReferences().Keys.Order().ToList();
-        Assert.Equal(14, projects.Count);
+        Assert.Equal(15, projects.Count);
         Assert.Equal(Layers.Order(), projects);
         Assert.Equal(Layers.Order(), MayDependOn.Keys.Order());
     }
@@ -102,5 +102,23 @@ public sealed class ProjectReferenceTests
         var references = ReadReferences();
         references[from] = [.. references[from], to];
         Assert.Equal($"{from} -> {to}", Assert.Single(Violations(references)));
+    }
+
+    /// <summary>The CLI is a gRPC client plus offline tools (#15, #16): nothing it is built from may bring OpenCV (native, x64
+    /// only on NuGet) or LiteDB (the store is the service's).</summary>
+    [Fact]
+    public void Cli_BuiltFromNoProjectCarryingOpenCvOrLiteDb()
+    {
+        var references = ReadReferences();
+        var reached = new HashSet<string>();
+        var pending = new Stack<string>(["EdgeRig.Cli"]);
+        while (pending.TryPop(out var project))
+            if (reached.Add(project))
+                foreach (var next in references[project]) pending.Push(next);
+        Assert.Contains("EdgeRig.Calibration", reached);
+        var packages = reached.SelectMany(project => XDocument.Load(Path.Combine(SrcDirectory, project, project + ".csproj")).Descendants("PackageReference")
+            .Select(r => $"{project}: {(string?)r.Attribute("Include")}")).ToList();
+        Assert.Contains(packages, p => p.EndsWith("System.CommandLine", StringComparison.Ordinal)); // the package parse saw something
+        Assert.DoesNotContain(packages, p => p.Contains("OpenCvSharp", StringComparison.Ordinal) || p.Contains("LiteDB", StringComparison.Ordinal));
     }
 }

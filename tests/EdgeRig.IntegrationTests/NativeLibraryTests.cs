@@ -72,7 +72,7 @@ public sealed class NativeLibraryTests
             var export = sessions.ExportSession(new ExportSessionRequest { SessionId = session.Id, Format = "mcap", Force = true });
             var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => { while (await export.ResponseStream.MoveNext(default)) { } });
             Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, refused.StatusCode);
-            Assert.Contains("redact", refused.Status.Detail);
+            Assert.Contains("must be redacted to leave the rig, and face redaction is unavailable: OpenCvSharpExtern not found (", refused.Status.Detail);
 
             // motion calibration needs optical flow: FAILED_PRECONDITION naming the library, and the service stays up
             var calibration = new Api.V1.Calibration.CalibrationClient(channel);

@@ -1,6 +1,6 @@
 using EdgeRig.Api.V1;
 using EdgeRig.Core;
-using EdgeRig.Export.SessionMcap;
+using EdgeRig.Formats;
 using EdgeRig.Privacy;
 using EdgeRig.Service.Grpc;
 using EdgeRig.Service.Privacy;

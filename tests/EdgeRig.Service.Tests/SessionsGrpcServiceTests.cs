@@ -44,34 +44,11 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         return "s1";
     }
 
-    /// <summary>Flips 16 bytes in the middle of the n-th chunk's bytes in the session's segment file (the store closed meanwhile, as a service would be).</summary>
+    /// <summary>Damages the n-th chunk's stored bytes (the store closed meanwhile, as a service would be).</summary>
     private void FlipBytesOfChunk(string id, int n)
     {
         _store.Dispose();
-        string seg = Path.Combine(_dir, "sessions", id + ".seg");
-        using (var f = new FileStream(seg, FileMode.Open, FileAccess.ReadWrite))
-        {
-            long at = 0;
-            var frame = new byte[24]; // "ERS2", meta length, data length, three CRCs; then meta, then data
-            for (int i = 0; ; i++)
-            {
-                f.Position = at;
-                f.ReadExactly(frame);
-                Assert.Equal("ERS2"u8.ToArray(), frame[..4]);
-                int meta = BitConverter.ToInt32(frame, 4);
-                int length = BitConverter.ToInt32(frame, 8);
-                if (i == n)
-                {
-                    f.Position = at + 24 + meta + length / 2 - 8;
-                    var bytes = new byte[16];
-                    f.ReadExactly(bytes);
-                    f.Position -= 16;
-                    f.Write(bytes.Select(b => (byte)~b).ToArray());
-                    break;
-                }
-                at += 24 + meta + length;
-            }
-        }
+        StoredChunkDamage.FlipBytes(_dir, id, n);
         _store = new LiteDbSessionStore(_dir);
     }
 

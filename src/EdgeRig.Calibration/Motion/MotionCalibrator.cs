@@ -41,7 +41,8 @@ public sealed record MotionOptions
 /// </summary>
 public static class MotionCalibrator
 {
-    public static IReadOnlyList<StreamOffset> Calibrate(RecordedStream gyro, IReadOnlyList<RecordedStream> others, MotionOptions? options = null)
+    /// <summary>Each camera's and LIDAR's offset relative to the gyro; cameras need <paramref name="cameraYaw"/> (without it they fail as unavailable).</summary>
+    public static IReadOnlyList<StreamOffset> Calibrate(RecordedStream gyro, IReadOnlyList<RecordedStream> others, ICameraYawRate? cameraYaw, MotionOptions? options = null)
     {
         var o = options ?? new MotionOptions();
         if (gyro.Samples.Count < 10) throw new ArgumentException($"{gyro.Descriptor.Id}: too few gyro samples ({gyro.Samples.Count})", nameof(gyro));
@@ -50,13 +51,19 @@ public static class MotionCalibrator
         var results = new List<StreamOffset>();
         foreach (var s in others)
         {
+            string id = s.Descriptor.Id.Value, method = $"motion/{s.Descriptor.Modality.ToString().ToLowerInvariant()}-vs-{gyro.Descriptor.Id}";
+            if (s.Descriptor.Modality == Modality.Camera && cameraYaw is null)
+            {
+                results.Add(StreamOffset.Failed(id, method, [], $"{id}: unavailable: optical flow (the service's EdgeRig.Vision, OpenCV)"));
+                continue;
+            }
             RateSeries? rate = s.Descriptor.Modality switch
             {
-                Modality.Camera => RateSources.CameraYaw(s.Samples, origin, o.CameraRadiansPerPixel),
+                Modality.Camera => cameraYaw!.Measure(s.Samples, origin, o.CameraRadiansPerPixel),
                 Modality.Lidar => RateSources.LidarYaw(s.Samples, origin),
                 _ => null,
             };
-            if (rate is not null) results.Add(Estimate(s.Descriptor.Id.Value, $"motion/{s.Descriptor.Modality.ToString().ToLowerInvariant()}-vs-{gyro.Descriptor.Id}", reference, rate, origin, o));
+            if (rate is not null) results.Add(Estimate(id, method, reference, rate, origin, o));
         }
         return results;
     }

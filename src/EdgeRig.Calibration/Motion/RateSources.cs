@@ -1,10 +1,8 @@
-using System.Runtime.InteropServices;
 using EdgeRig.Core;
-using OpenCvSharp;
 
 namespace EdgeRig.Calibration.Motion;
 
-/// <summary>Angular rate signals from each modality: the gyro directly, a camera by optical flow, a LIDAR by scan matching.</summary>
+/// <summary>Angular rate signals from each modality: the gyro directly, a LIDAR by scan matching (a camera's by optical flow: <see cref="ICameraYawRate"/>).</summary>
 public static class RateSources
 {
     /// <summary>One gyro axis (3 gx, 4 gy, 5 gz; rad/s) at each IMU sample's rig time.</summary>
@@ -12,37 +10,6 @@ public static class RateSources
     {
         var values = Payloads.ImuAxis(imu.OrderBy(s => s.Rig.Time), axis, origin);
         return new RateSeries(values.Select(v => v.TimeNs).ToArray(), values.Select(v => v.Value).ToArray());
-    }
-
-    /// <summary>
-    /// Yaw rate seen by a camera: dense Farneback optical flow between consecutive frames (decoded in grey at a quarter size),
-    /// the median horizontal flow in pixels turned into an angle (<paramref name="radiansPerPixel"/> at full size) over the
-    /// frames' time difference, at the midpoint of the two frame times. Only the lag matters, so the scale may be rough.
-    /// </summary>
-    public static RateSeries CameraYaw(IReadOnlyList<Sample> frames, RigTime origin, double radiansPerPixel)
-    {
-        var times = new List<double>();
-        var rates = new List<double>();
-        Mat? previous = null;
-        double previousTime = 0;
-        foreach (var frame in frames.OrderBy(s => s.Rig.Time))
-        {
-            var grey = Cv2.ImDecode(frame.Payload.Span, ImreadModes.ReducedGrayscale4);
-            double t = (frame.Rig.Time - origin).Nanoseconds;
-            if (grey.Empty()) { grey.Dispose(); continue; }
-            if (previous is not null && previous.Size() == grey.Size())
-            {
-                using var flow = new Mat();
-                Cv2.CalcOpticalFlowFarneback(previous, grey, flow, 0.5, 4, 21, 3, 5, 1.1, OpticalFlowFlags.None);
-                double dx = MedianHorizontal(flow);
-                times.Add((previousTime + t) / 2);
-                rates.Add(-dx * 4 * radiansPerPixel / ((t - previousTime) / 1e9));
-            }
-            previous?.Dispose();
-            (previous, previousTime) = (grey, t);
-        }
-        previous?.Dispose();
-        return new RateSeries([.. times], [.. rates]);
     }
 
     /// <summary>
@@ -115,16 +82,6 @@ public static class RateSources
             if (t1 <= t0) continue;
             yield return ((t0 + t1) / 2, (shift + refine) * 2 * Math.PI / n / ((t1 - t0) / 1e9));
         }
-    }
-
-    private static double MedianHorizontal(Mat flow)
-    {
-        var values = new float[flow.Total() * 2];
-        using var continuous = flow.IsContinuous() ? null : flow.Clone();
-        Marshal.Copy((continuous ?? flow).Data, values, 0, values.Length);
-        var dx = new double[values.Length / 2];
-        for (int i = 0; i < dx.Length; i++) dx[i] = values[2 * i];
-        return RobustStatistics.Median(dx);
     }
 
     private static (double[] Ranges, double[] Times) Binned(List<Payloads.LidarPoint> points, int bins)

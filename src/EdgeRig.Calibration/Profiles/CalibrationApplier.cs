@@ -26,7 +26,17 @@ public static class CalibrationApplier
         return new Duration((long)Math.Round(c.OffsetNs));
     }
 
-    /// <summary>Per-stream fixed latencies for the dataset exporter's calibration hook (<c>DatasetOptions.Calibration</c>).</summary>
-    public static IReadOnlyDictionary<string, Duration> Latencies(CalibrationProfile profile) =>
-        profile.Streams.ToDictionary(s => s.Stream, s => new Duration((long)Math.Round(s.OffsetNs)));
+    /// <summary>
+    /// The profile as readers and exports apply it to one session: each of its streams' offsets (checked against the stream's
+    /// device), <paramref name="source"/> saying which profile and why, and the profile file an export attaches
+    /// ("calibration/NAME@VERSION.json", so the file says which calibration its times carry).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">the profile measured one of the session's streams on another device.</exception>
+    public static SessionCalibration ForSession(CalibrationProfile profile, SessionRecord record, string source)
+    {
+        var offsets = record.Streams.Select(d => (d.Id.Value, Offset: OffsetFor(profile, d))).Where(x => x.Offset != Duration.Zero).ToDictionary(x => x.Value, x => x.Offset);
+        var attachment = new SessionAttachment($"calibration/{new ProfileReference(profile.Name, profile.Version)}.json", "application/json", record.Session.Start,
+            System.Text.Encoding.UTF8.GetBytes(profile.ToJson()));
+        return new SessionCalibration(source, offsets, attachment);
+    }
 }

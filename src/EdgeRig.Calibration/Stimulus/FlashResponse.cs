@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using OpenCvSharp;
+using EdgeRig.Imaging;
 
 namespace EdgeRig.Calibration.Stimulus;
 
@@ -50,15 +49,9 @@ public sealed class FlashResponse
         return sum / (to - from);
     }
 
-    /// <summary>Decodes a JPEG at a quarter of its size into its interleaved 8-bit pixels, or null if it does not decode.</summary>
-    public static byte[]? DecodeQuarter(ReadOnlyMemory<byte> jpeg)
-    {
-        using var mat = Cv2.ImDecode(jpeg.Span, ImreadModes.ReducedColor4);
-        if (mat.Empty()) return null;
-        using var continuous = mat.IsContinuous() ? null : mat.Clone();
-        var source = continuous ?? mat;
-        var pixels = new byte[source.Total() * source.ElemSize()];
-        Marshal.Copy(source.Data, pixels, 0, pixels.Length);
-        return pixels;
-    }
+    [ThreadStatic] private static JpegCodec? t_codec;
+
+    /// <summary>Decodes a JPEG at a quarter of its size (libjpeg-turbo's DCT scaling) into its interleaved BGR pixels, or null
+    /// if it does not decode.</summary>
+    public static byte[]? DecodeQuarter(ReadOnlyMemory<byte> jpeg) => (t_codec ??= new JpegCodec()).TryDecodeBgr(jpeg.Span, 4)?.Pixels;
 }

@@ -63,6 +63,7 @@ internal static class CalibrationCommand
         Output.Ansi.MarkupLine($"{Output.Text(report.Method)} run on session [bold]{Output.Text(report.SessionId)}[/] in {report.RunSeconds:0.0} s" +
             (report.Stimuli > 0 ? $", {report.Stimuli} stimuli" : "") + $"; references: {Output.Text(report.References)}");
         Output.Ansi.Write(table);
+        foreach (var damaged in report.DamagedChunks) Output.Ansi.MarkupLine($"[yellow]left out damaged chunk[/] {Output.Text(damaged)}");
         if (report.RelativeTo.Length > 0) Output.Ansi.MarkupLine($"offsets are relative to [bold]{Output.Text(report.RelativeTo)}[/] (give --gyro-profile for absolute ones)");
         Output.Ansi.MarkupLine(report.Passed ? "[green]passed[/]: every stream within the rig's tolerance" : "[red]failed[/]: see the streams marked fail");
         if (report.Saved is { } p) Output.Ansi.MarkupLine($"saved profile [bold]{Output.Text(p.Name)}[/] v{p.Version}");

@@ -5,7 +5,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using EdgeRig.Api.V1;
 using EdgeRig.Core;
-using EdgeRig.Export.Dataset;
+using EdgeRig.Export;
 using EdgeRig.Export.SessionMcap;
 using Grpc.Net.Client;
 using Spectre.Console;
@@ -110,12 +110,9 @@ internal static class ExportCommand
     {
         if (value == "none") return null;
         if (File.Exists(value)) return CalibrationProfile.FromJson(await File.ReadAllTextAsync(value, ct));
-        int at = value.LastIndexOf('@');
-        int version = 0;
-        if (at > 0 && !(int.TryParse(value[(at + 1)..], out version) && version > 0))
-            throw new ArgumentException($"--calibration '{value}': the version after '@' must be a positive number");
+        if (!ProfileReference.TryParse(value, out var reference, out string? error)) throw new ArgumentException($"--calibration {error}");
         var reply = await new Api.V1.Calibration.CalibrationClient(channel).GetProfileAsync(
-            new GetProfileRequest { Name = at > 0 ? value[..at] : value, Version = version }, cancellationToken: ct);
+            new GetProfileRequest { Name = reference.Name, Version = reference.Version ?? 0 }, cancellationToken: ct);
         return CalibrationProfile.FromJson(reply.Profile.Json);
     }
 
@@ -138,16 +135,11 @@ internal static class ExportCommand
         return (recorded, $"{recorded!.Name}@{recorded.Version} (the session's recorded profile)");
     }
 
-    /// <summary>Each stream's offset as the rig applies it when it reads the session (same rounding, same device check).</summary>
-    private static DatasetCalibration DatasetCalibrationOf(CalibrationProfile? profile, string source, SessionRecord record)
+    /// <summary>The profile as the rig applies it when it reads the session (same rounding, same device check); none without one.</summary>
+    private static SessionCalibration CalibrationOf(CalibrationProfile? profile, string source, SessionRecord record)
     {
-        if (profile is null) return DatasetCalibration.None with { Source = source };
-        try
-        {
-            var latencies = record.Streams.Select(d => (d.Id.Value, Offset: CalibrationApplier.OffsetFor(profile, d)))
-                .Where(x => x.Offset != Duration.Zero).ToDictionary(x => x.Value, x => x.Offset);
-            return new DatasetCalibration(source, latencies);
-        }
+        if (profile is null) return SessionCalibration.None(source);
+        try { return CalibrationApplier.ForSession(profile, record, source); }
         catch (InvalidOperationException e) { throw new ArgumentException($"--calibration: {e.Message}"); }
     }
 
@@ -162,20 +154,15 @@ internal static class ExportCommand
             string folder = r.Folder ?? (await new SessionPuller(new Sessions.SessionsClient(channel)) { Force = r.Force, AllowPartial = r.AllowPartial }.PullAsync(r.Id!, temp!,
                 new Progress<PullProgress>(p => report(0.5 * p.BytesDone / Math.Max(1, p.BytesTotal))), ct)).Folder;
             var source = new PulledFolderSessionSource(folder);
-            long start = source.Record.Session.Start.Nanoseconds;
-            var options = new DatasetOptions
+            var options = Options(r, source.Record, CalibrationOf(profile, calibrationSource, source.Record)) with
             {
-                Reference = r.Reference, Streams = r.Streams,
-                Tolerance = r.ToleranceMs is { } ms ? Duration.FromMilliseconds(ms) : null,
-                From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
-                To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
-                Calibration = DatasetCalibrationOf(profile, calibrationSource, source.Record),
+                Format = SessionExportFormat.Dataset, Reference = r.Reference, Tolerance = r.ToleranceMs is { } ms ? Duration.FromMilliseconds(ms) : null,
             };
             double offset = temp is null ? 0 : 0.5;
-            var result = await DatasetExporter.ExportAsync(source, r.Out, options, new Progress<double>(p => report(offset + (1 - offset) * p)), ct);
+            var result = await SessionExport.Prepare(source, options).WriteDatasetAsync(r.Out, new Progress<double>(p => report(offset + (1 - offset) * p)), ct);
             return new DatasetReport(result.SessionId, result.Folder, "dataset", temp is null ? "folder" : "rig (pulled)", result.Reference,
                 result.Tolerance.Nanoseconds / 1e6, result.Bytes, result.Sha256, result.Rows, result.MatchesInTolerance,
-                result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds) { Calibration = options.Calibration.Source };
+                result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds) { Calibration = options.Calibration!.Source };
         }
         finally
         {
@@ -220,22 +207,26 @@ internal static class ExportCommand
 
     private static async Task<ExportReport> FromFolderAsync(Request r, string dir, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
     {
-        ISessionSource source = new PulledFolderSessionSource(dir);
-        if (profile is not null) source = new CalibratedSessionSource(source, profile);
-        long start = source.Record.Session.Start.Nanoseconds;
-        var options = new SessionMcapOptions
+        var source = new PulledFolderSessionSource(dir);
+        var calibration = profile is null ? null : CalibrationOf(profile, $"{profile.Name}@{profile.Version} (--calibration {r.Calibration})", source.Record);
+        var export = SessionExport.Prepare(source, Options(r, source.Record, calibration) with { Compression = SessionMcapOptions.ParseCompression(r.Compression) });
+        var clock = Stopwatch.StartNew();
+        var result = await WriteViaPartAsync(r.Out, r.Overwrite, file => Task.FromResult(export.WriteMcap(file, new Progress<double>(report), ct)));
+        return new ExportReport(result.SessionId, Path.GetFullPath(r.Out), "mcap", "folder", result.Bytes, result.Sha256, result.MessageCounts,
+            result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>What both formats take from the command line: the streams, the time range (relative to the session's start) and the calibration.</summary>
+    private static SessionExportOptions Options(Request r, SessionRecord record, SessionCalibration? calibration)
+    {
+        long start = record.Session.Start.Nanoseconds;
+        return new SessionExportOptions
         {
             Streams = r.Streams,
             From = ParseTime(r.From, start, "--from") is { } f ? new RigTime(f) : null,
             To = ParseTime(r.To, start, "--to") is { } t ? new RigTime(t) : null,
-            Compression = SessionMcapOptions.ParseCompression(r.Compression),
-            Attachments = [.. source is CalibratedSessionSource calibrated ? [calibrated.Attachment] : Array.Empty<SessionAttachment>(),
-                .. SessionAttachment.QaReportOf(source.Record) is { } qa ? [qa] : Array.Empty<SessionAttachment>()],
+            Calibration = calibration,
         };
-        var clock = Stopwatch.StartNew();
-        var result = await WriteViaPartAsync(r.Out, r.Overwrite, file => Task.FromResult(SessionMcapExporter.Export(source, file, options, new Progress<double>(report), ct)));
-        return new ExportReport(result.SessionId, Path.GetFullPath(r.Out), "mcap", "folder", result.Bytes, result.Sha256, result.MessageCounts,
-            result.Problems.Select(p => p.ToString()).ToList(), result.Complete, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Refuses an MCAP --out that is a directory, or an existing file unless --overwrite, before anything is asked of the rig.</summary>

@@ -72,29 +72,3 @@ public sealed class PulledFolderSessionSource : ISessionSource
         return ChunkDecoding.TryDecode(chunk, stored, out samples, out problem);
     }
 }
-
-/// <summary>Decodes stored chunk bytes into samples, turning format failures into a <see cref="ChunkProblem"/>.</summary>
-internal static class ChunkDecoding
-{
-    public static bool TryDecode(ChunkInfo chunk, byte[] stored, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)
-    {
-        samples = null;
-        try
-        {
-            var decoded = ChunkFormat.Decode(chunk, stored);
-            if (decoded.Count != chunk.Count)
-            {
-                problem = new ChunkProblem(chunk.Stream.Value, chunk.Index, ChunkProblemKind.Corrupt, $"{decoded.Count} samples decoded, index says {chunk.Count}");
-                return false;
-            }
-            samples = decoded;
-            problem = null;
-            return true;
-        }
-        catch (CorruptChunkException e)
-        {
-            problem = new ChunkProblem(chunk.Stream.Value, chunk.Index, ChunkProblemKind.Corrupt, e.Message);
-            return false;
-        }
-    }
-}

@@ -50,18 +50,6 @@ public sealed record SessionMcapOptions
     internal bool Includes(StreamId stream) => Streams.Count == 0 || Streams.Contains(stream.Value);
 }
 
-/// <summary>A file to store in the export as an MCAP attachment (e.g. a calibration profile or QA report).</summary>
-public sealed record SessionAttachment(string Name, string MediaType, RigTime Time, byte[] Data)
-{
-    /// <summary>The file name of a session's QA report, in pulled folders and as an MCAP attachment.</summary>
-    public const string QaReportName = "qa-report.json";
-
-    /// <summary>The session's QA report as an attachment (at its stop time), or null if it has none; the same from the rig and from a pulled folder.</summary>
-    public static SessionAttachment? QaReportOf(SessionRecord record) =>
-        record.QaReportJson.Length == 0 ? null
-            : new SessionAttachment(QaReportName, "application/json", record.Session.Stop ?? record.Session.Start, System.Text.Encoding.UTF8.GetBytes(record.QaReportJson));
-}
-
 /// <summary>What an export wrote: messages per topic, the chunks it had to leave out, and the file's size and SHA-256.</summary>
 public sealed record SessionMcapResult(
     string SessionId, IReadOnlyDictionary<string, long> MessageCounts, IReadOnlyList<ChunkProblem> Problems, long Bytes, string Sha256)

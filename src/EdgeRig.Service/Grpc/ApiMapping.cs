@@ -114,4 +114,16 @@ internal static class ApiMapping
         Crc32C = c.Crc32C,
         Sha256 = c.Sha256Hex,
     };
+
+    /// <summary>An MCAP export's result as the summary the export stream ends with (withheld streams and redactions are the caller's to add).</summary>
+    public static ExportSummary ToApi(this Export.SessionMcap.SessionMcapResult result)
+    {
+        var summary = new ExportSummary { Format = "mcap", Bytes = result.Bytes, Sha256 = result.Sha256 };
+        foreach (var (topic, n) in result.MessageCounts) summary.MessageCounts[topic] = n;
+        summary.Problems.AddRange(result.Problems.Select(p => new ExportProblem
+        {
+            Stream = p.Stream, Index = p.Index, Kind = p.Kind.ToString().ToLowerInvariant(), Reason = p.Reason,
+        }));
+        return summary;
+    }
 }

@@ -1,46 +1,42 @@
 using EdgeRig.Api.V1;
 using EdgeRig.Calibration;
-using EdgeRig.Calibration.Motion;
 using EdgeRig.Calibration.Profiles;
 using EdgeRig.Calibration.Stimulus;
 using EdgeRig.Core;
+using EdgeRig.Formats;
 using EdgeRig.Service.Security;
 using global::Grpc.Core;
 
 namespace EdgeRig.Service.Grpc;
 
 /// <summary>
-/// Calibration over gRPC (lab and admin roles): stimulus and motion runs, live (<see cref="LiveCalibration"/> records them) or
-/// on a recorded session, each stream judged against the rig file's tolerance; and the versioned profiles.
+/// Calibration over gRPC (lab and admin roles), an adapter over <see cref="CalibrationRunner"/>: stimulus and motion runs,
+/// live (<see cref="LiveCalibration"/> records them) or on a recorded session; and the versioned profiles.
 /// </summary>
 public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProfileStore profiles, DataDirectory data, TimeProvider time,
-    RigProfile rig, LiveCalibration live) : Api.V1.Calibration.CalibrationBase
+    RigProfile rig, LiveCalibration live, CalibrationRunner runner) : Api.V1.Calibration.CalibrationBase
 {
     public override async Task<CalibrationReport> RunStimulus(RunStimulusRequest request, ServerCallContext context)
     {
         long started = time.GetTimestamp();
         if (request.Count < 0 || request.Count > 1000) throw new ArgumentException($"count must be 0..1000 (0: the rig file's calibration.stimulusCount), was {request.Count}");
         string id;
-        List<StimulusReference> references;
+        IReadOnlyList<StimulusReference> references;
         string source;
         if (string.IsNullOrWhiteSpace(request.SessionId))
         {
             var recording = await live.RecordStimuliAsync(request.Count > 0 ? request.Count : rig.Calibration.StimulusCount, context.CancellationToken);
-            (id, references, source) = (recording.SessionId, recording.References.ToList(), recording.Source);
+            (id, references, source) = (recording.SessionId, recording.References, recording.Source);
         }
         else
         {
             if (request.Count != 0) throw new ArgumentException("count applies to a live run only; leave it 0 with session_id");
             id = request.SessionId;
-            (references, source) = StimulusReferences(RecordedSession(id));
+            (references, source) = CalibrationRunner.ReferencesOf(RecordedSession(id),
+                () => GroundTruthLog.Read(data.Path).Select(e => new StimulusReference(e.Number, new RigTime(e.RigNs))), GroundTruthLog.PathFor(data.Path));
         }
-        var record = store.GetSession(id);
-        var results = await Task.Run(() => StimulusCalibrator.Calibrate(SessionStreams.FromStore(store, id), references, StimulusOptions.For(rig.Calibration)), context.CancellationToken);
-        var report = Report("stimulus", record, results, request.SaveAs, request.Note, context, saveRefused: null);
-        report.References = source;
-        report.Stimuli = references.Count;
-        report.RunSeconds = time.GetElapsedTime(started).TotalSeconds;
-        return report;
+        var run = await Task.Run(() => runner.Stimulus(new SessionStoreSource(store, id), references, source), context.CancellationToken);
+        return Report(run, request.SaveAs, request.Note, context, started);
     }
 
     public override async Task<CalibrationReport> RunMotion(RunMotionRequest request, ServerCallContext context)
@@ -56,36 +52,8 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
             id = request.SessionId;
             RecordedSession(id);
         }
-        var record = store.GetSession(id);
-        var streams = SessionStreams.FromStore(store, id);
-        var gyro = (request.GyroStream.Length > 0 ? streams.FirstOrDefault(s => s.Descriptor.Id.Value == request.GyroStream)
-                : streams.FirstOrDefault(s => s.Descriptor.Modality == Modality.Imu))
-            ?? throw new ArgumentException(request.GyroStream.Length > 0 ? $"gyro_stream: session '{id}' has no stream '{request.GyroStream}'" : $"session '{id}' has no IMU stream to take the gyro from");
-        if (gyro.Descriptor.Modality != Modality.Imu) throw new ArgumentException($"gyro_stream: '{request.GyroStream}' is not an IMU stream");
-        string gyroId = gyro.Descriptor.Id.Value;
-        var gyroProfile = GyroProfile(request.GyroProfile, gyroId);
-        var gyroCalibration = gyroProfile?.For(gyroId);
-        var options = new MotionOptions
-        {
-            GyroOffset = new Duration((long)Math.Round(gyroCalibration?.OffsetNs ?? 0)),
-            GyroOffsetHalfWidth = new Duration((long)Math.Round(gyroCalibration is { } g ? (g.CiHighNs - g.CiLowNs) / 2 : 0)),
-            CameraRadiansPerPixel = CameraRadiansPerPixel(streams),
-        };
-        var others = streams.Where(s => s.Descriptor.Modality is Modality.Camera or Modality.Lidar).ToList();
-        var results = await Task.Run(() => MotionCalibrator.Calibrate(gyro, others, options), context.CancellationToken);
-        string? refused = gyroCalibration is null ? $"the offsets are relative to {gyroId}: give gyro_profile (a profile with {gyroId}'s offset) to save an absolute profile" : null;
-        if (gyroCalibration is not null)
-        {
-            // profiles keep cameras to the exposure start, and the gyro itself as the profile gave it
-            var modality = streams.ToDictionary(s => s.Descriptor.Id.Value, s => s.Descriptor.Modality);
-            results = results.Select(r => MotionCalibrator.ToExposureStart(r, modality[r.Stream], Duration.FromMilliseconds(10))).Append(new StreamOffset(gyroId,
-                $"from {gyroProfile!.Name}@{gyroProfile.Version} ({gyroCalibration.Method})", gyroCalibration.OffsetNs, gyroCalibration.CiLowNs, gyroCalibration.CiHighNs, [], null)).ToList();
-        }
-        var report = Report("motion", record, results, request.SaveAs, request.Note, context, refused);
-        report.References = gyroCalibration is null ? $"gyro {gyroId} (offsets relative to it)" : $"gyro {gyroId}, its offset {gyroCalibration.OffsetNs / 1e6:0.000} ms from {gyroProfile!.Name}@{gyroProfile.Version}";
-        report.RelativeTo = gyroCalibration is null ? gyroId : "";
-        report.RunSeconds = time.GetElapsedTime(started).TotalSeconds;
-        return report;
+        var run = await Task.Run(() => runner.Motion(new SessionStoreSource(store, id), request.GyroStream, request.GyroProfile), context.CancellationToken);
+        return Report(run, request.SaveAs, request.Note, context, started);
     }
 
     private SessionRecord RecordedSession(string id)
@@ -97,12 +65,16 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
     }
 
     /// <summary>The report of a run: every stream judged against the rig's tolerance; saved as a profile only if all passed.</summary>
-    private CalibrationReport Report(string method, SessionRecord record, IReadOnlyList<StreamOffset> results, string saveAs, string note, ServerCallContext context, string? saveRefused)
+    private CalibrationReport Report(CalibrationRun run, string saveAs, string note, ServerCallContext context, long started)
     {
-        var modality = record.Streams.ToDictionary(s => s.Id.Value, s => s.Modality);
-        var verdicts = StreamVerdict.Judge(results, s => modality.TryGetValue(s, out var m) ? m : null, rig.Calibration.Tolerance);
-        var report = new CalibrationReport { SessionId = record.Session.Id, Method = method, Passed = verdicts.Count > 0 && verdicts.All(v => v.Passed) };
-        report.Streams.AddRange(verdicts.Select(v => new StreamOffsetInfo
+        string who = AuthInterceptor.CallerOf(context)?.TokenName ?? "";
+        var outcome = runner.Judge(run, saveAs, who, note, time.GetUtcNow());
+        var report = new CalibrationReport
+        {
+            SessionId = run.Record.Session.Id, Method = run.Method, Passed = outcome.Passed, References = run.References, RelativeTo = run.RelativeTo,
+            Stimuli = run.Stimuli, NotSavedBecause = outcome.NotSavedBecause, Saved = outcome.Saved is { } saved ? ToApi(saved) : null,
+        };
+        report.Streams.AddRange(outcome.Verdicts.Select(v => new StreamOffsetInfo
         {
             Stream = v.Offset.Stream,
             Method = v.Offset.Method,
@@ -116,42 +88,10 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
             Passed = v.Passed,
             ToleranceNs = double.IsFinite(v.ToleranceNs) ? v.ToleranceNs : 0,
         }));
-        if (saveAs.Length == 0) return report;
-        if (saveRefused is not null)
-        {
-            report.NotSavedBecause = $"not saving profile '{saveAs}': {saveRefused}";
-            return report;
-        }
-        string who = AuthInterceptor.CallerOf(context)?.TokenName ?? "";
-        try
-        {
-            var draft = CalibrationProfile.FromRun(saveAs, record.Session.RigName, verdicts, record.Streams.ToDictionary(s => s.Id.Value, s => s.DeviceId),
-                who, note, time.GetUtcNow());
-            report.Saved = ToApi(profiles.Save(draft));
-        }
-        catch (InvalidOperationException e)
-        {
-            report.NotSavedBecause = e.Message;
-        }
+        report.DamagedChunks.AddRange(run.Damaged.Select(p => p.ToString()));
+        report.RunSeconds = time.GetElapsedTime(started).TotalSeconds;
         return report;
     }
-
-    /// <summary>The profile giving the gyro's offset: the one asked for (which must have it), else the rig's latest if it has it.</summary>
-    private CalibrationProfile? GyroProfile(string reference, string gyro)
-    {
-        if (reference.Length > 0)
-        {
-            var asked = Resolve(profiles, reference);
-            return asked.For(gyro) is null ? throw new ArgumentException($"gyro_profile: '{reference}' has no offset for {gyro}") : asked;
-        }
-        return Active(profiles, rig.Name) is { } active && Resolve(profiles, active) is { } latest && latest.For(gyro) is not null ? latest : null;
-    }
-
-    /// <summary>Angle per pixel of the (first) camera: the simulated cameras' field of view over their width (only scales the rate).</summary>
-    private static double CameraRadiansPerPixel(IReadOnlyList<RecordedStream> streams) =>
-        streams.FirstOrDefault(s => s.Descriptor.Modality == Modality.Camera)?.Descriptor.Parameters.GetValueOrDefault("width") is { } w && int.TryParse(w, out int width) && width > 0
-            ? Devices.Camera.SimulatedCamera.HorizontalFieldOfViewRad / width
-            : 0.001;
 
     public override Task<ListProfilesResponse> ListProfiles(ListProfilesRequest request, ServerCallContext context)
     {
@@ -176,7 +116,7 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
         string applied = "";
         if (request.Profile != "none")
         {
-            var profile = Resolve(profiles, request.Profile);
+            var profile = profiles.Resolve(request.Profile);
             try
             {
                 foreach (var stream in record.Streams) CalibrationApplier.OffsetFor(profile, stream); // refuses another device's calibration
@@ -191,35 +131,8 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
         return Task.FromResult(new ApplyProfileResponse { SessionId = id, Calibration = applied });
     }
 
-    /// <summary>The profile a new session of this rig starts with: the latest version of the most recently saved profile.</summary>
-    public static string? Active(ICalibrationProfileStore profiles, string rig) =>
-        profiles.ListLatest(rig).OrderByDescending(p => p.CreatedAt).FirstOrDefault() is { } p ? $"{p.Name}@{p.Version}" : null;
-
-    /// <summary>Resolves "NAME" or "NAME@VERSION" to a saved profile.</summary>
-    /// <exception cref="ArgumentException">the reference is malformed or names no saved profile.</exception>
-    public static CalibrationProfile Resolve(ICalibrationProfileStore profiles, string reference)
-    {
-        int at = reference.LastIndexOf('@');
-        string name = at > 0 ? reference[..at] : reference;
-        int? version = null;
-        if (at > 0)
-            version = int.TryParse(reference[(at + 1)..], out int v) && v > 0 ? v : throw new ArgumentException($"calibration '{reference}': the version after '@' must be a positive number");
-        return profiles.Get(name, version) ?? throw new ArgumentException($"calibration profile '{reference}' does not exist");
-    }
-
-    /// <summary>A recorded session's references: its stimulus markers (a live run's trigger edges), else the simulated world's ground truth.</summary>
-    private (List<StimulusReference>, string) StimulusReferences(SessionRecord record)
-    {
-        var markers = LiveCalibration.ReferencesFromMarkers(record);
-        if (markers.Count > 0) return (markers, "the session's stimulus markers (trigger edges)");
-        long from = record.Session.Start.Nanoseconds + 300_000_000, to = (record.Session.Stop ?? record.Session.Start).Nanoseconds - 700_000_000;
-        var truth = GroundTruthLog.Read(data.Path)
-            .Where(e => e.RigNs > from && e.RigNs < to)
-            .Select(e => new StimulusReference(e.Number, new RigTime(e.RigNs))).ToList();
-        if (truth.Count == 0)
-            throw new InvalidRigStateException($"session '{record.Session.Id}' has no stimulus references: no stimulus markers (record it with a live run: calibrate run without --session) and no simulated world events in {GroundTruthLog.PathFor(data.Path)}");
-        return (truth, "the simulated world's ground truth");
-    }
+    /// <summary>The profile a new session of this rig starts with (see <see cref="CalibrationProfileLookup.ActiveReference"/>).</summary>
+    public static string? Active(ICalibrationProfileStore profiles, string rig) => profiles.ActiveReference(rig);
 
     public static ProfileInfo ToApi(CalibrationProfile p)
     {

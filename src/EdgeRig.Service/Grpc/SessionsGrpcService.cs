@@ -2,7 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using EdgeRig.Api.V1;
 using EdgeRig.Core;
+using EdgeRig.Calibration.Profiles;
+using EdgeRig.Export;
 using EdgeRig.Export.SessionMcap;
+using EdgeRig.Formats;
 using Google.Protobuf;
 using global::Grpc.Core;
 
@@ -11,7 +14,7 @@ namespace EdgeRig.Service.Grpc;
 /// <summary>Session listing, the verified, resumable pull, and export to MCAP. The egress policy (consent, redaction) is
 /// required: no registration mistake can turn it off.</summary>
 public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolicy egress, Recording.RecordingPipeline? pipeline = null,
-    Calibration.Profiles.ICalibrationProfileStore? profiles = null, Quality.QaService? qa = null) : Sessions.SessionsBase
+    ICalibrationProfileStore? profiles = null, Quality.QaService? qa = null) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
     public const int PieceSize = 1024 * 1024;
@@ -119,49 +122,37 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
         if (request.Format != "mcap") throw new ArgumentException($"format '{request.Format}' is not supported; use \"mcap\"");
         if (request.FromNs < 0 || request.ToNs < 0) throw new ArgumentException($"from_ns {request.FromNs} / to_ns {request.ToNs}: must not be negative");
         for (int i = 0; i < request.Streams.Count; i++) StreamId.Parse(request.Streams[i], $"streams[{i}]");
-        ISessionSource source = new SessionStoreSource(store, id);
-        // the request's profile, else the one the session is read with; "none" exports uncalibrated rig time
-        string calibration = request.Calibration.Length > 0 ? request.Calibration : source.Record.Session.Calibration;
-        if (calibration.Length > 0 && calibration != "none")
-        {
-            if (profiles is null) throw new InvalidRigStateException("calibration profiles are not available on this rig");
-            try { source = new Calibration.Profiles.CalibratedSessionSource(source, CalibrationGrpcService.Resolve(profiles, calibration)); }
-            catch (InvalidOperationException e) { throw new ArgumentException(e.Message); }
-        }
-        if (source.Record.Session.State == SessionState.Recording)
+        var record = store.GetSession(id);
+        var calibration = CalibrationProfileLookup.ForExport(profiles, record, request.Calibration);
+        if (record.Session.State == SessionState.Recording)
             throw new InvalidRigStateException($"session '{id}' is still recording; stop it before exporting");
         var role = CallerRole(context);
-        var attachments = new List<SessionAttachment>();
-        if (source is Calibration.Profiles.CalibratedSessionSource calibrated) attachments.Add(calibrated.Attachment);
-        IReadOnlyDictionary<string, string> withheld = new Dictionary<string, string>();
-        Privacy.EgressSessionSource? egressSource = null;
-        var decision = egress.For(source.Record, role);
-        withheld = decision.Withheld;
+        var decision = egress.For(record, role);
         foreach (var s in request.Streams)
-            if (withheld.TryGetValue(s, out var why)) throw new InvalidRigStateException($"stream '{s}' of session '{id}' may not leave the rig: {why}");
-        if (withheld.Count > 0 || decision.Redact.Count > 0)
-            source = egressSource = new Privacy.EgressSessionSource(source, decision, egress.Redactor);
-        if (qa?.Attachment(source.Record) is { } qaReport) attachments.Add(qaReport);
-        var options = new SessionMcapOptions
+            if (decision.Withheld.TryGetValue(s, out var why)) throw new InvalidRigStateException($"stream '{s}' of session '{id}' may not leave the rig: {why}");
+        ISessionSource source = new SessionStoreSource(store, record);
+        Privacy.EgressSessionSource? egressSource = null;
+        if (decision.Withheld.Count > 0 || decision.Redact.Count > 0)
+            source = egressSource = new Privacy.EgressSessionSource(source, decision, egress.Redactor, egress.RedactorUnavailable);
+        var export = SessionExport.Prepare(source, new SessionExportOptions
         {
             Streams = request.Streams.ToList(),
             From = request.FromNs > 0 ? new RigTime(request.FromNs) : null,
             To = request.ToNs > 0 ? new RigTime(request.ToNs) : null,
             Compression = SessionMcapOptions.ParseCompression(request.Compression),
-            Attachments = attachments,
-        };
-        options.Validate(source.Record.Streams);
-        RequireQaPassedOrForced(source.Record, request.Force, role, "export");
+            Calibration = calibration,
+        });
+        RequireQaPassedOrForced(export.Record, request.Force, role, "export");
 
         var ct = context.CancellationToken;
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 * PieceSize, resumeWriterThreshold: 2 * PieceSize));
         var progress = new LatestProgress();
-        var export = Task.Run(() =>
+        var writing = Task.Run(() =>
         {
             try
             {
                 using var file = pipe.Writer.AsStream(leaveOpen: true);
-                var result = SessionMcapExporter.Export(source, file, options, progress, ct);
+                var result = export.WriteMcap(file, progress, ct);
                 pipe.Writer.Complete();
                 return result;
             }
@@ -181,8 +172,8 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
             throw;
         }
         await pipe.Reader.CompleteAsync();
-        var summary = Summary(await export);
-        foreach (var (k, v) in withheld) summary.Withheld[k] = v;
+        var summary = (await writing).ToApi();
+        foreach (var (k, v) in decision.Withheld) summary.Withheld[k] = v;
         summary.FramesRedacted = egressSource?.FramesRedacted ?? 0;
         await responseStream.WriteAsync(new ExportChunk { Progress = 1, Summary = summary }, ct);
     }
@@ -203,17 +194,6 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (read.IsCompleted) return;
         }
-    }
-
-    private static ExportSummary Summary(SessionMcapResult result)
-    {
-        var summary = new ExportSummary { Format = "mcap", Bytes = result.Bytes, Sha256 = result.Sha256 };
-        foreach (var (topic, n) in result.MessageCounts) summary.MessageCounts[topic] = n;
-        summary.Problems.AddRange(result.Problems.Select(p => new ExportProblem
-        {
-            Stream = p.Stream, Index = p.Index, Kind = p.Kind.ToString().ToLowerInvariant(), Reason = p.Reason,
-        }));
-        return summary;
     }
 
     /// <summary>Keeps the latest progress value reported from the export thread.</summary>

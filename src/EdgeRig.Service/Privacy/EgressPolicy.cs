@@ -7,10 +7,14 @@ namespace EdgeRig.Service.Privacy;
 /// audio without valid, lab- or admin-confirmed consent (where the rig requires it) is withheld; camera frames leave raw only for a role with raw
 /// access and valid consent, or when they were redacted at capture — otherwise pulls withhold them and exports redact them.
 /// </summary>
-public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimeProvider time, IFrameRedactor? redactor = null)
+public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimeProvider time, IFrameRedactor? redactor = null,
+    string redactorUnavailable = "not configured (privacy.redaction, privacy.faceCascade)")
 {
     /// <summary>Redacts frames on the way out; null when face detection is not available.</summary>
     public IFrameRedactor? Redactor => redactor;
+
+    /// <summary>Why <see cref="Redactor"/> is null, e.g. "unavailable: OpenCvSharpExtern not found (…)".</summary>
+    public string RedactorUnavailable => redactorUnavailable;
 
     /// <summary>Streams withheld (with why), camera streams that must be redacted on the way out, and why they may not leave raw
     /// (what a pull, which carries stored bytes and so cannot redact, says when it withholds them).</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeRig.Core;
-using EdgeRig.Export.SessionMcap;
 
 namespace EdgeRig.Service.Privacy;
 
@@ -12,10 +11,13 @@ public sealed class EgressSessionSource : ISessionSource
     private readonly IFrameRedactor? _redactor;
     private int _framesRedacted;
 
-    public EgressSessionSource(ISessionSource inner, EgressPolicy.Decision decision, IFrameRedactor? redactor)
+    /// <exception cref="InvalidRigStateException">camera streams must be redacted and there is no redactor (the message says why:
+    /// <paramref name="redactorUnavailable"/>).</exception>
+    public EgressSessionSource(ISessionSource inner, EgressPolicy.Decision decision, IFrameRedactor? redactor,
+        string redactorUnavailable = "not configured (privacy.faceCascade)")
     {
         if (decision.Redact.Count > 0 && redactor is null)
-            throw new InvalidRigStateException($"camera streams {string.Join(", ", decision.Redact)} must be redacted to leave the rig, and face redaction is not available here (privacy.faceCascade)");
+            throw new InvalidRigStateException($"camera streams {string.Join(", ", decision.Redact)} must be redacted to leave the rig, and face redaction is {redactorUnavailable}");
         _inner = inner;
         _decision = decision;
         _redactor = redactor;

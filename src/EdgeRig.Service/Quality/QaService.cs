@@ -1,6 +1,6 @@
 using EdgeRig.Api.V1;
+using EdgeRig.Calibration.Profiles;
 using EdgeRig.Core;
-using EdgeRig.Export.SessionMcap;
 using EdgeRig.Quality;
 using EdgeRig.Recording;
 
@@ -75,30 +75,37 @@ public sealed class QaService(RigProfile rig, ISessionStore store, RecordingPipe
     /// <summary>The stored report as an MCAP attachment of the session's exports.</summary>
     public SessionAttachment? Attachment(SessionRecord record) => SessionAttachment.QaReportOf(record);
 
-    /// <summary>Recomputes a report from the session's stored chunks (the same analysis, in per-stream order).</summary>
+    /// <summary>
+    /// Recomputes a report from the session's stored chunks (the same analysis, in per-stream order). A damaged chunk is left
+    /// out of the analysis and named in a "damaged-chunk" finding (at least a warning), so the report says what it did not see.
+    /// </summary>
     public QaReport FromStore(SessionRecord record)
     {
         var qa = new SessionQa(record.Streams, rig.Qa, record.Session.Start);
-        foreach (var chunk in store.ListChunks(record.Session.Id).OrderBy(c => c.Stream.Value).ThenBy(c => c.Index))
+        var source = new Formats.SessionStoreSource(store, record);
+        var damaged = new List<ChunkProblem>();
+        foreach (var stream in record.Streams.OrderBy(d => d.Id.Value))
+            foreach (var s in source.ReadStream(stream.Id, damaged)) qa.Observe(s);
+        var report = qa.Report(record.Session.Stop ?? clock.RigNow, record.Counts, record.Sync, CalibrationOf(record.Session), final: true);
+        if (damaged.Count == 0) return report;
+        logger.LogWarning("QA of session {Session} left out damaged chunks: {Damaged}", record.Session.Id, string.Join("; ", damaged));
+        var named = damaged.Select(p => new QaFinding(p.Stream, DamagedChunkCheck, QaVerdict.Warn, $"chunk {p} was left out of the analysis", null, null));
+        return report with
         {
-            IReadOnlyList<Sample> samples;
-            try { samples = Formats.ChunkFormat.Decode(chunk, store.ReadChunk(record.Session.Id, chunk)); }
-            catch (CorruptChunkException e)
-            {
-                logger.LogWarning("QA of session {Session} skips chunk {Stream}/{Index}: {Reason}", record.Session.Id, chunk.Stream, chunk.Index, e.Message);
-                continue;
-            }
-            foreach (var s in samples) qa.Observe(s);
-        }
-        return qa.Report(record.Session.Stop ?? clock.RigNow, record.Counts, record.Sync, CalibrationOf(record.Session), final: true);
+            Verdict = report.Verdict > QaVerdict.Warn ? report.Verdict : QaVerdict.Warn,
+            Findings = [.. report.Findings.Where(f => f.Verdict == QaVerdict.Fail), .. named, .. report.Findings.Where(f => f.Verdict != QaVerdict.Fail)],
+        };
     }
+
+    /// <summary>The check name of the findings that name a damaged chunk a recomputed report could not read.</summary>
+    public const string DamagedChunkCheck = "damaged-chunk";
 
     private CalibrationInfo? CalibrationOf(Session session)
     {
         if (session.Calibration.Length == 0) return null;
         try
         {
-            var p = Grpc.CalibrationGrpcService.Resolve(profiles, session.Calibration);
+            var p = profiles.Resolve(session.Calibration);
             return new CalibrationInfo(session.Calibration, p.CreatedAt);
         }
         catch (ArgumentException) { return null; }

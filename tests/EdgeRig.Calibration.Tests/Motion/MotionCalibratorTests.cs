@@ -13,7 +13,7 @@ public sealed class MotionCalibratorTests(ITestOutputHelper output)
         var gyro = rig.Gyro(latencyMs: 1.0, seconds: 30);
         var streams = new[] { rig.Camera(latencyMs: 7.3 + 1.0, seconds: 20), rig.Lidar(latencyMs: 4.2, seconds: 30) };
 
-        var results = MotionCalibrator.Calibrate(gyro, streams, new MotionOptions { GyroOffset = Duration.FromMilliseconds(1.0) }).ToDictionary(r => r.Stream);
+        var results = MotionCalibrator.Calibrate(gyro, streams, new Vision.FarnebackCameraYaw(), new MotionOptions { GyroOffset = Duration.FromMilliseconds(1.0) }).ToDictionary(r => r.Stream);
 
         AssertRecovered(results["cam0"], 8.3, goalMs: 1.0);
         AssertRecovered(results["lidar0"], 4.2, goalMs: 2.0);
@@ -27,7 +27,7 @@ public sealed class MotionCalibratorTests(ITestOutputHelper output)
         var still = new SyntheticMotionRig(seed: 5).Lidar(latencyMs: 4, seconds: 10);
         var shuffled = still with { Samples = still.Samples.OrderBy(s => s.Sequence % 7).Select((s, i) => s with { Rig = still.Samples[i].Rig }).ToList() };
 
-        var result = MotionCalibrator.Calibrate(gyro, [shuffled]).Single();
+        var result = MotionCalibrator.Calibrate(gyro, [shuffled], new Vision.FarnebackCameraYaw()).Single();
 
         Assert.False(result.Succeeded);
         Assert.StartsWith("lidar0: motion too weak or timestamps inconsistent", result.FailedBecause);

@@ -48,7 +48,7 @@ public sealed class SimulatedRigCalibrationTests(ITestOutputHelper output)
         var gyro = run.Stream("imu0");
         var others = run.Streams.Where(s => s.Descriptor.Modality is Modality.Camera or Modality.Lidar).ToList();
 
-        var results = MotionCalibrator.Calibrate(gyro, others, new MotionOptions { CameraRadiansPerPixel = Math.PI / 3 / 1280 });
+        var results = MotionCalibrator.Calibrate(gyro, others, new Vision.FarnebackCameraYaw(), new MotionOptions { CameraRadiansPerPixel = Math.PI / 3 / 1280 });
 
         foreach (var r in results)
         {
