@@ -22,6 +22,7 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
 
     private readonly int _scale;
     private readonly JpegCodec _codec = new(); // released by its finalizer: analyzers live for one report
+    private string? _decoderUnavailable;
     private readonly RunLog _frozen, _black, _overexposed, _blurred;
     private readonly LogHistogram _blur = new(0.01, 1e6);
     private byte[] _previousPayload = [];
@@ -49,12 +50,14 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
     public override bool Observe(ReadOnlySpan<byte> payload, RigTime t)
     {
         _frames++;
+        if (_decoderUnavailable is not null) return true;
         bool sameBytes = _hasPrevious && payload.Length == _previousLength && payload.SequenceEqual(_previousPayload.AsSpan(0, _previousLength));
         int maxDiff = 0;
         FrameStats stats;
         if (sameBytes) stats = _previousStats;
-        else if (!TryAnalyse(payload, out stats, out maxDiff))
+        else if (!TryAnalyseIfDecoderLoads(payload, out stats, out maxDiff))
         {
+            if (_decoderUnavailable is not null) return true; // not the frame's fault: its image checks cannot run here
             _undecodable++;
             _hasPrevious = false;
             _previousLength = -1;
@@ -104,6 +107,21 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
         }
         count++;
         log.Extend(t, end);
+    }
+
+    /// <summary>As <see cref="TryAnalyse"/>; when libturbojpeg cannot be loaded, remembers why and stops image checks.</summary>
+    private bool TryAnalyseIfDecoderLoads(ReadOnlySpan<byte> payload, out FrameStats stats, out int maxDiff)
+    {
+        try
+        {
+            return TryAnalyse(payload, out stats, out maxDiff);
+        }
+        catch (Exception e) when (NativeLibraries.UnavailableReason(e) is { } missing)
+        {
+            _decoderUnavailable = missing;
+            (stats, maxDiff) = (default, int.MaxValue);
+            return false;
+        }
     }
 
     /// <summary>Decodes at reduced size and measures the frame in one pass; keeps its pixels to compare the next frame with.</summary>
@@ -164,6 +182,8 @@ internal sealed class CameraAnalyzer : SignalAnalyzer
     public override StreamQa Report(StreamQa stream, ReportContext ctx)
     {
         var p = Profile;
+        if (_decoderUnavailable is not null)
+            ctx.Finding("image", QaVerdict.Warn, $"{ctx.Stream}: image checks (frozen, black, exposure, blur) not run: {_decoderUnavailable}");
         var frozen = _frozen.Summary();
         ctx.Check("frozen", Gate.AtLeast(frozen.Longest?.Count ?? 0, p.FrozenWarnFrames, p.FrozenFailFrames), frozen.Longest?.Count ?? 0, "frames", p.FrozenWarnFrames, p.FrozenFailFrames);
         ctx.RunFindings("frozen", frozen, r => Gate.AtLeast(r.Count, p.FrozenWarnFrames, p.FrozenFailFrames),

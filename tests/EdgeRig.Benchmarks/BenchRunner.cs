@@ -7,7 +7,7 @@ namespace EdgeRig.Benchmarks;
 public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
 {
     /// <summary>Every bench, in the order they run.</summary>
-    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "calibration"];
+    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "jpeg", "calibration"];
 
     /// <summary>Long benches (10, 10 and 4 minutes at full size) that run only when named.</summary>
     public static readonly string[] OnlyByName = ["soak", "service-soak", "calibration"];
@@ -54,6 +54,9 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
                 break;
             case "privacy":
                 PrivacyBench.Run(sizes.PrivacySeconds, results, sizes.PrivacyRuns);
+                break;
+            case "jpeg":
+                JpegBench.Run(sizes.JpegSeconds, results, sizes.JpegRuns);
                 break;
             case "calibration":
                 await CalibrationBench.RunAsync(root, sizes.CalibrationSeeds, results, sizes.CalibrationStimuli, sizes.CalibrationMotionSeconds);

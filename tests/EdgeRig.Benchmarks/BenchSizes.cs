@@ -19,6 +19,8 @@ public sealed record BenchSizes
     public double QaSeconds { get; init; } = 20;
     public double PrivacySeconds { get; init; } = 30;
     public int PrivacyRuns { get; init; } = 5;
+    public double JpegSeconds { get; init; } = 20;
+    public int JpegRuns { get; init; } = 5;
     public int CalibrationSeeds { get; init; } = 5;
     public int CalibrationStimuli { get; init; } = 30;
     public double CalibrationMotionSeconds { get; init; } = 15;
@@ -30,7 +32,7 @@ public sealed record BenchSizes
     public static BenchSizes Smoke { get; } = new()
     {
         SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8,
-        SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1,
+        SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1, JpegSeconds = 0.4, JpegRuns = 1,
         CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6,
     };
 }

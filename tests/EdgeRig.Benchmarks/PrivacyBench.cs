@@ -110,7 +110,7 @@ public static class PrivacyBench
         ];
     }
 
-    private static byte[] Frame(Mat photo, int width, int height)
+    internal static byte[] Frame(Mat photo, int width, int height)
     {
         double k = Math.Min((double)width / photo.Width, (double)height / photo.Height);
         using var scaled = new Mat();
@@ -133,7 +133,7 @@ public static class PrivacyBench
     /// <paramref name="seconds"/> of CPU and <paramref name="minimum"/> operations. CPU time, not wall time, so that other load on a
     /// shared machine does not count against the code measured.
     /// </summary>
-    private static double Rate(double seconds, int minimum, Action action)
+    internal static double Rate(double seconds, int minimum, Action action)
     {
         action(); // warm
         var start = Environment.CpuUsage.TotalTime;
@@ -149,9 +149,9 @@ public static class PrivacyBench
         return n / used.TotalSeconds;
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    internal static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-    private static string TestDataDirectory([CallerFilePath] string source = "")
+    internal static string TestDataDirectory([CallerFilePath] string source = "")
     {
         foreach (string start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
             for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)

@@ -23,6 +23,7 @@ public sealed class DoctorTests(RigServiceFixture rig) : IClassFixture<RigServic
         Assert.Contains(lines, l => l.StartsWith("PASS  clock"));
         Assert.Contains(lines, l => l.StartsWith("PASS  monotonic"));
         Assert.Contains(lines, l => l.StartsWith("PASS  disk") || l.StartsWith("WARN  disk"));
+        Assert.Contains(lines, l => l.StartsWith("PASS  library libturbojpeg.so.0") && l.Contains("found: /"));
 
         var json = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "doctor", "--json"], TimeSpan.FromSeconds(60), Paths.CliEnv(rig.Url, rig.DataDir));
         using var doc = JsonDocument.Parse(json.Stdout);

@@ -136,6 +136,13 @@ public sealed class NativeLibraryTests
             Assert.All(status.Streams.Where(s => s.Stream.Modality != "camera" && s.Stream.NominalRateHz > 0), s => Assert.True(s.Live, s.Stream.Id));
             Assert.False(Assert.Single(status.NativeLibraries, l => l.Library == "libturbojpeg.so.0").Found);
 
+            // doctor names the missing library, what it disables and how to get it
+            var doctor = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "doctor"], TimeSpan.FromSeconds(60), Paths.CliEnv(url, dir));
+            string[] lines = doctor.Stdout.TrimEnd().Split('\n');
+            Assert.Contains(lines, l => l.StartsWith("WARN  library libturbojpeg.so.0") && l.Contains("missing: needed for JPEG") && l.Contains("-> apt install libturbojpeg0"));
+            Assert.Contains(lines, l => l.StartsWith("FAIL  stream cam0") && l.Contains("unavailable: libturbojpeg.so.0 not found"));
+            Assert.Contains(lines, l => l.StartsWith("PASS  stream imu0"));
+
             var session = await rig.StartRecordingAsync(new StartRecordingRequest { Name = "no-jpeg" });
             await Task.Delay(1500);
             await rig.StopRecordingAsync(new StopRecordingRequest());
