@@ -49,6 +49,16 @@ public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
         return Decode(jpeg, image.Pixels, w, w, h, TurboJpegNative.PixelFormatGrey) ? image : null;
     }
 
+    /// <summary>Decodes to grey at <paramref name="eighths"/>/8 of the size (1..8: every scaling libjpeg's DCT offers below
+    /// full size, e.g. 5 for 0.625); null when not decodable.</summary>
+    public GreyImage? TryDecodeGreyEighths(ReadOnlySpan<byte> jpeg, int eighths)
+    {
+        if (eighths is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(eighths), eighths, "eighths must be 1..8");
+        if (!TryReadSize(jpeg, out int w, out int h)) return null;
+        var image = new GreyImage((w * eighths + 7) / 8, (h * eighths + 7) / 8);
+        return Decode(jpeg, image.Pixels, image.Width, image.Width, image.Height, TurboJpegNative.PixelFormatGrey) ? image : null;
+    }
+
     /// <summary>Decodes to BGR at 1/scale; null when not decodable.</summary>
     public BgrImage? TryDecodeBgr(ReadOnlySpan<byte> jpeg, int scale = 1)
     {

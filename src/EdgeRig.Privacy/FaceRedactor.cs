@@ -53,19 +53,37 @@ public sealed class FaceRedactor : IDisposable
         return DetectGrey(grey, 1, bgr.Size());
     }
 
-    /// <summary>Faces in a grey image that is the frame at 1/<paramref name="reduced"/> of its size, in frame pixels.</summary>
-    private Rect[] DetectGrey(Mat grey, int reduced, Size frameSize)
+    /// <summary>Faces in a JPEG frame, in frame pixels (as found, before the margin), and the frame's size. Detection sees a
+    /// grey decode at the smallest DCT scaling (eighths) that keeps <see cref="RedactionOptions.DetectScale"/>: no colour work.</summary>
+    /// <exception cref="CorruptJpegException">the bytes are not a decodable JPEG.</exception>
+    public Rect[] DetectJpeg(ReadOnlySpan<byte> jpeg, out Size frameSize)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[2] != 0xFF)
+            throw new CorruptJpegException($"not a JPEG: {jpeg.Length} bytes without the start-of-image marker FF D8 FF (first bytes {Convert.ToHexString(jpeg[..Math.Min(4, jpeg.Length)])})");
+        var codec = _codecs.Value!;
+        if (!codec.TryReadSize(jpeg, out int width, out int height))
+            throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded: no readable frame header");
+        frameSize = new Size(width, height);
+        int eighths = Math.Clamp((int)Math.Ceiling(Options.DetectScale * 8 - 1e-9), 1, 8);
+        var grey = codec.TryDecodeGreyEighths(jpeg, eighths) ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
+        using var greyMat = Mat.FromPixelData(grey.Height, grey.Width, MatType.CV_8UC1, grey.Pixels);
+        return DetectGrey(greyMat, (double)grey.Width / width, frameSize);
+    }
+
+    /// <summary>Faces in a grey image that is the frame at <paramref name="decoded"/> of its size, in frame pixels.</summary>
+    private Rect[] DetectGrey(Mat grey, double decoded, Size frameSize)
     {
         double scale = Options.DetectScale;
-        double resize = scale * reduced; // what is left to shrink after the decoder's reduction
+        double resize = scale / decoded; // what is left to shrink after the decoder's reduction
         using var small = new Mat();
         var image = grey;
-        if (resize < 1)
+        if (resize < 0.999)
         {
             Cv2.Resize(grey, small, new Size(), resize, resize, InterpolationFlags.Area);
             image = small;
         }
-        else scale = 1.0 / reduced;
+        else scale = decoded;
         Size? minSize = Options.MinFaceSize > 0 ? new Size((int)(Options.MinFaceSize * scale), (int)(Options.MinFaceSize * scale)) : null;
 
         var cascade = Rent();
@@ -117,27 +135,23 @@ public sealed class FaceRedactor : IDisposable
 
     private RedactedFrame Redact(ReadOnlySpan<byte> jpeg, byte[]? original)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         long start = Stopwatch.GetTimestamp();
-        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[2] != 0xFF)
-            throw new CorruptJpegException($"not a JPEG: {jpeg.Length} bytes without the start-of-image marker FF D8 FF (first bytes {Convert.ToHexString(jpeg[..Math.Min(4, jpeg.Length)])})");
+        var faces = DetectJpeg(jpeg, out var size);
+        var boxes = faces.Select(face => Grow(face, Options.Margin, size)).Where(b => b.Width > 0 && b.Height > 0).ToArray();
+        return ObscureJpeg(jpeg, original, boxes, faces.Length, start);
+    }
+
+    /// <summary>The frame with <paramref name="boxes"/> (frame pixels, already grown and clipped) obscured and re-encoded; with
+    /// no box, the original bytes untouched (<paramref name="original"/> itself when given, else a copy).</summary>
+    internal RedactedFrame ObscureJpeg(ReadOnlySpan<byte> jpeg, byte[]? original, IReadOnlyList<Rect> boxes, int faces, long startTimestamp)
+    {
+        if (boxes.Count == 0) return new RedactedFrame(original ?? jpeg.ToArray(), 0, Stopwatch.GetElapsedTime(startTimestamp), Changed: false);
         var codec = _codecs.Value!;
-        if (!codec.TryReadSize(jpeg, out int width, out int height))
-            throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded: no readable frame header");
-        // the strongest DCT reduction that keeps at least DetectScale of the size; the cascade sees grey anyway
-        int reduced = 8;
-        while (reduced > 1 && 1.0 / reduced < Options.DetectScale) reduced /= 2;
-        var grey = codec.TryDecodeGrey(jpeg, reduced) ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
-        Rect[] faces;
-        using (var greyMat = Mat.FromPixelData(grey.Height, grey.Width, MatType.CV_8UC1, grey.Pixels))
-            faces = DetectGrey(greyMat, reduced, new Size(width, height));
-        var boxes = faces.Select(face => Grow(face, Options.Margin, new Size(width, height))).Where(b => b.Width > 0 && b.Height > 0).ToArray();
-        if (boxes.Length == 0) return new RedactedFrame(original ?? jpeg.ToArray(), 0, Stopwatch.GetElapsedTime(start), Changed: false);
         var colour = codec.TryDecodeBgr(jpeg) ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
         using (var frame = Mat.FromPixelData(colour.Height, colour.Width, MatType.CV_8UC3, colour.Pixels))
             foreach (var box in boxes) Obscure(frame, box);
         byte[] encoded = codec.Encode(colour, Options.JpegQuality);
-        return new RedactedFrame(encoded, boxes.Length, Stopwatch.GetElapsedTime(start), Changed: true) { Boxes = boxes };
+        return new RedactedFrame(encoded, faces, Stopwatch.GetElapsedTime(startTimestamp), Changed: true) { Boxes = boxes };
     }
 
     /// <summary>Replaces a box by <see cref="RedactionOptions.Blocks"/> coarse blocks (area means), smoothed for <see cref="RedactionStyle.Blur"/>.</summary>

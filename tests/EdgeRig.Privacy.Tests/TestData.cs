@@ -12,7 +12,9 @@ internal static class TestData
 
     public static string Cascade(string name = "default") => Path.Combine(CascadeDirectory, $"haarcascade_frontalface_{name}.xml");
 
-    public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(Directory(), name));
+    public static byte[] Photo(string name) => File.ReadAllBytes(PhotoPath(name));
+
+    public static string PhotoPath(string name) => Path.Combine(Directory(), name);
 
     private static string Directory([CallerFilePath] string source = "")
     {
