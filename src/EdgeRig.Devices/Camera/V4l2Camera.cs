@@ -59,6 +59,9 @@ public sealed class V4l2Camera : HotplugSensor
     /// <summary>Frames the driver flagged as damaged (V4L2_BUF_FLAG_ERROR) or that held no image; left out as gaps.</summary>
     public long DamagedFrames { get; private set; }
 
+    /// <summary>Why the fixed exposure could not be applied when the camera last opened (it lacks the control), or null.</summary>
+    public string? ExposureFault { get; private set; }
+
     /// <summary>The video devices this host has (/dev/video*), in name order.</summary>
     public static IReadOnlyList<string> EnumerateDevices(string devDirectory = "/dev") =>
         Directory.Exists(devDirectory)
@@ -78,7 +81,18 @@ public sealed class V4l2Camera : HotplugSensor
             lock (_exposureGate)
             {
                 _capture = capture;
-                if (_fixedExposure is { } exposure) ApplyExposure(capture.Device, exposure);
+                ExposureFault = null;
+                if (_fixedExposure is { } exposure)
+                {
+                    try
+                    {
+                        ApplyExposure(capture.Device, exposure);
+                    }
+                    catch (V4l2DeviceException e) when (e.Errno is not (Libc.ENoDev or Libc.EIo))
+                    {
+                        ExposureFault = e.Message; // a camera without the control still records; the calibration run sees why
+                    }
+                }
             }
             return capture;
         }

@@ -222,4 +222,22 @@ public sealed class V4l2CameraTests
         Assert.Equal(V4l2Abi.ExposureAperturePriority, kernel.Controls[V4l2Abi.CidExposureAuto]);
         await camera.StopAsync();
     }
+
+    [Fact]
+    public async Task FixExposure_OnACameraWithoutTheControl_StillCaptures_SaysWhy()
+    {
+        var kernel = new FakeV4l2Kernel();
+        kernel.Controls.Remove(V4l2Abi.CidExposureAbsolute);
+        kernel.Script(Frame(0), Frame(1));
+        await using var camera = Camera(kernel);
+        camera.FixExposure(Duration.FromMilliseconds(10));
+
+        var sink = new CollectingSink();
+        await camera.StartAsync(sink, CancellationToken.None);
+
+        Assert.True(await sink.WaitFor(s => s.Length == 2, Patience), $"{sink.Count} samples, fault: {camera.Fault}");
+        Assert.Contains("VIDIOC_S_CTRL 0x009a0902", camera.ExposureFault);
+        Assert.Throws<V4l2DeviceException>(() => camera.FixExposure(Duration.FromMilliseconds(5))); // asked while open: the caller hears it
+        await camera.StopAsync();
+    }
 }
