@@ -16,7 +16,7 @@ public static unsafe partial class Libc
     public const int ONonblock = 0x800;
 
     /// <summary>errno values (asm-generic, the same on x64 and arm64) that callers tell apart.</summary>
-    public const int ENoEnt = 2, EIntr = 4, EIo = 5, EAgain = 11, ENoDev = 19, EInval = 22;
+    public const int ENoEnt = 2, EIntr = 4, EIo = 5, EAgain = 11, ENoDev = 19, EInval = 22, ENotTy = 25;
 
     /// <summary>mmap(2) protection and flags, and poll(2) events: the same values on x64 and arm64 Linux.</summary>
     public const int ProtRead = 1, ProtWrite = 2, MapShared = 1;

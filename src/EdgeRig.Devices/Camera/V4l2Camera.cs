@@ -88,7 +88,7 @@ public sealed class V4l2Camera : HotplugSensor
                     {
                         ApplyExposure(capture.Device, exposure);
                     }
-                    catch (V4l2DeviceException e) when (e.Errno is not (Libc.ENoDev or Libc.EIo))
+                    catch (V4l2DeviceException e) when (!e.DeviceGone)
                     {
                         ExposureFault = e.Message; // a camera without the control still records; the calibration run sees why
                     }

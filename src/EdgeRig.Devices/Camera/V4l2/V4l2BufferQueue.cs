@@ -75,7 +75,7 @@ public sealed class V4l2BufferQueue : IDisposable
         if (errno != 0) throw new V4l2DeviceException(_device.Path, "poll", errno);
         if (events == 0) return false;
         var b = Buffer(0);
-        errno = _device.Retry(V4l2Abi.DequeueBuffer, ref b);
+        errno = _device.Ioctl(V4l2Abi.DequeueBuffer, ref b);
         if (errno == Libc.EAgain && (events & (Libc.PollErr | Libc.PollHup | Libc.PollNval)) != 0)
             throw new V4l2DeviceException(_device.Path, $"poll reported an error or hang-up (revents 0x{events:x}) and no buffer is ready");
         if (errno == Libc.EAgain) return false; // woken without a filled buffer
@@ -105,7 +105,7 @@ public sealed class V4l2BufferQueue : IDisposable
         if (_streaming)
         {
             int type = (int)V4l2Abi.BufTypeVideoCapture;
-            _device.Retry(V4l2Abi.StreamOff, ref type);
+            _device.Ioctl(V4l2Abi.StreamOff, ref type);
             _streaming = false;
         }
         for (int i = 0; i < _buffers.Length; i++)
@@ -114,6 +114,6 @@ public sealed class V4l2BufferQueue : IDisposable
             _buffers[i] = default;
         }
         var free = new V4l2RequestBuffers { Count = 0, Type = V4l2Abi.BufTypeVideoCapture, Memory = V4l2Abi.MemoryMmap };
-        _device.Retry(V4l2Abi.RequestBuffers, ref free);
+        _device.Ioctl(V4l2Abi.RequestBuffers, ref free);
     }
 }

@@ -56,9 +56,6 @@ public sealed class V4l2Capture : IDisposable
     /// <summary>The format the driver set.</summary>
     public V4l2PixFormat Format => _format;
 
-    /// <summary>The frame rate S_PARM set, or null when the driver has no frame interval setting.</summary>
-    public double? FrameRateHz { get; private set; }
-
     private V4l2PixFormat Negotiate(DeviceProfile p)
     {
         string path = Node.Path;
@@ -80,12 +77,9 @@ public sealed class V4l2Capture : IDisposable
             throw new V4l2DeviceException(path, $"asked for {p.Fourcc} {p.Width}x{p.Height}, the driver set {V4l2Abi.FourCcText(set.PixelFormat)} {set.Width}x{set.Height}");
         if (fourcc == V4l2Abi.PixelFormatYuyv && set.BytesPerLine < 2 * set.Width)
             throw new V4l2DeviceException(path, $"the driver set {set.BytesPerLine} bytes per YUYV line, fewer than {2 * set.Width}");
-        if (Device.TrySetFrameRate(p.RateHz, out double actual))
-        {
-            if (Math.Abs(actual - p.RateHz) > p.RateHz * 0.01)
-                throw new V4l2DeviceException(path, $"asked for {p.RateHz:0.##} fps, the driver set {actual:0.##} fps");
-            FrameRateHz = actual;
-        }
+        // a driver without a frame interval setting runs at its default rate (the intervals it listed, checked above)
+        if (Device.TrySetFrameRate(p.RateHz, out double actual) && Math.Abs(actual - p.RateHz) > p.RateHz * 0.01)
+            throw new V4l2DeviceException(path, $"asked for {p.RateHz:0.##} fps, the driver set {actual:0.##} fps");
         return set;
     }
 

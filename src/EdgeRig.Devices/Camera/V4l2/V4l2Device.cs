@@ -105,12 +105,15 @@ public sealed class V4l2Device(IV4l2Node node)
     }
 
     /// <summary>VIDIOC_S_PARM with a frame interval of 1/<paramref name="rateHz"/>; false when the driver has no frame
-    /// interval setting (no V4L2_CAP_TIMEPERFRAME). <paramref name="actualHz"/> is the rate the driver chose.</summary>
+    /// interval setting (no S_PARM, or no V4L2_CAP_TIMEPERFRAME). <paramref name="actualHz"/> is the rate the driver chose.</summary>
     public bool TrySetFrameRate(double rateHz, out double actualHz)
     {
+        actualHz = 0;
         var p = new V4l2StreamParameters { Type = V4l2Abi.BufTypeVideoCapture };
         (p.Capture.TimePerFrame.Numerator, p.Capture.TimePerFrame.Denominator) = IntervalOf(rateHz);
-        Call(V4l2Abi.SetParameters, ref p, "VIDIOC_S_PARM");
+        int errno = Ioctl(V4l2Abi.SetParameters, ref p);
+        if (errno is Libc.ENotTy or Libc.EInval) return false;
+        if (errno != 0) throw new V4l2DeviceException(Path, "VIDIOC_S_PARM", errno);
         var t = p.Capture.TimePerFrame;
         actualHz = t.Numerator == 0 ? 0 : (double)t.Denominator / t.Numerator;
         return (p.Capture.Capability & V4l2Abi.CapTimePerFrame) != 0;
@@ -143,12 +146,12 @@ public sealed class V4l2Device(IV4l2Node node)
     /// <exception cref="V4l2DeviceException">the call failed.</exception>
     public void Call<T>(uint request, ref T argument, string what) where T : unmanaged
     {
-        int errno = Retry(request, ref argument);
+        int errno = Ioctl(request, ref argument);
         if (errno != 0) throw new V4l2DeviceException(Path, what, errno);
     }
 
     /// <summary>An ioctl that may fail: 0 or the errno (EINTR retried).</summary>
-    public int Retry<T>(uint request, ref T argument) where T : unmanaged
+    public int Ioctl<T>(uint request, ref T argument) where T : unmanaged
     {
         int errno;
         do errno = Node.Ioctl(request, ref argument);
@@ -159,7 +162,7 @@ public sealed class V4l2Device(IV4l2Node node)
     /// <summary>An enumeration step: false at its end (EINVAL).</summary>
     private bool TryEnumerate<T>(uint request, ref T argument, string what) where T : unmanaged
     {
-        int errno = Retry(request, ref argument);
+        int errno = Ioctl(request, ref argument);
         if (errno == Libc.EInval) return false;
         if (errno != 0) throw new V4l2DeviceException(Path, what, errno);
         return true;

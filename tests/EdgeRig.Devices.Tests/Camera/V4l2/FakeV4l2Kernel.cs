@@ -36,6 +36,8 @@ internal sealed class FakeV4l2Kernel
     public (int Width, int Height)[] Sizes { get; init; } = [(320, 240), (640, 480)];
     public double[] RatesHz { get; init; } = [30, 15];
     public uint TimestampFlags { get; init; } = V4l2Abi.BufFlagTimestampMonotonic | V4l2Abi.BufFlagTimestampSourceSoe;
+    /// <summary>Whether the driver has VIDIOC_S_PARM (some answer ENOTTY and run at their default rate).</summary>
+    public bool HasFrameIntervalSetting { get; init; } = true;
     /// <summary>Padding the fake adds to each YUYV line (bytesperline = 2 × width + this).</summary>
     public int LinePadding { get; init; }
     public Dictionary<uint, int> Controls { get; } = new() { [V4l2Abi.CidExposureAuto] = V4l2Abi.ExposureAperturePriority, [V4l2Abi.CidExposureAbsolute] = 333 };
@@ -103,7 +105,7 @@ internal sealed class FakeV4l2Kernel
                 if (request == V4l2Abi.StreamOn || request == V4l2Abi.StreamOff) return Logged(request == V4l2Abi.StreamOn ? "STREAMON" : "STREAMOFF", k.Present ? 0 : Libc.ENoDev);
                 if (request == V4l2Abi.GetControl) return GetControl(ref As<T, V4l2Control>(ref argument));
                 if (request == V4l2Abi.SetControl) return SetControl(ref As<T, V4l2Control>(ref argument));
-                return 25; // ENOTTY: not an ioctl this fake knows
+                return Libc.ENotTy; // not an ioctl this fake knows
             }
         }
 
@@ -166,6 +168,7 @@ internal sealed class FakeV4l2Kernel
 
         private int SetParm(ref V4l2StreamParameters p)
         {
+            if (!k.HasFrameIntervalSetting) return Logged("S_PARM unsupported", Libc.ENotTy);
             p.Capture.Capability = V4l2Abi.CapTimePerFrame;
             return Logged($"S_PARM {p.Capture.TimePerFrame.Numerator}/{p.Capture.TimePerFrame.Denominator}");
         }

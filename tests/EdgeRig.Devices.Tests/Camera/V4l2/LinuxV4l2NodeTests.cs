@@ -28,7 +28,7 @@ public sealed class LinuxV4l2NodeTests
 
         var e = Assert.Throws<V4l2DeviceException>(() => new V4l2Device(node).QueryCapabilities());
 
-        Assert.Equal(25, e.Errno); // ENOTTY: the ioctl reached the kernel, which does not know it for /dev/null
+        Assert.Equal(Libc.ENotTy, e.Errno); // ENOTTY: the ioctl reached the kernel, which does not know it for /dev/null
         Assert.StartsWith("/dev/null: VIDIOC_QUERYCAP failed: ", e.Message);
         Assert.False(e.DeviceGone);
     }

@@ -145,6 +145,7 @@ public sealed unsafe class V4l2AbiTests : IDisposable
             ("EAGAIN", Libc.EAgain),
             ("ENODEV", Libc.ENoDev),
             ("EINVAL", Libc.EInval),
+            ("ENOTTY", Libc.ENotTy),
         ];
     }
 

@@ -67,6 +67,19 @@ public sealed class V4l2CameraTests
         Assert.Equal(V4l2Camera.EndOfFrame, camera.Descriptor.Parameters[V4l2Camera.TimestampSourceKey]);
     }
 
+    [Fact]
+    public async Task NoFrameIntervalSetting_CapturesAtTheDriversRate()
+    {
+        var kernel = new FakeV4l2Kernel { HasFrameIntervalSetting = false };
+        kernel.Script(Frame(0), Frame(1));
+        await using var camera = Camera(kernel);
+
+        var samples = await Capture(camera, s => s.Length == 2);
+
+        Assert.Equal([0L, 1], samples.Select(s => s.Sequence));
+        Assert.Contains("S_PARM unsupported", kernel.Log);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
