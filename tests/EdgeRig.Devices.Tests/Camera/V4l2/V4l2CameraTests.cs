@@ -80,6 +80,23 @@ public sealed class V4l2CameraTests
         Assert.Contains("S_PARM unsupported", kernel.Log);
     }
 
+    [Fact]
+    public async Task OpenFillsTheTimestampSource_WhileAReaderEnumeratesTheParameters()
+    {
+        var kernel = new FakeV4l2Kernel();
+        await using var camera = Camera(kernel);
+        using var reader = camera.Descriptor.Parameters.GetEnumerator(); // e.g. status or a new session storing the descriptor
+        Assert.True(reader.MoveNext());
+
+        await camera.StartAsync(new CollectingSink(), CancellationToken.None); // the open overwrites values of existing keys
+
+        int rest = 0;
+        while (reader.MoveNext()) rest++; // an added key would throw here; an overwritten value does not
+        Assert.Equal(camera.Descriptor.Parameters.Count - 1, rest);
+        Assert.Equal(V4l2Camera.StartOfExposure, camera.Descriptor.Parameters[V4l2Camera.TimestampSourceKey]);
+        await camera.StopAsync();
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
