@@ -45,7 +45,7 @@ public sealed record DeviceProfile
     public int FifoBurst { get; init; } = 1;
     public int Line { get; init; }
     public double MeanIntervalSeconds { get; init; } = 10;
-    /// <summary>Device node or file: /dev/videoN or a video file (v4l2), the serial port (lidar), /dev/gpiochipN (gpio).</summary>
+    /// <summary>Device node or file: /dev/videoN (v4l2) or a video file (opencv), the serial port (lidar), /dev/gpiochipN (gpio).</summary>
     public string Path { get; init; } = "";
     /// <summary>I2C bus number (/dev/i2c-N) of an IMU.</summary>
     public int Bus { get; init; } = 1;
@@ -54,7 +54,7 @@ public sealed record DeviceProfile
     public int Address { get; init; }
     /// <summary>Serial baud rate of a LIDAR; 0 means the model's default (LD06/LD19 230400, RPLIDAR A1/A2 115200).</summary>
     public int Baud { get; init; }
-    /// <summary>Camera pixel format asked of V4L2; MJPG is passed through undecoded.</summary>
+    /// <summary>Camera pixel format asked of V4L2; MJPG is passed through undecoded, YUYV (driver v4l2) is encoded to JPEG.</summary>
     public string Fourcc { get; init; } = "MJPG";
     /// <summary>PortAudio input device whose name contains this text; empty for the default input.</summary>
     public string DeviceName { get; init; } = "";
@@ -192,7 +192,7 @@ public sealed partial record RigProfile
     /// <summary>Drivers each kind may name besides "sim" (pps has no simulated twin).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RealDrivers = new Dictionary<string, string[]>
     {
-        ["camera"] = ["v4l2"],
+        ["camera"] = ["v4l2", "opencv"], // our V4L2 layer (kernel timestamps); OpenCV VideoCapture for files and non-V4L2 sources
         ["microphone"] = ["portaudio"],
         ["imu"] = ["mpu6050", "mpu9250", "bno055", "lsm9ds1"],
         ["lidar"] = ["ld06", "ld19", "rplidar"],
@@ -299,6 +299,11 @@ public sealed partial record RigProfile
         }
         if (d.Kind == "lidar" && d.Baud != 0 && d.Baud is < 1200 or > 4_000_000) fail($"{at}.baud", $"must be 1200..4000000 (0 for the model's default), was {d.Baud}");
         if (d.Kind == "camera" && (d.Fourcc.Length != 4 || !d.Fourcc.All(char.IsAsciiLetterOrDigit))) fail($"{at}.fourcc", $"must be four letters or digits such as MJPG, was '{d.Fourcc}'");
+        if (d.Kind == "camera" && d.Driver == "v4l2")
+        {
+            if (d.Fourcc is not ("MJPG" or "YUYV")) fail($"{at}.fourcc", $"driver 'v4l2' captures MJPG (passed through) or YUYV (encoded to JPEG), not '{TerminalText.Escape(d.Fourcc)}'");
+            if (d.Fourcc == "YUYV" && (d.Width % 2 != 0 || d.Height % 2 != 0)) fail($"{at}.width", $"YUYV frames are encoded as 4:2:0 JPEG and need an even size, was {d.Width}x{d.Height}");
+        }
     }
 
     private static string ExamplePath(string kind) => kind switch

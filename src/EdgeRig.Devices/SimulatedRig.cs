@@ -38,6 +38,7 @@ public static class SimulatedRig
             sensors.Add(d.Driver switch
             {
                 "v4l2" => new V4l2Camera(d, clock),
+                "opencv" => new OpenCvCamera(d, clock),
                 "portaudio" => new PortAudioMicrophone(d, clock),
                 "mpu6050" or "mpu9250" => new Mpu6050Imu(d, clock),
                 "bno055" => new Bno055Imu(d, clock),

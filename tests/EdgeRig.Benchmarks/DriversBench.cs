@@ -47,14 +47,14 @@ public static partial class DriversBench
 
     private static async Task<double> CameraCpu(string avi, double seconds, bool reencode)
     {
-        var profile = new DeviceProfile { Id = "cam0", Kind = "camera", Driver = "v4l2", Path = avi, Width = 1280, Height = 720, RateHz = 30 };
+        var profile = new DeviceProfile { Id = "cam0", Kind = "camera", Driver = "opencv", Path = avi, Width = 1280, Height = 720, RateHz = 30 };
         int[] quality = [(int)ImwriteFlags.JpegQuality, 80];
         var sink = new CountingSink(reencode ? s =>
         {
             using var m = Cv2.ImDecode(s.Payload.ToArray(), ImreadModes.Color);
             Cv2.ImEncode(".jpg", m, out _, quality);
         } : null);
-        await using var camera = new V4l2Camera(profile, new SystemRigClock()) { RetryInterval = TimeSpan.FromMilliseconds(1) };
+        await using var camera = new OpenCvCamera(profile, new SystemRigClock()) { RetryInterval = TimeSpan.FromMilliseconds(1) };
         double cpu0 = CpuSeconds();
         var wall = Stopwatch.StartNew();
         await camera.StartAsync(sink, CancellationToken.None);

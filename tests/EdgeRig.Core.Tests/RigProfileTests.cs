@@ -58,7 +58,7 @@ public class RigProfileTests
         var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Valid.Replace("\"kind\": \"camera\"", "\"kind\": \"camera\", \"driver\": \"v4l3\""), "rigs/broken.json"));
         Assert.Equal("rigs/broken.json", e.File);
         Assert.Equal("devices[0].driver", e.Field);
-        Assert.StartsWith("rig file 'rigs/broken.json': devices[0].driver: driver 'v4l3' is not available for a camera (use \"sim\", \"v4l2\")", e.Message);
+        Assert.StartsWith("rig file 'rigs/broken.json': devices[0].driver: driver 'v4l3' is not available for a camera (use \"sim\", \"v4l2\", \"opencv\")", e.Message);
     }
 
     [Fact]

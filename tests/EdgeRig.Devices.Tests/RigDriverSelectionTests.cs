@@ -39,11 +39,29 @@ public class RigDriverSelectionTests
     [InlineData("""{ "id": "i", "kind": "imu", "driver": "mpu6050", "address": "0x99", "rateHz": 500 }""", "devices[0].address")]
     [InlineData("""{ "id": "i", "kind": "imu", "driver": "mpu6050", "address": "sixty-eight", "rateHz": 500 }""", "devices[0].address")]
     [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "fourcc": "MJPEG", "width": 640, "height": 480, "rateHz": 30 }""", "devices[0].fourcc")]
+    [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "fourcc": "H264", "width": 640, "height": 480, "rateHz": 30 }""", "devices[0].fourcc")]
+    [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "fourcc": "YUYV", "width": 641, "height": 480, "rateHz": 30 }""", "devices[0].width")]
+    [InlineData("""{ "id": "c", "kind": "camera", "driver": "opencv", "width": 640, "height": 480, "rateHz": 30 }""", "devices[0].path")]
     [InlineData("""{ "id": "o", "kind": "gpio-output", "driver": "gpiochip", "path": "/dev/gpiochip0", "line": 5, "role": "laser" }""", "devices[0].role")]
     [InlineData("""{ "id": "p", "kind": "pps", "driver": "sim", "line": 18 }""", "devices[0].driver")] // a PPS input has no simulated twin
     public void RigFile_BadDriverField_RefusedNamingTheField(string device, string field)
     {
         var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse($$"""{ "name": "r", "devices": [ {{device}} ] }""", "r.json"));
         Assert.Equal(field, e.Field);
+    }
+
+    [Theory]
+    [InlineData("v4l2", "MJPG", typeof(V4l2Camera))]
+    [InlineData("v4l2", "YUYV", typeof(V4l2Camera))]
+    [InlineData("opencv", "H264", typeof(OpenCvCamera))] // VideoCapture reads what its backend can: no fourcc restriction
+    public void CameraDrivers_EachNameBuildsItsDriver(string driver, string fourcc, Type expected)
+    {
+        var rig = RigProfile.Parse($$"""
+            { "name": "r", "devices": [ { "id": "cam0", "kind": "camera", "driver": "{{driver}}", "path": "/dev/video0", "fourcc": "{{fourcc}}",
+              "width": 640, "height": 480, "rateHz": 30 } ] }
+            """, "r.json");
+        var clock = new FakeRigClock();
+        var camera = Assert.Single(SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock));
+        Assert.IsType(expected, camera);
     }
 }

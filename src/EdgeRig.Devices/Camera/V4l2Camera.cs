@@ -1,35 +1,66 @@
-using System.Runtime.InteropServices;
 using EdgeRig.Core;
+using EdgeRig.Devices.Camera.V4l2;
 using EdgeRig.Devices.Hotplug;
-using OpenCvSharp;
 
 namespace EdgeRig.Devices.Camera;
 
 /// <summary>
-/// A USB/V4L2 camera read with OpenCvSharp's VideoCapture (V4L2 backend for /dev/videoN, the default backend for
-/// a video file). It asks for MJPG at the rig file's size and rate with RGB conversion off, so each frame's JPEG
-/// bytes are passed through undecoded; a backend that hands back decoded pixels anyway is re-encoded and counted
-/// in <see cref="ReencodedFrames"/>. Sensor time is the frame counter; host time is the V4L2 buffer timestamp
-/// (CAP_PROP_POS_MSEC, CLOCK_MONOTONIC for uvcvideo) when the backend gives one, else the time of the grab.
-/// A file is paced at the rig rate, so a recorded clip stands in for a live camera; its end, like an unplug,
-/// is a lost device that is reopened (see <see cref="HotplugSensor"/>).
+/// A USB/UVC camera on our own V4L2 layer (rig file driver "v4l2"): memory-mapped streaming, MJPEG passed through
+/// untouched, YUYV encoded with TurboJPEG. Each frame's host time is the kernel's CLOCK_MONOTONIC buffer timestamp and its
+/// sensor time the V4L2 sequence number, so frames the kernel dropped become sequence gaps the recorder counts; whether the
+/// time marks the start of exposure or the end of the frame is recorded in the stream's parameters. A camera that vanishes
+/// (ENODEV/EIO, its node removed, or no frame for <see cref="StallTimeout"/>) is lost and reopened (<see cref="HotplugSensor"/>).
 /// </summary>
 public sealed class V4l2Camera : HotplugSensor
 {
-    private readonly int[] _encodeParams;
-    private readonly bool _isDeviceNode;
+    /// <summary>How long one poll waits, so a stop request is seen within it.</summary>
+    public const int PollTimeoutMs = 100;
 
-    public V4l2Camera(DeviceProfile profile, IHostClock clock) : base(profile, SimulatedCamera.DescriptorFor(profile), clock)
+    private readonly Func<string, IV4l2Node> _openNode;
+    private readonly Dictionary<string, string> _parameters;
+    private readonly object _exposureGate = new();
+    private Duration? _fixedExposure;
+    private int? _exposureModeBefore;
+    private volatile V4l2Capture? _capture;
+
+    /// <param name="openNode">Opens the device node; the default opens it with <see cref="LinuxV4l2Node.Open"/> (tests pass a fake kernel).</param>
+    public V4l2Camera(DeviceProfile profile, IHostClock clock, Func<string, IV4l2Node>? openNode = null)
+        : base(profile, DescriptorFor(profile), clock)
     {
-        _encodeParams = [(int)ImwriteFlags.JpegQuality, profile.JpegQuality];
-        _isDeviceNode = profile.Path.StartsWith("/dev/", StringComparison.Ordinal);
+        _openNode = openNode ?? LinuxV4l2Node.Open;
+        _parameters = (Dictionary<string, string>)Descriptor.Parameters;
+        StallTimeout = TimeSpan.FromSeconds(Math.Max(2, 10 / profile.RateHz));
     }
 
-    /// <summary>Frames whose JPEG bytes came straight from the device.</summary>
-    public long PassthroughFrames { get; private set; }
+    /// <summary>Parameter keys this driver adds to the stream descriptor, and their values.</summary>
+    public const string TimestampSourceKey = "timestampSource", TimestampClockKey = "timestampClock";
+    public const string StartOfExposure = "start-of-exposure", EndOfFrame = "end-of-frame", NotYetOpened = "unknown (camera not opened yet)";
+    public const string MonotonicClock = "kernel-monotonic", DequeueClock = "dequeue (the driver's buffer time is not CLOCK_MONOTONIC)";
 
-    /// <summary>Frames the backend decoded and the driver had to encode again.</summary>
-    public long ReencodedFrames { get; private set; }
+    /// <summary>The stream: JPEG frames stamped by the kernel; the timestamp source is filled in when the camera opens.</summary>
+    public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
+        SimulatedCamera.DescriptorFor(p) with
+        {
+            Timestamps = TimestampSource.HostKernel,
+            SensorWrapModulus = 1L << 32, // the V4L2 sequence is a __u32
+            Parameters = new Dictionary<string, string>
+            {
+                ["width"] = p.Width.ToString(), ["height"] = p.Height.ToString(), ["fourcc"] = p.Fourcc,
+                [TimestampSourceKey] = NotYetOpened, [TimestampClockKey] = NotYetOpened,
+            },
+        };
+
+    /// <summary>No frame for this long, with the node still present, counts as a lost device (a hung camera is reopened).</summary>
+    public TimeSpan StallTimeout { get; init; }
+
+    /// <summary>Frames the kernel counted but this driver never got (sequence gaps), plus frames marked damaged.</summary>
+    public long DroppedFrames { get; private set; }
+
+    /// <summary>Frames the driver flagged as damaged (V4L2_BUF_FLAG_ERROR) or that held no image; left out as gaps.</summary>
+    public long DamagedFrames { get; private set; }
+
+    /// <summary>Why the fixed exposure could not be applied when the camera last opened (it lacks the control), or null.</summary>
+    public string? ExposureFault { get; private set; }
 
     /// <summary>The video devices this host has (/dev/video*), in name order.</summary>
     public static IReadOnlyList<string> EnumerateDevices(string devDirectory = "/dev") =>
@@ -39,65 +70,130 @@ public sealed class V4l2Camera : HotplugSensor
 
     protected override IDisposable OpenDevice()
     {
-        if (!_isDeviceNode && !File.Exists(Profile.Path)) throw new IOException($"video file {Profile.Path} does not exist");
-        var capture = _isDeviceNode ? new VideoCapture(Profile.Path, VideoCaptureAPIs.V4L2) : new VideoCapture(Profile.Path);
-        if (!capture.IsOpened())
+        var capture = new V4l2Capture(_openNode(Profile.Path), Profile);
+        try
         {
-            capture.Dispose();
-            throw new IOException($"cannot open camera {Profile.Path}");
+            uint flags = capture.Queue.QueuedFlags;
+            bool monotonic = (flags & V4l2Abi.BufFlagTimestampMask) == V4l2Abi.BufFlagTimestampMonotonic;
+            bool soe = (flags & V4l2Abi.BufFlagTimestampSourceMask) == V4l2Abi.BufFlagTimestampSourceSoe;
+            _parameters[TimestampSourceKey] = soe ? StartOfExposure : EndOfFrame; // keys exist already: overwriting keeps readers' enumeration valid
+            _parameters[TimestampClockKey] = monotonic ? MonotonicClock : DequeueClock;
+            lock (_exposureGate)
+            {
+                _capture = capture;
+                ExposureFault = null;
+                if (_fixedExposure is { } exposure)
+                {
+                    try
+                    {
+                        ApplyExposure(capture.Device, exposure);
+                    }
+                    catch (V4l2DeviceException e) when (!e.DeviceGone)
+                    {
+                        ExposureFault = e.Message; // a camera without the control still records; the calibration run sees why
+                    }
+                }
+            }
+            return capture;
         }
-        var f = Profile.Fourcc;
-        capture.Set(VideoCaptureProperties.FourCC, VideoWriter.FourCC(f[0], f[1], f[2], f[3]));
-        capture.Set(VideoCaptureProperties.FrameWidth, Profile.Width);
-        capture.Set(VideoCaptureProperties.FrameHeight, Profile.Height);
-        capture.Set(VideoCaptureProperties.Fps, Profile.RateHz);
-        capture.Set(VideoCaptureProperties.ConvertRgb, 0); // V4L2: hand back the MJPEG buffer as it is
-        capture.Set(VideoCaptureProperties.Format, -1);    // FFmpeg: raw packets
-        return capture;
+        catch
+        {
+            _capture = null;
+            capture.Dispose();
+            throw;
+        }
     }
 
     protected override void RunSession(IDisposable device, ISampleSink sink, CancellationToken stop)
     {
-        var capture = (VideoCapture)device;
-        using var frame = new Mat();
-        long counter = 0;
-        var period = Duration.FromSeconds(1 / Profile.RateHz);
-        var next = Clock.Now;
+        var capture = (V4l2Capture)device;
+        try
+        {
+            Capture(capture, sink, stop);
+        }
+        finally
+        {
+            lock (_exposureGate) _capture = null;
+        }
+    }
+
+    private void Capture(V4l2Capture capture, ISampleSink sink, CancellationToken stop)
+    {
+        long quietPolls = 0, stallPolls = Math.Max(1, (long)Math.Ceiling(StallTimeout.TotalMilliseconds / PollTimeoutMs));
+        uint? last = null;
         while (!stop.IsCancellationRequested)
         {
-            if (!_isDeviceNode && !WaitUntil(next, stop)) return;
-            if (!capture.Grab()) throw new IOException($"{Profile.Path}: no more frames");
-            var grabbed = Clock.Now;
-            double bufferMs = _isDeviceNode ? capture.Get(VideoCaptureProperties.PosMsec) : 0;
-            if (!capture.Retrieve(frame) || frame.Empty()) throw new IOException($"{Profile.Path}: frame {counter} could not be retrieved");
-            var host = bufferMs > 0 ? new HostTime((long)(bufferMs * 1e6)) : grabbed;
-            sink.Publish(new Sample(Descriptor.Id, NextSequence(), new SensorTime(counter++), host, default, JpegBytes(frame)));
-            next += period;
+            if (!capture.Queue.TryDequeue(PollTimeoutMs, out var frame))
+            {
+                if (!capture.Node.StillPresent) throw new V4l2DeviceException(Profile.Path, "the device node disappeared");
+                if (++quietPolls >= stallPolls) throw new V4l2DeviceException(Profile.Path, $"no frame for {StallTimeout.TotalSeconds:0.#} s");
+                continue;
+            }
+            quietPolls = 0;
+            try
+            {
+                if (last is { } previous) Skip(GapBetween(previous, frame.Sequence));
+                last = frame.Sequence;
+                if (frame.Damaged || !capture.TryJpeg(frame, out byte[] jpeg))
+                {
+                    DamagedFrames++;
+                    Skip(1); // its number is left out: the recorder sees the frame as lost
+                    continue;
+                }
+                var host = frame.MonotonicClock ? new HostTime(frame.TimestampNs) : Clock.Now;
+                sink.Publish(new Sample(Descriptor.Id, NextSequence(), new SensorTime(frame.Sequence), host, default, jpeg));
+            }
+            finally
+            {
+                capture.Queue.Queue(frame.Index);
+            }
         }
     }
 
-    /// <summary>The JPEG of a retrieved frame: the raw buffer when the backend passed it through, else an encoding of the pixels.</summary>
-    private byte[] JpegBytes(Mat frame)
+    private void Skip(long frames)
     {
-        if (IsRawJpeg(frame))
+        DroppedFrames += frames;
+        SkipSequence(frames);
+    }
+
+    /// <summary>Frames missing between two V4L2 sequence numbers (which wrap at 2^32); 0 when the count restarted.</summary>
+    public static long GapBetween(uint previous, uint next)
+    {
+        uint delta = unchecked(next - previous);
+        return delta is 0 or > int.MaxValue ? 0 : delta - 1;
+    }
+
+    /// <summary>
+    /// Fixes the exposure (manual mode, V4L2_CID_EXPOSURE_ABSOLUTE) for a calibration run, now if the camera is open and
+    /// again whenever it reopens, until <see cref="ReleaseExposure"/>.
+    /// </summary>
+    /// <exception cref="V4l2DeviceException">the open camera refused a control.</exception>
+    public void FixExposure(Duration exposure)
+    {
+        if (exposure <= Duration.Zero) throw new ArgumentOutOfRangeException(nameof(exposure), exposure, "an exposure must be positive");
+        lock (_exposureGate)
         {
-            var bytes = new byte[frame.Total() * frame.ElemSize()];
-            Marshal.Copy(frame.Data, bytes, 0, bytes.Length);
-            PassthroughFrames++;
-            return bytes;
+            _fixedExposure = exposure;
+            if (_capture is { } capture) ApplyExposure(capture.Device, exposure);
         }
-        Cv2.ImEncode(".jpg", frame, out byte[] jpeg, _encodeParams);
-        ReencodedFrames++;
-        return jpeg;
     }
 
-    private static unsafe bool IsRawJpeg(Mat frame) =>
-        frame.Type() == MatType.CV_8UC1 && (frame.Rows == 1 || frame.Cols == 1) && frame.Total() > 2 && frame.IsContinuous()
-        && ((byte*)frame.Data)[0] == 0xFF && ((byte*)frame.Data)[1] == 0xD8;
-
-    private bool WaitUntil(HostTime t, CancellationToken stop)
+    /// <summary>Gives exposure back to the camera's automatic mode as it was before <see cref="FixExposure"/>.</summary>
+    public void ReleaseExposure()
     {
-        var remaining = t - Clock.Now;
-        return remaining <= Duration.Zero || !stop.WaitHandle.WaitOne(remaining.ToTimeSpan());
+        lock (_exposureGate)
+        {
+            _fixedExposure = null;
+            if (_capture is { } capture && _exposureModeBefore is { } mode) capture.Device.SetControl(V4l2Abi.CidExposureAuto, mode);
+            _exposureModeBefore = null;
+        }
+    }
+
+    private void ApplyExposure(V4l2Device device, Duration exposure)
+    {
+        _exposureModeBefore ??= device.GetControl(V4l2Abi.CidExposureAuto);
+        device.SetControl(V4l2Abi.CidExposureAuto, V4l2Abi.ExposureManual);
+        long units = Math.Max(1, (long)Math.Round(exposure.TotalMilliseconds * 1000 / V4l2Abi.ExposureAbsoluteUnitMicroseconds));
+        device.SetControl(V4l2Abi.CidExposureAbsolute, (int)Math.Min(int.MaxValue, units));
     }
 }

@@ -6,14 +6,14 @@ using OpenCvSharp;
 
 namespace EdgeRig.Devices.Tests.Camera;
 
-/// <summary>The V4L2 camera's capture loop run on an MJPEG AVI written with VideoWriter.</summary>
-public sealed class V4l2CameraFileTests : IDisposable
+/// <summary>The OpenCV camera's capture loop run on an MJPEG AVI written with VideoWriter.</summary>
+public sealed class OpenCvCameraFileTests : IDisposable
 {
     private const int Frames = 12;
     private const int LongClip = 60; // 0.6 s at 100 fps: the file is moved away well before the clip ends
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"edgerig-cam-{Guid.NewGuid():N}");
 
-    public V4l2CameraFileTests() => Directory.CreateDirectory(_dir);
+    public OpenCvCameraFileTests() => Directory.CreateDirectory(_dir);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -33,7 +33,7 @@ public sealed class V4l2CameraFileTests : IDisposable
     }
 
     private static DeviceProfile Profile(string path) =>
-        new() { Id = "cam0", Kind = "camera", Driver = "v4l2", Path = path, Width = 320, Height = 240, RateHz = 100 };
+        new() { Id = "cam0", Kind = "camera", Driver = "opencv", Path = path, Width = 320, Height = 240, RateHz = 100 };
 
     private static double MeanGrey(ReadOnlyMemory<byte> jpeg)
     {
@@ -46,7 +46,7 @@ public sealed class V4l2CameraFileTests : IDisposable
     {
         string avi = WriteMjpegAvi(Path.Combine(_dir, "clip.avi"), Frames);
         byte[] file = File.ReadAllBytes(avi);
-        await using var camera = new V4l2Camera(Profile(avi), new SystemRigClock()) { RetryInterval = TimeSpan.FromSeconds(30) };
+        await using var camera = new OpenCvCamera(Profile(avi), new SystemRigClock()) { RetryInterval = TimeSpan.FromSeconds(30) };
         var sink = new CollectingSink();
         await camera.StartAsync(sink, CancellationToken.None);
         Assert.True(await sink.WaitFor(_ => camera.Disconnects == 1, TimeSpan.FromSeconds(5)), "the clip's end was not seen");
@@ -73,7 +73,7 @@ public sealed class V4l2CameraFileTests : IDisposable
         string avi = WriteMjpegAvi(Path.Combine(_dir, "clip.avi"), LongClip);
         string away = avi + ".away";
         var events = new List<DeviceLinkEvent>();
-        await using var camera = new V4l2Camera(Profile(avi), new SystemRigClock());
+        await using var camera = new OpenCvCamera(Profile(avi), new SystemRigClock());
         camera.LinkChanged += e => { lock (events) events.Add(e); };
         var sink = new CollectingSink();
         await camera.StartAsync(sink, CancellationToken.None);
