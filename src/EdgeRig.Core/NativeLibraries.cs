@@ -13,7 +13,7 @@ public static class NativeLibraries
         "JPEG: simulated cameras, camera QA, dashboard thumbnails", "apt install libturbojpeg0");
 
     public static readonly NativeLibraryInfo OpenCv = new("OpenCvSharpExtern",
-        "face redaction (Haar detector), motion calibration (optical flow), the OpenCV V4L2 camera driver",
+        "face redaction (Haar detector), motion calibration (optical flow), the opencv camera driver (video files)",
         "linux-x64: shipped by the OpenCvSharp4.official.runtime.linux-x64 package, needs apt install libgtk-3-0; linux-arm64: no package, build libOpenCvSharpExtern.so and put it beside edgerig-service");
 
     public static readonly NativeLibraryInfo PortAudio = new("libportaudio.so.2", "microphones (the PortAudio driver)", "apt install libportaudio2");

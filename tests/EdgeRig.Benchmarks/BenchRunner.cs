@@ -54,6 +54,7 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
                 break;
             case "privacy":
                 PrivacyBench.Run(sizes.PrivacySeconds, results, sizes.PrivacyRuns);
+                MovingFaceBench.Run(sizes.MovingFaceFrames, results);
                 break;
             case "jpeg":
                 JpegBench.Run(sizes.JpegSeconds, results, sizes.JpegRuns);

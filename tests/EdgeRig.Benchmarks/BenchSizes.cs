@@ -20,6 +20,7 @@ public sealed record BenchSizes
     public double PrivacySeconds { get; init; } = 30;
     public int PrivacyRuns { get; init; } = 5;
     public double JpegSeconds { get; init; } = 20;
+    public int MovingFaceFrames { get; init; } = 2000;
     public int JpegRuns { get; init; } = 5;
     public int CalibrationSeeds { get; init; } = 5;
     public int CalibrationStimuli { get; init; } = 30;
@@ -32,7 +33,7 @@ public sealed record BenchSizes
     public static BenchSizes Smoke { get; } = new()
     {
         SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8,
-        SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1, JpegSeconds = 0.4, JpegRuns = 1,
+        SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1, JpegSeconds = 0.4, JpegRuns = 1, MovingFaceFrames = 30,
         CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6,
     };
 }

@@ -30,13 +30,14 @@ var exportSeconds = Size("--export-seconds", defaults.ExportSeconds, "export: se
 var driversSeconds = Size("--drivers-seconds", defaults.DriversSeconds, "drivers: seconds per driver and baseline");
 var qaSeconds = Size("--qa-seconds", defaults.QaSeconds, "qa: seconds of the simulated rig analysed");
 var privacySeconds = Size("--privacy-seconds", defaults.PrivacySeconds, "privacy: CPU seconds in all");
+var movingFaceFrames = Size("--moving-face-frames", defaults.MovingFaceFrames, "privacy: frames of the moving-face clip");
 var jpegSeconds = Size("--jpeg-seconds", defaults.JpegSeconds, "jpeg: CPU seconds in all");
 var calibrationSeeds = Size("--calibration-seeds", defaults.CalibrationSeeds, "calibration: world seeds");
 var calibrationStimuli = Size("--calibration-stimuli", defaults.CalibrationStimuli, "calibration: stimuli per run");
 
 var command = new RootCommand("EdgeRig benchmarks: prints a table and appends JSON lines to artifacts/bench/results.jsonl")
 {
-    benches, rig, seconds, baselineSeconds, storeSeconds, minutes, serviceMinutes, serviceDir, pullMiB, syncSeconds, exportSeconds, driversSeconds, qaSeconds, privacySeconds, jpegSeconds,
+    benches, rig, seconds, baselineSeconds, storeSeconds, minutes, serviceMinutes, serviceDir, pullMiB, syncSeconds, exportSeconds, driversSeconds, qaSeconds, privacySeconds, movingFaceFrames, jpegSeconds,
     calibrationSeeds, calibrationStimuli,
 };
 command.SetAction(async (parse, _) =>
@@ -47,7 +48,7 @@ command.SetAction(async (parse, _) =>
         SliceSeconds = parse.GetValue(seconds), SliceBaselineSeconds = parse.GetValue(baselineSeconds), StoreSeconds = parse.GetValue(storeSeconds),
         SoakMinutes = parse.GetValue(minutes), ServiceSoakMinutes = parse.GetValue(serviceMinutes), ServiceDir = parse.GetValue(serviceDir), PullMiB = parse.GetValue(pullMiB), SyncSeconds = parse.GetValue(syncSeconds),
         ExportSeconds = parse.GetValue(exportSeconds), DriversSeconds = parse.GetValue(driversSeconds), QaSeconds = parse.GetValue(qaSeconds),
-        PrivacySeconds = parse.GetValue(privacySeconds), JpegSeconds = parse.GetValue(jpegSeconds), CalibrationSeeds = parse.GetValue(calibrationSeeds), CalibrationStimuli = parse.GetValue(calibrationStimuli),
+        PrivacySeconds = parse.GetValue(privacySeconds), JpegSeconds = parse.GetValue(jpegSeconds), MovingFaceFrames = parse.GetValue(movingFaceFrames), CalibrationSeeds = parse.GetValue(calibrationSeeds), CalibrationStimuli = parse.GetValue(calibrationStimuli),
     };
     var runner = new BenchRunner(root, parse.GetValue(rig)!, sizes);
     var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));
