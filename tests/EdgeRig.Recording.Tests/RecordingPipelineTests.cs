@@ -4,6 +4,7 @@ using EdgeRig.Recording;
 using EdgeRig.Storage;
 using EdgeRig.Timing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Recording.Tests;
 
@@ -11,6 +12,7 @@ public sealed class RecordingPipelineTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-rec-" + Guid.NewGuid().ToString("N"));
     private readonly FakeRigClock _clock = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly LiteDbSessionStore _store;
     private static readonly StreamDescriptor Imu = StreamChannelTests.Imu;
     private static readonly StreamDescriptor Button = new(new StreamId("button0"), Modality.Gpio, Encodings.GpioEdge, 0, "edge", "button0", "rig")
@@ -29,7 +31,7 @@ public sealed class RecordingPipelineTests : IDisposable
 
     private RecordingPipeline Pipeline(ISessionStore? store = null, int maxChunkBytes = 4096) =>
         new(new RigProfile { Name = "test", Devices = [new DeviceProfile { Id = "imu0", Kind = "imu", QueueCapacity = 5000 }], Recording = new RecordingProfile { MaxChunkBytes = maxChunkBytes, FlushIntervalSeconds = 0.5 } },
-            [Imu, Button], store ?? _store, _clock, NullLogger<RecordingPipeline>.Instance);
+            [Imu, Button], store ?? _store, _clock, _time, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
 
     private void Feed(RecordingPipeline p, long from, int count)
     {
@@ -154,44 +156,9 @@ public sealed class RecordingPipelineTests : IDisposable
         for (int i = 0; i < 400 && !condition(); i++)
         {
             _clock.Advance(Duration.FromMilliseconds(100));
+            _time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(25);
         }
         Assert.True(condition());
-    }
-
-    private sealed class FailingStore(ISessionStore inner) : ISessionStore
-    {
-        public volatile bool Fail, AtReserve;
-        public int IntoReserve;
-        public void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams) => inner.CreateSession(session, streams);
-        public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches) =>
-            Fail ? throw new IOException("No space left on device")
-            : AtReserve ? throw new StorageFullException("disk reserve reached: 255.0 MiB free on the data disk, reserve 256.0 MiB", reserveReached: true)
-            : inner.WriteChunks(sessionId, batches);
-        public IReadOnlyList<ChunkInfo> WriteChunksIntoReserve(string sessionId, IReadOnlyList<ChunkBatch> batches)
-        {
-            Interlocked.Increment(ref IntoReserve);
-            return inner.WriteChunks(sessionId, batches);
-        }
-        public void AddMarker(string sessionId, Marker marker) => inner.AddMarker(sessionId, marker);
-        public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) => inner.UpdateCounts(sessionId, counts);
-        public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason) => inner.CloseSession(sessionId, stop, state, reason);
-        public IReadOnlyList<SessionRecord> ListSessions() => inner.ListSessions();
-        public SessionRecord GetSession(string sessionId) => inner.GetSession(sessionId);
-        public IReadOnlyList<ChunkInfo> ListChunks(string sessionId) => inner.ListChunks(sessionId);
-        public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => inner.ReadChunk(sessionId, chunk);
-        public IReadOnlyList<string> RecoverOpenSessions() => inner.RecoverOpenSessions();
-        public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) => inner.UpdateSync(sessionId, sync);
-        public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records) => inner.AppendPtp(sessionId, records);
-        public IReadOnlyList<PtpRecord> ReadPtp(string sessionId) => inner.ReadPtp(sessionId);
-        public void MarkPulled(string sessionId, DateTimeOffset at) => inner.MarkPulled(sessionId, at);
-        public void SetQaReport(string sessionId, string verdict, string json) => inner.SetQaReport(sessionId, verdict, json);
-        public void SetRedactionReport(string sessionId, string json) => inner.SetRedactionReport(sessionId, json);
-        public long PurgeStream(string sessionId, string stream, string reason) => inner.PurgeStream(sessionId, stream, reason);
-        public void SetCalibration(string sessionId, string profile) => inner.SetCalibration(sessionId, profile);
-        public void DeleteSession(string sessionId) => inner.DeleteSession(sessionId);
-        public long SessionDiskBytes(string sessionId) => inner.SessionDiskBytes(sessionId);
-        public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId) => inner.ListChunksWithSha256(sessionId);
-        public void Dispose() { }
     }
 }
