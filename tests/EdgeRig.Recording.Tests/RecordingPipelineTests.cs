@@ -29,9 +29,9 @@ public sealed class RecordingPipelineTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private RecordingPipeline Pipeline(ISessionStore? store = null, int maxChunkBytes = 4096) =>
+    private RecordingPipeline Pipeline(ISessionStore? store = null, int maxChunkBytes = 4096, RecordingCollaborators? collaborators = null) =>
         new(new RigProfile { Name = "test", Devices = [new DeviceProfile { Id = "imu0", Kind = "imu", QueueCapacity = 5000 }], Recording = new RecordingProfile { MaxChunkBytes = maxChunkBytes, FlushIntervalSeconds = 0.5 } },
-            [Imu, Button], store ?? _store, _clock, _time, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
+            [Imu, Button], store ?? _store, _clock, _time, collaborators ?? RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
 
     private void Feed(RecordingPipeline p, long from, int count)
     {
@@ -64,6 +64,42 @@ public sealed class RecordingPipelineTests : IDisposable
         Assert.Equal(counts.Recorded, sequences.Count);
         Assert.True(sequences.Zip(sequences.Skip(1)).All(x => x.Second > x.First), "sequence numbers strictly increase");
         Assert.Equal(100, sequences[0]);
+    }
+
+    [Fact]
+    public async Task Collaborators_GateCalibrationAndLifecycle_AppliedToEachSession()
+    {
+        var hooks = new RecordingHooks();
+        var p = Pipeline(collaborators: new RecordingCollaborators(hooks, hooks, hooks));
+        hooks.Refusal = "PTP is not locked";
+        var refused = await Assert.ThrowsAsync<InvalidRigStateException>(() => p.StartAsync("a", "b", new Dictionary<string, string>()));
+        Assert.Equal("recording refused: PTP is not locked", refused.Message);
+        Assert.Equal(0, hooks.Started);
+
+        hooks.Refusal = null;
+        var session = await p.StartAsync("a", "b", new Dictionary<string, string>());
+        Feed(p, 0, 10);
+        var record = await p.StopAsync();
+
+        Assert.Equal("lab1@2", session.Calibration);
+        Assert.Equal((1, 10), (hooks.Started, hooks.Observed));
+        Assert.Equal(session.Id, hooks.FinishedRecord?.Session.Id);
+        Assert.Equal(10, record.Counts["imu0"].Recorded);
+    }
+
+    /// <summary>Every collaborator at once: a gate set by the test, profile "lab1@2", and an observer that counts.</summary>
+    private sealed class RecordingHooks : IRecordingStartGate, IActiveCalibration, ISessionLifecycle, ISessionObserver
+    {
+        private int _observed;
+        public string? Refusal { get; set; }
+        public int Started { get; private set; }
+        public int Observed => Volatile.Read(ref _observed);
+        public SessionRecord? FinishedRecord { get; private set; }
+        public string? RefusalReason() => Refusal;
+        public string? ProfileReference() => "lab1@2";
+        public ISessionObserver? Starting(Session session, IReadOnlyList<StreamDescriptor> streams) { Started++; return this; }
+        public void Finished(SessionRecord record, ISessionObserver? observer) => FinishedRecord = observer == this ? record : null;
+        public void Observe(Sample sample) => Interlocked.Increment(ref _observed);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using EdgeRig.Core;
 using EdgeRig.Formats;
-using EdgeRig.Recording;
 using EdgeRig.Storage;
 using EdgeRig.Timing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,8 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Recording.Tests;
 
-/// <summary>The recorder awaits its channels and times its flushes by the injected TimeProvider: these tests never move the wall
-/// clock's meaning into an assertion; they wait (with a guard) for what the fake clock alone must cause.</summary>
+/// <summary>The recorder awaits its channels and times its flushes by the injected TimeProvider. No assertion depends on wall
+/// time: each test waits, under a guard, for what the samples or the fake clock alone must cause.</summary>
 public sealed class SessionRecorderTests : IDisposable
 {
     private static readonly StreamDescriptor Imu = StreamChannelTests.Imu;
