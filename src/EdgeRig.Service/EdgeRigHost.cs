@@ -97,7 +97,7 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<LiveCalibration>();
         builder.Services.AddSingleton(sp => new Calibration.CalibrationRunner(sp.GetRequiredService<Calibration.Profiles.ICalibrationProfileStore>(), rig.Name,
             rig.Calibration, new Vision.FarnebackCameraYaw(), DeviceProfileRules.CameraFieldsOfViewRad(rig)));
-        builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
+        builder.Services.AddSingleton(sp => new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddTrainingData(rig, dataDir);
         builder.Services.AddSingleton<Native.DeviceStartFaults>();
         builder.Services.AddSingleton<Native.NativeLibraryReport>();
