@@ -8,9 +8,10 @@ namespace EdgeRig.Calibration;
 /// <summary>
 /// Runs the stimulus and motion methods on a recorded session, judges each stream against the rig's tolerance and saves a
 /// profile only from a run that passed. The gRPC service is a thin adapter over it; recording a live run is not its job.
+/// <paramref name="cameraFieldsOfViewRad"/> holds each camera's horizontal field of view by device id, as the rig file gives it.
 /// </summary>
 public sealed class CalibrationRunner(ICalibrationProfileStore profiles, string rigName, CalibrationSettings settings, ICameraYawRate? cameraYaw,
-    double cameraHorizontalFieldOfViewRad)
+    IReadOnlyDictionary<string, double> cameraFieldsOfViewRad)
 {
     /// <summary>World events this soon after a session's start are not used as references: the rig's clocks are still settling.</summary>
     public static readonly Duration GroundTruthAfterStart = Duration.FromMilliseconds(300);
@@ -52,6 +53,7 @@ public sealed class CalibrationRunner(ICalibrationProfileStore profiles, string 
     /// offsets are absolute and may be saved; without one they are relative to the gyro and saving is refused.
     /// </summary>
     /// <exception cref="ArgumentException">no such gyro stream, not an IMU, or a gyro profile without the gyro.</exception>
+    /// <exception cref="InvalidRigStateException">a camera's horizontal field of view is unknown (rig file devices.ID.horizontalFovDeg).</exception>
     public CalibrationRun Motion(ISessionSource session, string gyroStream, string gyroProfile)
     {
         string id = session.Record.Session.Id;
@@ -118,11 +120,20 @@ public sealed class CalibrationRunner(ICalibrationProfileStore profiles, string 
         return profiles.ActiveReference(rigName) is { } active && profiles.Resolve(active) is { } latest && latest.For(gyro) is not null ? latest : null;
     }
 
-    /// <summary>Angle per pixel of the (first) camera: the field of view over its width (only scales the rate).</summary>
-    private double CameraRadiansPerPixel(IReadOnlyList<RecordedStream> streams) =>
-        streams.FirstOrDefault(s => s.Descriptor.Modality == Modality.Camera)?.Descriptor.Parameters.GetValueOrDefault("width") is { } w && int.TryParse(w, out int width) && width > 0
-            ? cameraHorizontalFieldOfViewRad / width
+    /// <summary>Angle per pixel of the (first) camera: its field of view over its width (only scales the rate). Every camera
+    /// the optical flow measures needs its field of view from the rig file; none is assumed for a real camera.</summary>
+    private double CameraRadiansPerPixel(IReadOnlyList<RecordedStream> streams)
+    {
+        var cameras = streams.Where(s => s.Descriptor.Modality == Modality.Camera).Select(s => s.Descriptor).ToList();
+        if (cameras.Count == 0 || cameraYaw is null) return 0.001;
+        if (cameras.FirstOrDefault(c => !cameraFieldsOfViewRad.ContainsKey(c.DeviceId)) is { } unknown)
+            throw new InvalidRigStateException($"the motion method needs the horizontal field of view of camera '{unknown.DeviceId}': " +
+                $"set devices.{unknown.DeviceId}.horizontalFovDeg in the rig file (degrees, from the lens or camera datasheet)");
+        var first = cameras[0];
+        return first.Parameters.GetValueOrDefault("width") is { } w && int.TryParse(w, out int width) && width > 0
+            ? cameraFieldsOfViewRad[first.DeviceId] / width
             : 0.001;
+    }
 }
 
 /// <summary>

@@ -110,7 +110,7 @@ public static class SimulatedRig
     }
 
     /// <summary>Refuses a driver that does not exist for the device's kind (rig files are checked on load; this covers rigs built in code).</summary>
-    private static void CheckDriver(RigProfile rig, int i) => RigProfile.ValidateDriver(rig.Devices[i], i, SourceOf(rig));
+    private static void CheckDriver(RigProfile rig, int i) => DeviceProfileRules.ValidateDriver(rig.Devices[i], i, SourceOf(rig));
 
     /// <summary>What messages name a rig by: its file, or its name for a rig built in code.</summary>
     private static string SourceOf(RigProfile rig) => rig.File.Length > 0 ? rig.File : rig.Name;

@@ -3,9 +3,9 @@ using EdgeRig.Core;
 namespace EdgeRig.Recording;
 
 /// <summary>
-/// The armed mode's memory: the last samples of every stream, bounded by rig-time span and by total payload
-/// bytes, held without writing anything. <see cref="Close"/> hands them over in order when a trigger starts
-/// a session that begins in the past.
+/// The armed mode's memory: the last samples of every stream, bounded by rig-time span and by the bytes they will
+/// take in stored chunks (<see cref="Sample.StoredBytes"/>), held without writing anything. <see cref="Close"/> hands
+/// them over in order when a trigger starts a session that begins in the past.
 /// </summary>
 public sealed class PreTriggerBuffer(Duration span, long maxBytes)
 {
@@ -30,10 +30,10 @@ public sealed class PreTriggerBuffer(Duration span, long maxBytes)
             if (_closed) return false;
             if (!_streams.TryGetValue(sample.Stream, out var queue)) _streams[sample.Stream] = queue = new Queue<Sample>();
             queue.Enqueue(sample);
-            _bytes += sample.Payload.Length + ChunkOverhead;
+            _bytes += sample.StoredBytes;
             var horizon = sample.Rig.Time - span;
             while (queue.TryPeek(out var oldest) && oldest.Rig.Time < horizon)
-                _bytes -= queue.Dequeue().Payload.Length + ChunkOverhead;
+                _bytes -= queue.Dequeue().StoredBytes;
             while (_bytes > maxBytes && EvictOldest()) EvictedForSpace++;
             return true;
         }
@@ -62,15 +62,13 @@ public sealed class PreTriggerBuffer(Duration span, long maxBytes)
         }
     }
 
-    private const int ChunkOverhead = 44;
-
     private bool EvictOldest()
     {
         Queue<Sample>? oldest = null;
         foreach (var q in _streams.Values)
             if (q.Count > 0 && (oldest is null || q.Peek().Rig.Time < oldest.Peek().Rig.Time)) oldest = q;
         if (oldest is null) return false;
-        _bytes -= oldest.Dequeue().Payload.Length + ChunkOverhead;
+        _bytes -= oldest.Dequeue().StoredBytes;
         return true;
     }
 }

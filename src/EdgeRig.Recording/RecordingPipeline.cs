@@ -1,4 +1,5 @@
 using EdgeRig.Core;
+using EdgeRig.Formats;
 using EdgeRig.Timing;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,8 @@ public sealed record SessionRequest(string Name, string Operator, IReadOnlyDicti
 
 /// <summary>
 /// Where capture delivers samples: the timing stage stamps them, live statistics observe them, and while a
-/// session records they go to its channels. Start, stop and markers are the recording lifecycle.
+/// session records they go to its channels. Start, stop and markers are the recording lifecycle; what it asks of the rest
+/// of the rig (the start gate, the active calibration, QA and redaction reports) is given at construction.
 /// </summary>
 public sealed class RecordingPipeline : ISampleSink
 {
@@ -26,6 +28,8 @@ public sealed class RecordingPipeline : ISampleSink
     private readonly StreamTimestamper _timestamper;
     private readonly ISessionStore _store;
     private readonly IRigClock _clock;
+    private readonly TimeProvider _time;
+    private readonly RecordingCollaborators _collaborators;
     private readonly ILogger<RecordingPipeline> _logger;
     private readonly Dictionary<StreamId, StreamStats> _stats;
     private readonly IReadOnlyList<StreamDescriptor> _streams;
@@ -36,9 +40,14 @@ public sealed class RecordingPipeline : ISampleSink
     private SessionRequest? _armedRequest;
     private string _lastStopReason = "";
 
-    public RecordingPipeline(RigProfile rig, IReadOnlyList<StreamDescriptor> streams, ISessionStore store, IRigClock clock, ILogger<RecordingPipeline> logger)
+    public RecordingPipeline(RigProfile rig, IReadOnlyList<StreamDescriptor> streams, ISessionStore store, IRigClock clock, TimeProvider time,
+        RecordingCollaborators collaborators, ILogger<RecordingPipeline> logger)
     {
+        ArgumentNullException.ThrowIfNull(collaborators);
+        ArgumentNullException.ThrowIfNull(time);
         _rig = rig;
+        _time = time;
+        _collaborators = collaborators;
         _streams = streams;
         _store = store;
         _clock = clock;
@@ -51,21 +60,8 @@ public sealed class RecordingPipeline : ISampleSink
 
     public IReadOnlyList<StreamDescriptor> Streams => _streams;
 
-    /// <summary>The calibration profile a new session starts with ("NAME@VERSION"), or null for none.</summary>
-    public Func<string?>? ActiveCalibration { get; set; }
-
-    /// <summary>Makes the observer (QA analysis) of a session about to start, or null for none.</summary>
-    public Func<Session, IReadOnlyList<StreamDescriptor>, ISessionObserver?>? ObserverFactory { get; set; }
-
-    /// <summary>Called once a session is closed, with its observer: the final QA report is made and stored here.
-    /// Failures are logged; the session stays recorded.</summary>
-    public Action<SessionRecord, ISessionObserver?>? SessionFinished { get; set; }
-
     /// <summary>The observer of the recording session, if any.</summary>
     public ISessionObserver? ActiveObserver => _active?.Observer;
-
-    /// <summary>Asked before a session starts: a reason to refuse (e.g. PTP not locked), or null.</summary>
-    public Func<string?>? StartBlocker { get; set; }
 
     public Session? Active => _active?.Session;
 
@@ -76,7 +72,7 @@ public sealed class RecordingPipeline : ISampleSink
     public async Task YieldToRecordingAsync(CancellationToken cancellationToken)
     {
         for (int i = 0; i < 200 && RecordingBacklog > 0.25; i++)
-            await Task.Delay(10, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, cancellationToken);
     }
 
     /// <summary>The latest sample of a stream (for previews), if any arrived.</summary>
@@ -86,21 +82,21 @@ public sealed class RecordingPipeline : ISampleSink
     {
         var stamped = _timestamper.Stamp(sample);
         _stats[sample.Stream].Observe(stamped);
-        bool buttonPressed = _markerButtons.Contains(sample.Stream) && sample.Payload.Length >= 2 && sample.Payload.Span[1] == 1;
+        GpioEdgePayload? pressed = _markerButtons.Contains(sample.Stream) && GpioEdgePayload.TryRead(sample.Payload.Span, out var edge) && edge.Rising ? edge : null;
         var recorder = _active;
         if (recorder is null && _armed is { } armed)
         {
             if (armed.Add(stamped))
             {
-                if (buttonPressed) _ = Task.Run(() => TriggerFromButtonAsync(stamped.Rig.Time));
+                if (pressed is not null) _ = Task.Run(() => TriggerFromButtonAsync(stamped.Rig.Time));
                 return;
             }
             recorder = _active; // the buffer closed under us: a trigger just started the session
         }
         if (recorder is null) return;
         recorder.Publish(stamped);
-        if (buttonPressed)
-            recorder.QueueMarker(new Marker(stamped.Rig.Time, "button", $"GPIO line {sample.Payload.Span[0]}", "gpio"));
+        if (pressed is { } button)
+            recorder.QueueMarker(new Marker(stamped.Rig.Time, "button", $"GPIO line {button.Line}", "gpio"));
     }
 
     /// <summary>Records a device event (unplugged, back) into the recording session, if any, at its time: gaps have a start and an end.</summary>
@@ -222,12 +218,12 @@ public sealed class RecordingPipeline : ISampleSink
 
     private SessionRecorder CreateRecorder(SessionRequest request, RigTime start)
     {
-        if (StartBlocker?.Invoke() is { } blocked)
+        if (_collaborators.StartGate.RefusalReason() is { } blocked)
             throw new InvalidRigStateException($"recording refused: {blocked}");
         string id = $"{start.ToDateTimeOffset():yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
         var session = new Session(id, string.IsNullOrWhiteSpace(request.Name) ? id : request.Name, request.Operator, request.Tags, start, null, SessionState.Recording, _rig.Name)
         {
-            Calibration = ActiveCalibration?.Invoke() ?? "",
+            Calibration = _collaborators.Calibration.ProfileReference() ?? "",
         };
         var channels = _streams.Select(d =>
         {
@@ -235,7 +231,7 @@ public sealed class RecordingPipeline : ISampleSink
             int capacity = device is { QueueCapacity: > 0 } ? device.QueueCapacity : StreamChannel.DefaultCapacity(d);
             return new StreamChannel(d, capacity, device?.DropPolicy ?? DropPolicy.DropOldest);
         }).ToList();
-        var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _logger, ObserverFactory?.Invoke(session, _streams));
+        var recorder = new SessionRecorder(session, channels, _rig.Recording, _store, _clock, _time, _logger, _collaborators.Lifecycle.Starting(session, _streams));
         recorder.Failed += OnRecorderFailed;
         return recorder;
     }
@@ -251,17 +247,14 @@ public sealed class RecordingPipeline : ISampleSink
             _lastStopReason = recorder.Failure ?? reason;
             _active = null;
             var record = await recorder.StopAsync(reason);
-            if (SessionFinished is { } finished)
+            try
             {
-                try
-                {
-                    finished(record, recorder.Observer);
-                    record = _store.GetSession(record.Session.Id);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    _logger.LogError(e, "Finishing session {Session} (QA report) failed; the recording is kept", record.Session.Id);
-                }
+                _collaborators.Lifecycle.Finished(record, recorder.Observer);
+                record = _store.GetSession(record.Session.Id);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogError(e, "Finishing session {Session} (QA report) failed; the recording is kept", record.Session.Id);
             }
             if (record.Session.StopReason.Length > 0) _lastStopReason = record.Session.StopReason; // else its close waits for disk space
             _logger.LogInformation("Stopped session {Session}: {Reason}; {Summary}", record.Session.Id, record.Session.StopReason,

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using EdgeRig.Core;
 using Microsoft.Extensions.Logging;
 
@@ -11,25 +11,27 @@ public interface ISessionObserver
 }
 
 /// <summary>
-/// Records one session: a bounded channel per stream, and one writer task that drains them, batches each
-/// stream's samples into chunks (bounded by size and by the flush interval) and writes every ready chunk in
-/// one store transaction. A storage failure ends the session cleanly with the reason; what was written stays.
+/// Records one session: a bounded channel per stream, and one writer task that awaits them, batches each stream's samples
+/// into chunks (bounded by size and by the flush interval, timed by the injected <see cref="TimeProvider"/>) and writes every
+/// ready chunk in one store transaction. A storage failure ends the session cleanly with the reason; what was written stays.
 /// </summary>
 public sealed class SessionRecorder
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan CountsInterval = TimeSpan.FromSeconds(1);
 
     private readonly ISessionStore _store;
     private readonly IRigClock _clock;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<StreamId, StreamChannel> _channels;
     private readonly Dictionary<StreamId, PendingChunk> _pending;
-    private readonly ConcurrentQueue<Marker> _markers = new();
-    private readonly Duration _flushInterval;
+    private readonly Channel<Marker> _markers = Channel.CreateUnbounded<Marker>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TimeSpan _flushInterval;
     private readonly int _maxChunkBytes;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly RecorderWakeup _wakeup;
     private Task? _writer;
-    private HostTime _lastCountsUpdate;
+    private long _lastCountsUpdate;
+    private volatile bool _stopRequested;
     private volatile string? _failure;
 
     private sealed class PendingChunk(StreamChannel channel)
@@ -37,21 +39,24 @@ public sealed class SessionRecorder
         public StreamChannel Channel { get; } = channel;
         public List<Sample> Samples { get; } = [];
         public int Bytes;
-        public HostTime Since;
+        /// <summary>When (<see cref="TimeProvider.GetTimestamp"/>) the first sample of this chunk was taken from the channel.</summary>
+        public long Since;
     }
 
     public SessionRecorder(Session session, IReadOnlyList<StreamChannel> channels, RecordingProfile settings,
-        ISessionStore store, IRigClock clock, ILogger logger, ISessionObserver? observer = null)
+        ISessionStore store, IRigClock clock, TimeProvider time, ILogger logger, ISessionObserver? observer = null)
     {
         Observer = observer;
         Session = session;
         _store = store;
         _clock = clock;
+        _time = time;
         _logger = logger;
         _channels = channels.ToDictionary(c => c.Descriptor.Id);
         _pending = channels.ToDictionary(c => c.Descriptor.Id, c => new PendingChunk(c));
-        _flushInterval = Duration.FromSeconds(settings.FlushIntervalSeconds);
+        _flushInterval = TimeSpan.FromSeconds(settings.FlushIntervalSeconds);
         _maxChunkBytes = settings.MaxChunkBytes;
+        _wakeup = new RecorderWakeup(channels.Select(c => c.Reader).ToList(), _markers.Reader, time);
     }
 
     public Session Session { get; }
@@ -75,8 +80,8 @@ public sealed class SessionRecorder
     {
         _store.CreateSession(Session, _channels.Values.Select(c => c.Descriptor).ToList());
         if (preloaded is not null) WritePreloaded(preloaded);
-        _lastCountsUpdate = _clock.Now;
-        _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _lastCountsUpdate = _time.GetTimestamp();
+        _writer = Task.Run(WriteLoopAsync);
     }
 
     private void WritePreloaded(IReadOnlyDictionary<StreamId, IReadOnlyList<Sample>> preloaded)
@@ -108,7 +113,7 @@ public sealed class SessionRecorder
     }
 
     /// <summary>Queues a marker to be stored by the writer (for capture threads, which must not wait on storage).</summary>
-    public void QueueMarker(Marker marker) => _markers.Enqueue(marker);
+    public void QueueMarker(Marker marker) => _markers.Writer.TryWrite(marker);
 
     /// <summary>Stores a marker now.</summary>
     public void AddMarker(Marker marker)
@@ -121,8 +126,11 @@ public sealed class SessionRecorder
     public async Task<SessionRecord> StopAsync(string reason)
     {
         foreach (var c in _channels.Values) c.Complete();
-        _stop.Cancel();
+        _markers.Writer.TryComplete();
+        _stopRequested = true; // after the channels closed: the last pass finds them complete once drained
+        _wakeup.Stop();
         if (_writer is not null) await _writer.ConfigureAwait(false);
+        _wakeup.Dispose();
         string finalReason = _failure ?? reason;
         var counts = Counts;
         _store.UpdateCounts(Session.Id, counts);
@@ -138,15 +146,15 @@ public sealed class SessionRecorder
     {
         var ready = new List<ChunkBatch>();
         var readyChannels = new List<StreamChannel>();
-        bool stopping = false;
         while (true)
         {
+            bool stopping = _stopRequested;
             if (!stopping)
             {
-                try { await Task.Delay(Tick, _stop.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { stopping = true; }
+                await _wakeup.WaitAsync(NextDue()).ConfigureAwait(false);
+                stopping = _stopRequested;
             }
-            var now = _clock.Now;
+            long now = _time.GetTimestamp();
             foreach (var p in _pending.Values)
             {
                 while (p.Channel.Reader.TryRead(out var s))
@@ -157,10 +165,10 @@ public sealed class SessionRecorder
                     p.Bytes += s.StoredBytes;
                     if (p.Bytes >= _maxChunkBytes) TakeChunk(p, ready, readyChannels);
                 }
-                if (p.Samples.Count > 0 && (stopping || now - p.Since >= _flushInterval))
+                if (p.Samples.Count > 0 && (stopping || _time.GetElapsedTime(p.Since, now) >= _flushInterval))
                     TakeChunk(p, ready, readyChannels);
             }
-            if (ready.Count > 0 || !_markers.IsEmpty) Flush(ready, readyChannels);
+            if (ready.Count > 0 || _markers.Reader.TryPeek(out _)) Flush(ready, readyChannels);
             if (stopping && _failure is null && _channels.Values.All(c => c.Reader.Completion.IsCompleted)) return;
             if (_failure is not null)
             {
@@ -168,12 +176,26 @@ public sealed class SessionRecorder
                 else DiscardAfterFailure();
                 return;
             }
-            if (now - _lastCountsUpdate >= Duration.FromSeconds(1))
+            if (_time.GetElapsedTime(_lastCountsUpdate, now) >= CountsInterval)
             {
                 _lastCountsUpdate = now;
                 TryStore(() => _store.UpdateCounts(Session.Id, Counts));
             }
         }
+    }
+
+    /// <summary>How long until the next chunk is due by the flush interval, or the counts by theirs.</summary>
+    private TimeSpan NextDue()
+    {
+        long now = _time.GetTimestamp();
+        var due = CountsInterval - _time.GetElapsedTime(_lastCountsUpdate, now);
+        foreach (var p in _pending.Values)
+            if (p.Samples.Count > 0)
+            {
+                var chunkDue = _flushInterval - _time.GetElapsedTime(p.Since, now);
+                if (chunkDue < due) due = chunkDue;
+            }
+        return due;
     }
 
     private void Observe(ISessionObserver observer, Sample sample)
@@ -215,7 +237,7 @@ public sealed class SessionRecorder
         }
         ready.Clear();
         readyChannels.Clear();
-        while (ok && _markers.TryDequeue(out var m))
+        while (ok && _markers.Reader.TryRead(out var m))
             ok = TryStore(() => _store.AddMarker(Session.Id, m));
     }
 

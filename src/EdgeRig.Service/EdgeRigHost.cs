@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeRig.Core;
 using EdgeRig.Devices;
 using EdgeRig.Devices.Simulation;
@@ -51,7 +50,7 @@ public static class EdgeRigHost
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         var options = builder.Configuration.GetSection(EdgeRigOptions.Section).Get<EdgeRigOptions>() ?? new EdgeRigOptions();
-        var rig = RigProfile.Load(options.Rig);
+        var rig = RigFile.Load(options.Rig);
         string dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
         DataDirectoryLock.Acquire(dataDir).Dispose(); // refuse a data directory in use before writing anything into it
@@ -77,6 +76,7 @@ public static class EdgeRigHost
                 FreeSpaceReserveBytes = (long)(rig.Recording.FreeSpaceReserveMiB * 1024 * 1024),
                 Cipher = sp.GetService<IChunkCipher>(), // registered by AddTrainingData when encryption at rest is on (or keys exist)
                 EncryptNewSessions = rig.Privacy.EncryptAtRest,
+                Time = sp.GetRequiredService<TimeProvider>(),
             }));
         builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<LiteDbSessionStore>());
         builder.Services.AddSingleton<ITokenStore>(sp => new LiteDbTokenStore(sp.GetRequiredService<LiteDbSessionStore>()));
@@ -84,16 +84,20 @@ public static class EdgeRigHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Calibration.Profiles.ICalibrationProfileStore>(sp =>
             new Calibration.Profiles.CalibrationProfileStore(new CatalogueProfileRecords(sp.GetRequiredService<LiteDbSessionStore>().CatalogueCollection("calibration"))));
-        builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(),
-            sp.GetRequiredService<ISessionStore>(), clock, sp.GetRequiredService<ILogger<RecordingPipeline>>()));
+        builder.Services.AddSingleton<IRecordingStartGate, PtpRecordingGate>();
+        builder.Services.AddSingleton<IActiveCalibration, ActiveCalibrationProfile>();
+        builder.Services.AddSingleton(sp => new RecordingCollaborators(sp.GetRequiredService<IRecordingStartGate>(),
+            sp.GetRequiredService<IActiveCalibration>(), sp.GetRequiredService<ISessionLifecycle>())); // ISessionLifecycle: AddTrainingData
+        builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), sp.GetRequiredService<ISessionStore>(),
+            clock, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RecordingCollaborators>(), sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
         // GPIO outputs (the calibration trigger) open on first use: a real rig's gpiochip is only touched by a calibration run
         var outputs = new Lazy<RigOutputs>(() => SimulatedRig.CreateOutputs(rig, world, clock), LazyThreadSafetyMode.PublicationOnly);
         builder.Services.AddSingleton(outputs);
         builder.Services.AddSingleton<LiveCalibration>();
         builder.Services.AddSingleton(sp => new Calibration.CalibrationRunner(sp.GetRequiredService<Calibration.Profiles.ICalibrationProfileStore>(), rig.Name,
-            rig.Calibration, new Vision.FarnebackCameraYaw(), Devices.Camera.SimulatedCamera.HorizontalFieldOfViewRad));
-        builder.Services.AddSingleton(new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), TimeProvider.System));
+            rig.Calibration, new Vision.FarnebackCameraYaw(), DeviceProfileRules.CameraFieldsOfViewRad(rig)));
+        builder.Services.AddSingleton(sp => new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddTrainingData(rig, dataDir);
         builder.Services.AddSingleton<Native.DeviceStartFaults>();
         builder.Services.AddSingleton<Native.NativeLibraryReport>();
@@ -204,52 +208,6 @@ public sealed record DataDirectory(string Path)
         }
     }
 }
-
-/// <summary>Ground truth of the simulated world, one JSON line per event, under DATA/sim/ground-truth.jsonl.</summary>
-public static class GroundTruthLog
-{
-    private static readonly object Gate = new();
-
-    public static string PathFor(string dataDir) => System.IO.Path.Combine(dataDir, "sim", "ground-truth.jsonl");
-
-    public static void Append(string dataDir, WorldEvent e)
-    {
-        string path = PathFor(dataDir);
-        lock (Gate)
-        {
-            try
-            {
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-                File.AppendAllText(path, JsonSerializer.Serialize(new Entry(e.Number, e.TrueTime.Nanoseconds, e.RigTime.Nanoseconds, e.Source), Json) + "\n");
-            }
-            catch (IOException)
-            {
-                // a full disk must not take the simulated world (and the service) down: the event is missing from the log
-                Interlocked.Increment(ref _lost);
-            }
-        }
-    }
-
-    private static long _lost;
-
-    /// <summary>Events that could not be logged (the disk was full).</summary>
-    public static long Lost => Interlocked.Read(ref _lost);
-
-    /// <summary>One ground-truth event: its number, true host time and rig time, and what caused it ("periodic", or the GPIO line that fired it).</summary>
-    public sealed record Entry(int Number, long TrueHostNs, long RigNs, string Source = "periodic");
-
-    /// <summary>Every event logged so far (none if the rig is not simulated).</summary>
-    public static IReadOnlyList<Entry> Read(string dataDir)
-    {
-        string path = PathFor(dataDir);
-        if (!File.Exists(path)) return [];
-        lock (Gate)
-            return File.ReadLines(path).Select(l => JsonSerializer.Deserialize<Entry>(l, Json)!).ToList();
-    }
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-}
-
 
 /// <summary>Healthy while capture delivers samples and the recorder keeps up (what also drives systemd's watchdog).</summary>
 internal sealed class RigLoopHealthCheck(Systemd.RigLoopHealth health) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck

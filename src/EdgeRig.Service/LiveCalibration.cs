@@ -13,10 +13,11 @@ public sealed record StimulusRecording(string SessionId, IReadOnlyList<StimulusR
 /// Records calibration sessions on the rig: a stimulus run pulses the trigger output at random intervals (each edge's stamp,
 /// mapped to rig time, is the reference, also kept as a "stimulus N" marker of the session); a motion run records while the
 /// rig turns. The simulated world's own periodic events pause for the run, and it turns the simulated rig during a motion run
-/// (on a real rig the operator turns it). One run at a time, never over a recording or an armed rig.
+/// (on a real rig the operator turns it). One run at a time, never over a recording or an armed rig. Its waits run on the
+/// injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, ISessionStore store, SimulatedWorld world, Lazy<RigOutputs> outputs,
-    IRigClock clock, ILogger<LiveCalibration> logger)
+    IRigClock clock, TimeProvider time, ILogger<LiveCalibration> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -30,14 +31,14 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
         string source = $"{trigger.Profile.Id} (line {trigger.Profile.Line}) edges, {(trigger.KernelStamped ? "kernel-stamped" : "stamped just before the write")}";
         string id = await RecordAsync("stimulus", async () =>
         {
-            await Task.Delay(schedule.Settle.ToTimeSpan(), ct);
+            await Task.Delay(schedule.Settle.ToTimeSpan(), time, ct);
             foreach (var interval in schedule.Intervals)
             {
-                await Task.Delay(interval.ToTimeSpan(), ct);
+                await Task.Delay(interval.ToTimeSpan(), time, ct);
                 var edge = trigger.Pulse();
                 references.Add(new StimulusReference(references.Count + 1, clock.ToRig(edge).Time));
             }
-            await Task.Delay(schedule.Tail.ToTimeSpan(), ct);
+            await Task.Delay(schedule.Tail.ToTimeSpan(), time, ct);
         }, turn: false, ct);
         foreach (var r in references)
             store.AddMarker(id, StimulusMarkers.For(r, source));
@@ -45,7 +46,7 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
     }
 
     public Task<string> RecordMotionAsync(double seconds, CancellationToken ct) =>
-        RecordAsync("motion", () => Task.Delay(TimeSpan.FromSeconds(seconds), ct), turn: true, ct);
+        RecordAsync("motion", () => Task.Delay(TimeSpan.FromSeconds(seconds), time, ct), turn: true, ct);
 
     private RigOutputs Outputs()
     {
@@ -99,7 +100,7 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
         {
             var streams = pipeline.Status().Streams.Where(s => s.Live && s.Descriptor.Modality != Modality.Gpio).ToList();
             if (clock.Now - world.Origin >= SettleTime && streams.Count > 0 && streams.All(s => s.LastErrorBound < Duration.FromMilliseconds(20))) return;
-            await Task.Delay(100, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
         }
     }
 }

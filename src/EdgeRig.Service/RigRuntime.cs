@@ -14,7 +14,7 @@ public sealed record CaptureSink(ISampleSink Sink);
 /// </summary>
 public sealed class RigRuntime(
     RigProfile rig, IReadOnlyList<ISensor> sensors, RecordingPipeline pipeline, ISessionStore store, DataDirectory data,
-    PtpMonitor ptp, IRigClock clock, ITokenStore tokens, TransportInfo transport, Calibration.Profiles.ICalibrationProfileStore profiles,
+    PtpMonitor ptp, IRigClock clock, TimeProvider time, ITokenStore tokens, TransportInfo transport,
     CaptureSink capture, IAuditLog audit, Native.DeviceStartFaults deviceFaults, ILogger<RigRuntime> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -23,10 +23,7 @@ public sealed class RigRuntime(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (rig.Ptp.RequireLockToRecord)
-            pipeline.StartBlocker = () => ptp.Status.Locked ? null : $"PTP is not locked ({ptp.Status.Summary}) and the rig file sets ptp.requireLockToRecord";
         ptp.Polled += RecordPtp;
-        pipeline.ActiveCalibration = () => Grpc.CalibrationGrpcService.Active(profiles, rig.Name);
         _ptpLoop = Task.Run(() => ptp.RunAsync(_stopping.Token));
         _retentionLoop = Task.Run(() => RetentionLoopAsync(_stopping.Token));
         if (Security.AdminTokenFile.EnsureFirstAdmin(tokens, data.Path) is { } tokenFile)
@@ -36,7 +33,7 @@ public sealed class RigRuntime(
         foreach (var repair in store.Repairs)
         {
             logger.LogWarning("Store repair: {Repair}", repair);
-            audit.Append(new AuditEntry(DateTimeOffset.UtcNow, "edgerig-service", "store.repair", "", repair, true));
+            audit.Append(new AuditEntry(time.GetUtcNow(), "edgerig-service", "store.repair", "", repair, true));
         }
         foreach (var sensor in sensors)
         {
@@ -67,8 +64,8 @@ public sealed class RigRuntime(
     {
         var retention = rig.Retention;
         if (retention.MaxAgeDays <= 0 && retention.MaxTotalGiB <= 0) return;
-        var runner = new RetentionRunner(store, retention, TimeProvider.System);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(retention.CheckIntervalSeconds));
+        var runner = new RetentionRunner(store, retention, time);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(retention.CheckIntervalSeconds), time);
         do
         {
             try

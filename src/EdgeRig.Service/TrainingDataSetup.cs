@@ -20,22 +20,26 @@ public static class TrainingDataSetup
             return new ReviewedConsentStore(new LiteDbConsentStore(catalogue), catalogue.CatalogueCollection(ReviewedConsentStore.Collection));
         });
         services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<ReviewedConsentStore>());
+        services.AddSingleton<SessionQaReports>();
         services.AddSingleton<QaService>();
         // now: a bad cascade, or capture redaction without OpenCV, refuses start-up
         var faces = Native.FaceDetection.For(rig, NeedsFaces(rig));
         services.AddSingleton(faces);
         var egressRedactor = faces.Redactor is { } detector ? new CascadeFrameRedactor(detector) : null;
-        var captureRedactor = rig.Privacy.Redaction == RedactionPolicy.Capture ? new CascadeFrameRedactor(Native.FaceDetection.For(rig, true).Redactor!) : null;
+        var captureReport = rig.Privacy.Redaction == RedactionPolicy.Capture
+            ? new CaptureRedactionReport(new CascadeFrameRedactor(Native.FaceDetection.For(rig, true).Redactor!)) : null;
+        services.AddSingleton(new CaptureRedactionSetup(captureReport));
+        services.AddSingleton<ISessionLifecycle, SessionReports>();
         services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(), egressRedactor,
             faces.State.Available ? "not configured (privacy.redaction, privacy.faceCascade)" : faces.State.Detail));
         services.AddSingleton(sp =>
         {
             var pipeline = sp.GetRequiredService<RecordingPipeline>();
-            if (captureRedactor is null) return new CaptureSink(pipeline);
+            if (captureReport is null) return new CaptureSink(pipeline);
             var cameras = pipeline.Streams.Where(s => s.Modality == Modality.Camera).Select(s => s.Id);
-            return new CaptureSink(new RedactingSink(pipeline, cameras, captureRedactor, sp.GetRequiredService<ILogger<RedactingSink>>()));
+            return new CaptureSink(new RedactingSink(pipeline, cameras, captureReport, sp.GetRequiredService<ILogger<RedactingSink>>()));
         });
-        services.AddHostedService<SessionHooks>();
+        services.AddHostedService<RecoveredSessionsQa>();
     }
 
     public static void MapTrainingData(this WebApplication app)
@@ -60,14 +64,12 @@ public static class TrainingDataSetup
     private static bool NeedsFaces(RigProfile rig) =>
         rig.Privacy.Redaction != RedactionPolicy.Off || rig.Privacy.ConsentRequiredFor.Contains(ConsentScopes.Video);
 
-    /// <summary>Connects QA and the redaction report to the recording lifecycle before capture starts.</summary>
-    private sealed class SessionHooks(RecordingPipeline pipeline, QaService qa, CaptureSink capture, ISessionStore store, ILogger<SessionHooks> logger)
-        : IHostedLifecycleService
+    /// <summary>Once every service has started (sessions left recording are recovered by then): the QA report of each
+    /// recovered session that has none, in the background, from its stored chunks.</summary>
+    private sealed class RecoveredSessionsQa(SessionQaReports qa, ISessionStore store, ILogger<RecoveredSessionsQa> logger) : IHostedLifecycleService
     {
         private Task _recoveredQa = Task.CompletedTask;
 
-        /// <summary>Once every service has started (sessions left recording are recovered by then): the QA report of each
-        /// recovered session that has none, in the background, from its stored chunks.</summary>
         public Task StartedAsync(CancellationToken cancellationToken)
         {
             _recoveredQa = Task.Run(() =>
@@ -87,23 +89,7 @@ public static class TrainingDataSetup
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StoppedAsync(CancellationToken cancellationToken) => _recoveredQa;
-
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            var redacting = capture.Sink as RedactingSink;
-            pipeline.ObserverFactory = (session, streams) =>
-            {
-                redacting?.BeginSession();
-                return qa.Create(session, streams);
-            };
-            pipeline.SessionFinished = (record, observer) =>
-            {
-                if (redacting is not null) store.SetRedactionReport(record.Session.Id, redacting.SessionReportJson());
-                qa.Finish(record, observer);
-            };
-            return Task.CompletedTask;
-        }
-
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -162,7 +162,7 @@ public sealed partial class LiteDbSessionStore : ISessionStore
             throw new ArgumentException($"session '{sessionId}' has no stream '{stream}'");
         var purged = new BsonDocument();
         foreach (var (k, v) in record.Purged) purged[k] = v;
-        purged[stream] = $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: {reason}";
+        purged[stream] = $"{_options.Time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}: {reason}";
         // noted (synced) before the erase, so a rebuilt index never brings the stream back
         SetFields(sessionId, new BsonDocument { ["purged"] = purged }, sync: true);
         var (chunks, bytes) = Open(sessionId, create: false).Purge(stream);

@@ -29,6 +29,9 @@ public sealed record SessionStoreOptions
     /// <summary>New sessions are encrypted with the cipher's current key.</summary>
     public bool EncryptNewSessions { get; init; }
 
+    /// <summary>The wall clock of the notes the store writes itself (when a stream was purged); the system's unless a test fakes it.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Where the durable files' writes and syncs go: the operating system, or a test's recorder.</summary>
     public Durability.FileLayer Files { get; init; } = Durability.FileLayer.Os;
 }

@@ -23,7 +23,8 @@ public static class SliceBench
         var world = new SimulatedWorld(rig.World, clock);
         var sensors = SimulatedRig.Create(rig, world, clock);
         using var store = new LiteDbSessionStore(dir);
-        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, NullLogger<RecordingPipeline>.Instance);
+        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, TimeProvider.System,
+            RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
         var self = Process.GetCurrentProcess();
         try
         {

@@ -22,11 +22,9 @@ public static class SoakBench
         var clock = new SystemRigClock();
         var sensors = SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock);
         using var store = new LiteDbSessionStore(dir, new SessionStoreOptions { FreeSpaceReserveBytes = 512L << 20 });
-        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, NullLogger<RecordingPipeline>.Instance)
-        {
-            // as in the service: the QA analysis sees every recorded sample (JPEGs decoded at 1/8 size)
-            ObserverFactory = (session, streams) => new EdgeRig.Service.Quality.QaService.Observer(new EdgeRig.Quality.SessionQa(streams, rig.Qa, session.Start)),
-        };
+        // as in the service: the QA analysis sees every recorded sample (JPEGs decoded at 1/8 size)
+        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, TimeProvider.System,
+            RecordingCollaborators.None with { Lifecycle = new QaObserverOnly(rig) }, NullLogger<RecordingPipeline>.Instance);
         try
         {
             foreach (var s in sensors) await s.StartAsync(pipeline, CancellationToken.None);
@@ -74,4 +72,13 @@ public static class SoakBench
 
     private static long ReadStatus(string key) =>
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+}
+
+/// <summary>The QA analysis of each session, as the service feeds it, without storing a report at the end.</summary>
+internal sealed class QaObserverOnly(RigProfile rig) : ISessionLifecycle
+{
+    public ISessionObserver? Starting(Session session, IReadOnlyList<StreamDescriptor> streams) =>
+        new EdgeRig.Service.Quality.SessionQaReports.Observer(new EdgeRig.Quality.SessionQa(streams, rig.Qa, session.Start));
+
+    public void Finished(SessionRecord record, ISessionObserver? observer) { }
 }

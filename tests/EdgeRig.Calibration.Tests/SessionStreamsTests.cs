@@ -25,7 +25,7 @@ public sealed class SessionStreamsTests
     [Fact]
     public void RunnerStimulus_DamagedChunk_RunCompletesAndNamesIt()
     {
-        var runner = new CalibrationRunner(new CalibrationProfileStore(new NoProfiles()), "rig", new CalibrationSettings(), cameraYaw: null, 1.0);
+        var runner = new CalibrationRunner(new CalibrationProfileStore(new NoProfiles()), "rig", new CalibrationSettings(), cameraYaw: null, new Dictionary<string, double>());
         var source = new ListedSource(Gpio, chunks: 2, damaged: 0);
 
         var run = runner.Stimulus(source, [new StimulusReference(1, new RigTime(1_000))], "test");
@@ -70,7 +70,8 @@ public sealed class SessionStreamsTests
         }
     }
 
-    private sealed class NoProfiles : IProfileRecords
+    /// <summary>A rig without calibration profiles.</summary>
+    internal sealed class NoProfiles : IProfileRecords
     {
         public void Insert(CalibrationProfile profile) => throw new InvalidOperationException("not expected");
 

@@ -46,7 +46,7 @@ public class RigDriverSelectionTests
     [InlineData("""{ "id": "p", "kind": "pps", "driver": "sim", "line": 18 }""", "devices[0].driver")] // a PPS input has no simulated twin
     public void RigFile_BadDriverField_RefusedNamingTheField(string device, string field)
     {
-        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse($$"""{ "name": "r", "devices": [ {{device}} ] }""", "r.json"));
+        var e = Assert.Throws<RigProfileException>(() => RigFile.Parse($$"""{ "name": "r", "devices": [ {{device}} ] }""", "r.json"));
         Assert.Equal(field, e.Field);
     }
 
@@ -63,5 +63,51 @@ public class RigDriverSelectionTests
         var clock = new FakeRigClock();
         var camera = Assert.Single(SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock));
         Assert.IsType(expected, camera);
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "c", "kind": "camera", "width": 2, "height": 480, "rateHz": 30 }""", "devices[0].width")]
+    [InlineData("""{ "id": "c", "kind": "camera", "width": 640, "height": 480, "rateHz": -3 }""", "devices[0].rateHz")]
+    [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "width": 640, "height": 480, "rateHz": 30, "horizontalFovDeg": 0 }""", "devices[0].horizontalFovDeg")]
+    [InlineData("""{ "id": "c", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "width": 640, "height": 480, "rateHz": 30, "horizontalFovDeg": 180 }""", "devices[0].horizontalFovDeg")]
+    [InlineData("""{ "id": "c", "kind": "camera", "width": 640, "height": 480, "rateHz": 30, "horizontalFovDeg": 70 }""", "devices[0].horizontalFovDeg")] // the twin sees 60
+    [InlineData("""{ "id": "i", "kind": "imu", "rateHz": 400, "horizontalFovDeg": 60 }""", "devices[0].horizontalFovDeg")]
+    public void RigFile_BadKindField_RefusedNamingTheField(string device, string field)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigFile.Parse($$"""{ "name": "r", "devices": [ {{device}} ] }""", "r.json"));
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void RigFile_UnknownDriver_NamesTheFileNotTheRig()
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigFile.Parse("""{ "name": "r", "devices": [ { "id": "c", "kind": "camera", "driver": "v4l3", "width": 640, "height": 480, "rateHz": 30 } ] }""", "rigs/broken.json"));
+        Assert.Equal("rigs/broken.json", e.File);
+        Assert.Equal("devices[0].driver", e.Field);
+        Assert.StartsWith("rig file 'rigs/broken.json': devices[0].driver: driver 'v4l3' is not available for a camera (use \"sim\", \"v4l2\", \"opencv\")", e.Message);
+    }
+
+    [Fact]
+    public void CameraFieldsOfView_SimDefaultsTo60Degrees_RealOnlyFromTheRigFile()
+    {
+        var rig = RigFile.Parse("""
+            { "name": "r", "devices": [
+              { "id": "sim0", "kind": "camera", "width": 640, "height": 480, "rateHz": 30 },
+              { "id": "usb0", "kind": "camera", "driver": "v4l2", "path": "/dev/video0", "width": 640, "height": 480, "rateHz": 30, "horizontalFovDeg": 78 },
+              { "id": "usb1", "kind": "camera", "driver": "v4l2", "path": "/dev/video2", "width": 640, "height": 480, "rateHz": 30 } ] }
+            """, "r.json");
+
+        var fov = DeviceProfileRules.CameraFieldsOfViewRad(rig);
+
+        Assert.Equal(["sim0", "usb0"], fov.Keys.Order());
+        Assert.Equal(SimulatedCamera.HorizontalFieldOfViewRad, fov["sim0"], 12);
+        Assert.Equal(78 * Math.PI / 180, fov["usb0"], 12);
+    }
+
+    [Fact]
+    public void ShippedRigFiles_PassTheDeviceRules()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot(), "hardware", "rigs"), "*.json"))
+            Assert.NotEmpty(RigFile.Load(file).Devices);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeRig.Api.V1;
 using EdgeRig.Cli;
 using EdgeRig.Core;
+using EdgeRig.Devices.Simulation;
 using EdgeRig.Devices.Camera;
 using EdgeRig.Export.Dataset;
 using EdgeRig.Export.SessionMcap;

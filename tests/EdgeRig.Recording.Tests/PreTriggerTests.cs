@@ -54,7 +54,7 @@ public sealed class PreTriggerTests : IDisposable
 
     private RecordingPipeline Pipeline() =>
         new(new RigProfile { Name = "t", Devices = [new DeviceProfile { Id = "imu0", Kind = "imu", QueueCapacity = 20_000 }] },
-            [Imu, Button], _store, _clock, NullLogger<RecordingPipeline>.Instance);
+            [Imu, Button], _store, _clock, TimeProvider.System, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
 
     private void Feed(RecordingPipeline p, long from, int count)
     {

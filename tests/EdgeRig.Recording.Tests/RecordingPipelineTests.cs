@@ -4,6 +4,7 @@ using EdgeRig.Recording;
 using EdgeRig.Storage;
 using EdgeRig.Timing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Recording.Tests;
 
@@ -11,6 +12,7 @@ public sealed class RecordingPipelineTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "edgerig-rec-" + Guid.NewGuid().ToString("N"));
     private readonly FakeRigClock _clock = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly LiteDbSessionStore _store;
     private static readonly StreamDescriptor Imu = StreamChannelTests.Imu;
     private static readonly StreamDescriptor Button = new(new StreamId("button0"), Modality.Gpio, Encodings.GpioEdge, 0, "edge", "button0", "rig")
@@ -27,9 +29,9 @@ public sealed class RecordingPipelineTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private RecordingPipeline Pipeline(ISessionStore? store = null, int maxChunkBytes = 4096) =>
+    private RecordingPipeline Pipeline(ISessionStore? store = null, int maxChunkBytes = 4096, RecordingCollaborators? collaborators = null) =>
         new(new RigProfile { Name = "test", Devices = [new DeviceProfile { Id = "imu0", Kind = "imu", QueueCapacity = 5000 }], Recording = new RecordingProfile { MaxChunkBytes = maxChunkBytes, FlushIntervalSeconds = 0.5 } },
-            [Imu, Button], store ?? _store, _clock, NullLogger<RecordingPipeline>.Instance);
+            [Imu, Button], store ?? _store, _clock, _time, collaborators ?? RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
 
     private void Feed(RecordingPipeline p, long from, int count)
     {
@@ -62,6 +64,42 @@ public sealed class RecordingPipelineTests : IDisposable
         Assert.Equal(counts.Recorded, sequences.Count);
         Assert.True(sequences.Zip(sequences.Skip(1)).All(x => x.Second > x.First), "sequence numbers strictly increase");
         Assert.Equal(100, sequences[0]);
+    }
+
+    [Fact]
+    public async Task Collaborators_GateCalibrationAndLifecycle_AppliedToEachSession()
+    {
+        var hooks = new RecordingHooks();
+        var p = Pipeline(collaborators: new RecordingCollaborators(hooks, hooks, hooks));
+        hooks.Refusal = "PTP is not locked";
+        var refused = await Assert.ThrowsAsync<InvalidRigStateException>(() => p.StartAsync("a", "b", new Dictionary<string, string>()));
+        Assert.Equal("recording refused: PTP is not locked", refused.Message);
+        Assert.Equal(0, hooks.Started);
+
+        hooks.Refusal = null;
+        var session = await p.StartAsync("a", "b", new Dictionary<string, string>());
+        Feed(p, 0, 10);
+        var record = await p.StopAsync();
+
+        Assert.Equal("lab1@2", session.Calibration);
+        Assert.Equal((1, 10), (hooks.Started, hooks.Observed));
+        Assert.Equal(session.Id, hooks.FinishedRecord?.Session.Id);
+        Assert.Equal(10, record.Counts["imu0"].Recorded);
+    }
+
+    /// <summary>Every collaborator at once: a gate set by the test, profile "lab1@2", and an observer that counts.</summary>
+    private sealed class RecordingHooks : IRecordingStartGate, IActiveCalibration, ISessionLifecycle, ISessionObserver
+    {
+        private int _observed;
+        public string? Refusal { get; set; }
+        public int Started { get; private set; }
+        public int Observed => Volatile.Read(ref _observed);
+        public SessionRecord? FinishedRecord { get; private set; }
+        public string? RefusalReason() => Refusal;
+        public string? ProfileReference() => "lab1@2";
+        public ISessionObserver? Starting(Session session, IReadOnlyList<StreamDescriptor> streams) { Started++; return this; }
+        public void Finished(SessionRecord record, ISessionObserver? observer) => FinishedRecord = observer == this ? record : null;
+        public void Observe(Sample sample) => Interlocked.Increment(ref _observed);
     }
 
     [Fact]
@@ -154,44 +192,9 @@ public sealed class RecordingPipelineTests : IDisposable
         for (int i = 0; i < 400 && !condition(); i++)
         {
             _clock.Advance(Duration.FromMilliseconds(100));
+            _time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(25);
         }
         Assert.True(condition());
-    }
-
-    private sealed class FailingStore(ISessionStore inner) : ISessionStore
-    {
-        public volatile bool Fail, AtReserve;
-        public int IntoReserve;
-        public void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams) => inner.CreateSession(session, streams);
-        public IReadOnlyList<ChunkInfo> WriteChunks(string sessionId, IReadOnlyList<ChunkBatch> batches) =>
-            Fail ? throw new IOException("No space left on device")
-            : AtReserve ? throw new StorageFullException("disk reserve reached: 255.0 MiB free on the data disk, reserve 256.0 MiB", reserveReached: true)
-            : inner.WriteChunks(sessionId, batches);
-        public IReadOnlyList<ChunkInfo> WriteChunksIntoReserve(string sessionId, IReadOnlyList<ChunkBatch> batches)
-        {
-            Interlocked.Increment(ref IntoReserve);
-            return inner.WriteChunks(sessionId, batches);
-        }
-        public void AddMarker(string sessionId, Marker marker) => inner.AddMarker(sessionId, marker);
-        public void UpdateCounts(string sessionId, IReadOnlyDictionary<string, StreamCounts> counts) => inner.UpdateCounts(sessionId, counts);
-        public void CloseSession(string sessionId, RigTime stop, SessionState state, string reason) => inner.CloseSession(sessionId, stop, state, reason);
-        public IReadOnlyList<SessionRecord> ListSessions() => inner.ListSessions();
-        public SessionRecord GetSession(string sessionId) => inner.GetSession(sessionId);
-        public IReadOnlyList<ChunkInfo> ListChunks(string sessionId) => inner.ListChunks(sessionId);
-        public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => inner.ReadChunk(sessionId, chunk);
-        public IReadOnlyList<string> RecoverOpenSessions() => inner.RecoverOpenSessions();
-        public void UpdateSync(string sessionId, IReadOnlyDictionary<string, BoundStats> sync) => inner.UpdateSync(sessionId, sync);
-        public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records) => inner.AppendPtp(sessionId, records);
-        public IReadOnlyList<PtpRecord> ReadPtp(string sessionId) => inner.ReadPtp(sessionId);
-        public void MarkPulled(string sessionId, DateTimeOffset at) => inner.MarkPulled(sessionId, at);
-        public void SetQaReport(string sessionId, string verdict, string json) => inner.SetQaReport(sessionId, verdict, json);
-        public void SetRedactionReport(string sessionId, string json) => inner.SetRedactionReport(sessionId, json);
-        public long PurgeStream(string sessionId, string stream, string reason) => inner.PurgeStream(sessionId, stream, reason);
-        public void SetCalibration(string sessionId, string profile) => inner.SetCalibration(sessionId, profile);
-        public void DeleteSession(string sessionId) => inner.DeleteSession(sessionId);
-        public long SessionDiskBytes(string sessionId) => inner.SessionDiskBytes(sessionId);
-        public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId) => inner.ListChunksWithSha256(sessionId);
-        public void Dispose() { }
     }
 }

@@ -23,10 +23,10 @@ public sealed class CalibrationGrpcServiceTests
         var clock = new FakeRigClock();
         var store = data.Store;
         var profiles = new CalibrationProfileStore(new CatalogueProfileRecords(store.CatalogueCollection("calibration")));
-        var live = new LiveCalibration(rig, new RecordingPipeline(rig, [Gpio], store, clock, NullLogger<RecordingPipeline>.Instance), store,
+        var live = new LiveCalibration(rig, new RecordingPipeline(rig, [Gpio], store, clock, TimeProvider.System, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance), store,
             new SimulatedWorld(new WorldProfile { PeriodicEvents = false }, clock), new Lazy<RigOutputs>(() => throw new InvalidOperationException("no live run here")),
-            clock, NullLogger<LiveCalibration>.Instance);
-        var runner = new CalibrationRunner(profiles, rig.Name, rig.Calibration, cameraYaw: null, 1.0);
+            clock, TimeProvider.System, NullLogger<LiveCalibration>.Instance);
+        var runner = new CalibrationRunner(profiles, rig.Name, rig.Calibration, cameraYaw: null, new Dictionary<string, double>());
         return new CalibrationGrpcService(store, profiles, new DataDirectory(data.Dir), TimeProvider.System, rig, live, runner);
     }
 

@@ -27,7 +27,7 @@ public sealed class PreviewRedactionTests : IDisposable
     private byte[]? Thumbnail(RigProfile rig, string photo, bool withEgress)
     {
         var clock = new FakeRigClock();
-        var pipeline = new RecordingPipeline(rig, [Cam], _store, clock, NullLogger<RecordingPipeline>.Instance);
+        var pipeline = new RecordingPipeline(rig, [Cam], _store, clock, TimeProvider.System, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
         pipeline.Publish(new Sample(Cam.Id, 1, new SensorTime(1), clock.Now, default, File.ReadAllBytes(PrivacyEgressTests.TestData(photo))));
         var egress = withEgress ? new EgressPolicy(rig, new LiteDbConsentStore(_store), TimeProvider.System, new CascadeFrameRedactor(new FaceRedactor(new RedactionOptions()))) : null;
         return new PreviewRenderer(pipeline, rig, egress).CameraThumbnail(Cam, 320);

@@ -215,7 +215,7 @@ public sealed class PrivacyEgressTests : IDisposable
     [Fact]
     public async Task Pull_WithholdsStreams_AndConfirmHashCoversWhatWasSent()
     {
-        var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Export, "video", "audio")));
+        var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Export, "video", "audio")), TimeProvider.System);
         var sink = new Collector();
         await service.PullSession(new PullSessionRequest { SessionId = "s1" }, sink, As(Role.Data, "/edgerig.v1.Sessions/PullSession"));
         var header = sink.Messages[0].Header;
@@ -234,7 +234,7 @@ public sealed class PrivacyEgressTests : IDisposable
     public async Task FailedQa_NeedsForce_ByDataOrAdmin()
     {
         _store.SetQaReport("s1", "fail", "");
-        var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Off)));
+        var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Off)), TimeProvider.System);
         var pull = new PullSessionRequest { SessionId = "s1" };
         var e = await Assert.ThrowsAsync<InvalidRigStateException>(() => service.PullSession(pull, new Collector(), As(Role.Data, "/p")));
         Assert.Contains("failed QA", e.Message);
@@ -265,14 +265,15 @@ public sealed class PrivacyEgressTests : IDisposable
     public async Task RedactingSink_BlursFacesBeforeAnythingDownstream_AndCountsThem()
     {
         var inner = new ListSink();
-        var sink = new RedactingSink(inner, [Cam.Id], new CascadeFrameRedactor(new FaceRedactor(new RedactionOptions())), NullLogger.Instance);
-        sink.BeginSession();
+        var report = new CaptureRedactionReport(new CascadeFrameRedactor(new FaceRedactor(new RedactionOptions())));
+        var sink = new RedactingSink(inner, [Cam.Id], report, NullLogger.Instance);
+        report.BeginSession();
         sink.Publish(new Sample(Imu.Id, 0, default, default, default, new byte[24]));
         sink.Publish(new Sample(Cam.Id, 0, default, default, default, FaceJpeg));
         Assert.True(SpinWait.SpinUntil(() => inner.Count == 2, TimeSpan.FromSeconds(20)));
         var frame = inner.Samples.Single(s => s.Stream == Cam.Id);
         Assert.False(frame.Payload.Span.SequenceEqual(FaceJpeg));
-        Assert.Contains("\"facesFound\":1", sink.SessionReportJson());
+        Assert.Contains("\"facesFound\":1", report.SessionReportJson());
         await sink.DisposeAsync();
     }
 

@@ -28,7 +28,7 @@ public sealed class RigLoopHealthTests : IDisposable
     {
         var clock = new FakeRigClock();
         var time = new FakeTimeProvider();
-        var pipeline = new RecordingPipeline(new RigProfile { Name = "rig" }, [Imu], _store, clock, NullLogger<RecordingPipeline>.Instance);
+        var pipeline = new RecordingPipeline(new RigProfile { Name = "rig" }, [Imu], _store, clock, TimeProvider.System, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
         var health = new RigLoopHealth(pipeline, time);
         long seq = 0;
         void Deliver() => pipeline.Publish(new Sample(Imu.Id, seq++, new SensorTime(seq), clock.Now, default, new byte[24]));

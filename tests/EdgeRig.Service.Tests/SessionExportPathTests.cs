@@ -42,7 +42,8 @@ public sealed class SessionExportPathTests : IDisposable
     private ICalibrationProfileStore Profiles() => new CalibrationProfileStore(new CatalogueProfileRecords(Store.CatalogueCollection("calibration")));
 
     private SessionsGrpcService Service() =>
-        new(Store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(Store), TimeProvider.System), profiles: Profiles());
+        new(Store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(Store), TimeProvider.System), TimeProvider.System,
+            profiles: Profiles());
 
     /// <summary>A stopped session "s1" of cam0 and imu0, three chunks each (cam0's chunk 1 is the second chunk written).</summary>
     private string Session()
@@ -117,8 +118,7 @@ public sealed class SessionExportPathTests : IDisposable
         _data.DamageChunk(id, 2);
         var rig = new RigProfile { Name = "rig" };
         var clock = new FakeRigClock();
-        var qa = new QaService(rig, Store, new RecordingPipeline(rig, [Cam, Imu], Store, clock, NullLogger<RecordingPipeline>.Instance), clock,
-            Profiles(), NullLogger<QaService>.Instance);
+        var qa = new SessionQaReports(rig, Store, clock, Profiles(), NullLogger<SessionQaReports>.Instance);
 
         var report = qa.FromStore(Store.GetSession(id));
 

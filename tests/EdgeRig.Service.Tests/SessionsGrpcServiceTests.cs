@@ -3,6 +3,7 @@ using EdgeRig.Core;
 using EdgeRig.Service.Grpc;
 using EdgeRig.Storage;
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeRig.Service.Tests;
 
@@ -28,8 +29,8 @@ public sealed class SessionsGrpcServiceTests : IDisposable
     }
 
     /// <summary>The service with the egress policy of a rig that requires no consent and redacts nothing.</summary>
-    private SessionsGrpcService Service() =>
-        new(_store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(_store), TimeProvider.System));
+    private SessionsGrpcService Service(TimeProvider? time = null) =>
+        new(_store, new Privacy.EgressPolicy(new RigProfile { Name = "rig" }, new LiteDbConsentStore(_store), TimeProvider.System), time ?? TimeProvider.System);
 
     private string SessionWithChunks(int chunks, int payloadBytes)
     {
@@ -107,10 +108,11 @@ public sealed class SessionsGrpcServiceTests : IDisposable
         string id = SessionWithChunks(3, 5000);
         FlipBytesOfChunk(id, 0);
         var writer = new Collector();
-        var service = Service();
+        var time = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var service = Service(time);
         await service.PullSession(new PullSessionRequest { SessionId = id }, writer, TestServerCallContext.Pull);
         var confirmed = await service.ConfirmPull(new ConfirmPullRequest { SessionId = id, SessionSha256 = writer.Messages[0].Header.SessionSha256 }, TestServerCallContext.Pull);
-        Assert.True(confirmed.PulledAtMs > 0);
+        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), confirmed.PulledAtMs); // marked by the injected clock
     }
 
     private string SessionWithBigChunk(int payloadBytes)

@@ -1,4 +1,5 @@
 using EdgeRig.Core;
+using EdgeRig.Formats;
 using EdgeRig.Timing.Gpio;
 
 namespace EdgeRig.Devices.Gpio;
@@ -51,7 +52,7 @@ public sealed class GpioChipMarkerButton : ISensor
             {
                 LostEvents = reader.LostEvents;
                 sink.Publish(new Sample(Descriptor.Id, _sequence++, new SensorTime(edge.TimestampNs), new HostTime(edge.TimestampNs), default,
-                    new[] { (byte)edge.LineOffset, edge.Rising ? (byte)1 : (byte)0 }));
+                    new GpioEdgePayload((byte)edge.LineOffset, edge.Rising).ToArray()));
             }
             Fault = "the GPIO line closed";
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeRig.Core;
+using EdgeRig.Formats;
 using EdgeRig.Devices.Simulation;
 
 namespace EdgeRig.Devices.Gpio;
@@ -73,15 +74,15 @@ public sealed class SimulatedMarkerButton : ISensor
         var falling = rising + PressLength;
         _next = falling + NextInterval();
         if (wait && !SimulatedSensor.WaitUntil(_clock, falling, () => _stopping)) return rising;
-        Publish(sink, rising, 1);
-        Publish(sink, falling, 0);
+        Publish(sink, rising, true);
+        Publish(sink, falling, false);
         return rising;
     }
 
-    private void Publish(ISampleSink sink, HostTime edge, byte level)
+    private void Publish(ISampleSink sink, HostTime edge, bool rising)
     {
         var stamped = edge + Duration.FromMicroseconds(3 + _random.NextDouble() * 5);
-        sink.Publish(new Sample(Descriptor.Id, _sequence++, new SensorTime(stamped.Nanoseconds), stamped, default, new[] { (byte)_profile.Line, level }));
+        sink.Publish(new Sample(Descriptor.Id, _sequence++, new SensorTime(stamped.Nanoseconds), stamped, default, new GpioEdgePayload((byte)_profile.Line, rising).ToArray()));
     }
 
     private Duration NextInterval()

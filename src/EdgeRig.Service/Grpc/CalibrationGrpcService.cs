@@ -3,6 +3,7 @@ using EdgeRig.Calibration;
 using EdgeRig.Calibration.Profiles;
 using EdgeRig.Calibration.Stimulus;
 using EdgeRig.Core;
+using EdgeRig.Devices.Simulation;
 using EdgeRig.Formats;
 using EdgeRig.Service.Security;
 using global::Grpc.Core;

@@ -13,7 +13,7 @@ namespace EdgeRig.Service.Grpc;
 
 /// <summary>Session listing, the verified, resumable pull, and export to MCAP. The egress policy (consent, redaction) is
 /// required: no registration mistake can turn it off.</summary>
-public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolicy egress, Recording.RecordingPipeline? pipeline = null,
+public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolicy egress, TimeProvider time, Recording.RecordingPipeline? pipeline = null,
     ICalibrationProfileStore? profiles = null, Quality.QaService? qa = null) : Sessions.SessionsBase
 {
     /// <summary>Largest piece of chunk data in one message, well under every client's default receive limit.</summary>
@@ -101,7 +101,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
         string expected = PullListing.For(store, id, withheld).SessionSha256;
         if (!string.Equals(expected, request.SessionSha256, StringComparison.Ordinal))
             throw new InvalidRigStateException($"session_sha256 '{request.SessionSha256}' does not match session '{id}' ({expected}); pull it again");
-        store.MarkPulled(id, DateTimeOffset.UtcNow);
+        store.MarkPulled(id, time.GetUtcNow());
         return Task.FromResult(store.GetSession(id).ToApi());
     }
 

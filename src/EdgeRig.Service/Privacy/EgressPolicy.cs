@@ -1,4 +1,5 @@
 using EdgeRig.Core;
+using EdgeRig.Privacy;
 
 namespace EdgeRig.Service.Privacy;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeRig.Core;
+using EdgeRig.Privacy;
 
 namespace EdgeRig.Service.Privacy;
 
@@ -45,10 +46,4 @@ public sealed class EgressSessionSource : ISessionSource
         samples = redacted;
         return true;
     }
-}
-
-/// <summary>Blurs the faces in one JPEG frame; returns the frame unchanged (the same bytes) when there are none.</summary>
-public interface IFrameRedactor
-{
-    (ReadOnlyMemory<byte> Jpeg, bool Changed) Redact(ReadOnlyMemory<byte> jpeg);
 }
