@@ -58,8 +58,9 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
 
         var parts = new RemotePart[(int)((o.Size + options.PartSizeBytes - 1) / options.PartSizeBytes)];
         var inFlight = new List<Task>();
-        await using (var stream = o.Item.Open())
+        try
         {
+            await using var stream = o.Item.Open();
             for (int i = 0; i < parts.Length; i++)
             {
                 int number = i + 1, index = i;
@@ -82,6 +83,13 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
                 inFlight.Add(SendPartAsync(o.Key, uploadId, number, body, md5, part => parts[index] = part, ct));
             }
             await Task.WhenAll(inFlight).ConfigureAwait(false);
+        }
+        catch
+        {
+            // a part failed for good or the upload was cancelled: let the other parts end (their outcome no longer matters)
+            // before the caller moves on, so no part is still being sent when the upload reports its failure
+            await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            throw;
         }
         await retry.RunAsync($"complete {o.Key}", c => target.CompleteMultipartAsync(o.Key, uploadId, parts, c), ct).ConfigureAwait(false);
     }

@@ -156,6 +156,31 @@ public sealed class UploadTests(LocalS3Fixture s3, ITestOutputHelper output) : I
     }
 
     [Fact]
+    public async Task StaleMultipartUploadWithOtherMetadata_FailsItsHead_IsDeletedAndSentAgain()
+    {
+        var options = Multipart(await s3.NewBucketAsync(), concurrency: 1);
+        string root = "lab/rig-a/" + session.SessionId + "/";
+        string mcapKey = root + ObjectLayout.McapName(session.SessionId);
+        string file = session.WriteLargeFile("stale.mcap", 11 * MiB);
+        using (var setup = new S3UploadTarget(options, s3.Credentials))
+        {
+            // an earlier run's upload of this key that claims another SHA-256, with its first part matching the local bytes
+            string id = await setup.StartMultipartAsync(mcapKey, new ObjectMetadata("rig-a", session.SessionId, "old", new string('0', 64)), default);
+            byte[] part = new byte[5 * MiB];
+            await using (var f = File.OpenRead(file)) await f.ReadExactlyAsync(part);
+            await setup.PutPartAsync(mcapKey, id, 1, new MemoryStream(part), Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(part)), default);
+        }
+        var (uploader, requests, t) = NewUploader(options);
+        using var _t = t;
+
+        await uploader.UploadAsync(SessionUploadSource.FromItems(session.SessionId, UploadItem.FromFile(ObjectLayout.McapName(session.SessionId), file)),
+            null, CancellationToken.None);
+
+        Assert.Equal(["COMPLETE " + mcapKey, "DELETE " + mcapKey, "COMPLETE " + mcapKey, "PUT " + root + "manifest.json"], requests.WriteLog);
+        await AssertCompleteAsync(options.Bucket, root);
+    }
+
+    [Fact]
     public async Task DamagedLocalChunk_IsRefusedNamingIt_AndNothingIsCommitted()
     {
         var options = await s3.NewBucketAsync();
