@@ -10,11 +10,12 @@ public sealed class ProjectReferenceTests
 {
     /// <summary>DESIGN's order, lowest first. Formats (chunk format, pulled-session folder) and Imaging (JPEG through
     /// libjpeg-turbo, pixel buffers) sit just above Core; Privacy
-    /// (redaction, chunk encryption) is a library beside Export, Calibration and Quality; Api is the generated protos.</summary>
+    /// (redaction, chunk encryption) is a library beside Export, Calibration and Quality; Api is the generated protos; Upload
+    /// (sessions to S3-compatible object storage) sits just below Service, whose upload queue calls it.</summary>
     private static readonly string[] Layers =
     [
         "EdgeRig.Core", "EdgeRig.Formats", "EdgeRig.Imaging", "EdgeRig.Timing", "EdgeRig.Devices", "EdgeRig.Recording", "EdgeRig.Storage",
-        "EdgeRig.Export", "EdgeRig.Calibration", "EdgeRig.Quality", "EdgeRig.Privacy", "EdgeRig.Vision", "EdgeRig.Api", "EdgeRig.Service", "EdgeRig.Cli",
+        "EdgeRig.Export", "EdgeRig.Calibration", "EdgeRig.Quality", "EdgeRig.Privacy", "EdgeRig.Vision", "EdgeRig.Api", "EdgeRig.Upload", "EdgeRig.Service", "EdgeRig.Cli",
     ];
 
     private static readonly string[] Base = ["EdgeRig.Core", "EdgeRig.Formats"];
@@ -39,6 +40,8 @@ public sealed class ProjectReferenceTests
         // OpenCV's optical flow behind Calibration's ICameraYawRate, kept out of Calibration so the CLI carries no OpenCV
         ["EdgeRig.Vision"] = [.. WithImages, "EdgeRig.Calibration"],
         ["EdgeRig.Api"] = [], // protos only
+        // pulled-session folders and exports to S3 (AWSSDK.S3); the service's upload queue decides what and when
+        ["EdgeRig.Upload"] = Base,
         ["EdgeRig.Service"] = Layers[..Array.IndexOf(Layers, "EdgeRig.Service")], // the composition root: everything above
         // a gRPC client (protos) plus offline tools over pulled sessions (#15: no OpenCV, no LiteDB, never the store)
         ["EdgeRig.Cli"] = [.. Base, "EdgeRig.Api", "EdgeRig.Export", "EdgeRig.Calibration"],
@@ -71,7 +74,7 @@ public sealed class ProjectReferenceTests
     public void EverySrcProject_IsPlacedInTheTable()
     {
         var projects = ReadReferences().Keys.Order().ToList();
-        Assert.Equal(15, projects.Count);
+        Assert.Equal(16, projects.Count);
         Assert.Equal(Layers.Order(), projects);
         Assert.Equal(Layers.Order(), MayDependOn.Keys.Order());
     }
