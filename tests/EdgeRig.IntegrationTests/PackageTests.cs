@@ -228,13 +228,13 @@ public sealed class PackageTests(PackageFixture package) : IClassFixture<Package
             Assert.True(build.ExitCode == 0, build.Stderr);
             string arch = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64";
             Assert.Contains($"+ scripts/package --arch {arch}", build.Stdout);
-            Assert.Contains($"EDGERIG_NO_START=1 apt-get install -y --no-install-recommends ./artifacts/packages/edgerig_", build.Stdout);
+            Assert.Contains($"EDGERIG_NO_START=1 apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ./artifacts/packages/edgerig_", build.Stdout);
             Assert.Contains($"_{arch}.deb", build.Stdout);
 
             var given = await ProcessRunner.RunAsync(Repo("scripts", "install-pi"), ["--dry-run", "--deb", package.Deb, "--rig", Paths.Rig("sim-default.json")], TimeSpan.FromSeconds(30), env);
             Assert.True(given.ExitCode == 0, given.Stderr);
             Assert.DoesNotContain("scripts/package", given.Stdout);
-            Assert.Contains($"EDGERIG_NO_START=0 apt-get install -y --no-install-recommends {package.Deb}", given.Stdout);
+            Assert.Contains($"EDGERIG_NO_START=0 apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold {package.Deb}", given.Stdout);
             Assert.Contains($"+ install -m 0644 {Paths.Rig("sim-default.json")} /etc/edgerig/rig.json", given.Stdout);
             Assert.False(File.Exists(log), File.Exists(log) ? File.ReadAllText(log) : "");
 
