@@ -22,6 +22,17 @@ public sealed class CascadeFrameRedactor(FaceRedactor redactor) : IFrameRedactor
         return frame.Changed ? (frame.Jpeg, true) : (jpeg, false);
     }
 
+    /// <summary>A tracker for one camera stream over this redactor's detector (capture-time redaction, #18).</summary>
+    public TrackingFaceRedactor NewTracker(FaceTrackingOptions? options = null) => new(redactor, options);
+
+    /// <summary>The next frame of a stream through its tracker, counted like <see cref="Redact"/>.</summary>
+    public (ReadOnlyMemory<byte> Jpeg, bool Changed) Redact(TrackingFaceRedactor tracker, ReadOnlyMemory<byte> jpeg)
+    {
+        var frame = tracker.Redact(jpeg);
+        Volatile.Read(ref _report).Add(frame);
+        return frame.Changed ? (frame.Jpeg, true) : (jpeg, false);
+    }
+
     /// <summary>Runs the detector once on a blank frame (not counted), so the calling thread's cascade is loaded.</summary>
     public void Warm()
     {

@@ -17,11 +17,15 @@ public sealed class RedactingSink : ISampleSink, IAsyncDisposable
     private readonly Dictionary<StreamId, Channel<Sample>> _queues = new();
     private readonly List<Task> _workers = [];
     private readonly ILogger _logger;
+    private readonly FaceTrackingOptions _tracking;
 
     /// <param name="queueCapacity">frames a camera may have waiting (about a second's worth rides out a busy moment).</param>
-    public RedactingSink(ISampleSink inner, IEnumerable<StreamId> cameras, CaptureRedactionReport report, ILogger logger, int queueCapacity = 32)
+    /// <param name="tracking">how often each camera's worker runs the detector (default: every 3rd frame).</param>
+    public RedactingSink(ISampleSink inner, IEnumerable<StreamId> cameras, CaptureRedactionReport report, ILogger logger, int queueCapacity = 32,
+        FaceTrackingOptions? tracking = null)
     {
         _inner = inner;
+        _tracking = tracking ?? new FaceTrackingOptions();
         _report = report;
         _logger = logger;
         foreach (var camera in cameras)
@@ -45,6 +49,7 @@ public sealed class RedactingSink : ISampleSink, IAsyncDisposable
     {
         var redactor = _report.Redactor;
         redactor.Warm(); // load this worker's cascade now, not on the first frame of a session
+        var tracker = redactor.NewTracker(_tracking); // one per camera: the detector on every k-th frame, boxes carried between
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (reader.TryRead(out var sample))
@@ -52,7 +57,7 @@ public sealed class RedactingSink : ISampleSink, IAsyncDisposable
                 ReadOnlyMemory<byte> payload;
                 try
                 {
-                    payload = redactor.Redact(sample.Payload).Jpeg;
+                    payload = redactor.Redact(tracker, sample.Payload).Jpeg;
                 }
                 catch (Exception e) when (e is CorruptJpegException or ArgumentException or OpenCvSharp.OpenCVException)
                 {

@@ -27,7 +27,7 @@ public static class TrainingDataSetup
         services.AddSingleton(faces);
         var egressRedactor = faces.Redactor is { } detector ? new CascadeFrameRedactor(detector) : null;
         var captureReport = rig.Privacy.Redaction == RedactionPolicy.Capture
-            ? new CaptureRedactionReport(new CascadeFrameRedactor(Native.FaceDetection.For(rig, true).Redactor!)) : null;
+            ? new CaptureRedactionReport(new CascadeFrameRedactor(Native.FaceDetection.For(rig, true, atCapture: true).Redactor!)) : null;
         services.AddSingleton(new CaptureRedactionSetup(captureReport));
         services.AddSingleton<ISessionLifecycle, SessionReports>();
         services.AddSingleton(sp => new EgressPolicy(rig, sp.GetRequiredService<IConsentStore>(), sp.GetRequiredService<TimeProvider>(), egressRedactor,

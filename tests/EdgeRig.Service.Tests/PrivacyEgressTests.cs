@@ -277,6 +277,21 @@ public sealed class PrivacyEgressTests : IDisposable
         await sink.DisposeAsync();
     }
 
+    [Fact]
+    public async Task RedactingSink_DetectsOnEveryThirdFrame_AndRedactsTheFramesBetween()
+    {
+        var inner = new ListSink();
+        var report = new CaptureRedactionReport(new CascadeFrameRedactor(new FaceRedactor(new RedactionOptions())));
+        var sink = new RedactingSink(inner, [Cam.Id], report, NullLogger.Instance, tracking: new FaceTrackingOptions { DetectEvery = 3 });
+        report.BeginSession();
+        for (int k = 0; k < 3; k++) sink.Publish(new Sample(Cam.Id, k, default, default, default, FaceJpeg));
+        Assert.True(SpinWait.SpinUntil(() => inner.Count == 3, TimeSpan.FromSeconds(20)));
+        Assert.All(inner.Samples, s => Assert.False(s.Payload.Span.SequenceEqual(FaceJpeg), $"frame {s.Sequence} left raw"));
+        Assert.Contains("\"facesFound\":1", report.SessionReportJson()); // the detector ran on the first frame only
+        Assert.Contains("\"framesProcessed\":3", report.SessionReportJson());
+        await sink.DisposeAsync();
+    }
+
     private sealed class ListSink : ISampleSink
     {
         private readonly List<Sample> _samples = [];
