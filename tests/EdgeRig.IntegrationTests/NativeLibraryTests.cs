@@ -60,6 +60,14 @@ public sealed class NativeLibraryTests
             Assert.All(status.Streams, s => Assert.True(s.Live, $"{s.Stream.Id} is stale: {s.Fault}"));
             Assert.False(openCv.Found, openCv.Detail); // the file is there (empty): the face detector's failed load is what counts
 
+            // doctor names the missing library and what it disables; every stream, cameras included, passes
+            var doctor = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "doctor"], TimeSpan.FromSeconds(60), Paths.CliEnv(url, dir));
+            string[] lines = doctor.Stdout.TrimEnd().Split('\n');
+            Assert.Contains(lines, l => l.StartsWith("WARN  library OpenCvSharpExtern") && l.Contains("missing: needed for face redaction"));
+            Assert.Contains(lines, l => l.StartsWith("WARN  feature face redaction") && l.Contains("unavailable: OpenCvSharpExtern not found"));
+            Assert.Contains(lines, l => l.StartsWith("PASS  stream cam0"));
+            Assert.Contains(lines, l => l.StartsWith("PASS  stream cam1"));
+
             var session = await rig.StartRecordingAsync(new StartRecordingRequest { Name = "no-opencv" });
             await Task.Delay(2000);
             await rig.StopRecordingAsync(new StopRecordingRequest());
