@@ -11,6 +11,7 @@ public sealed partial record RigProfile
         foreach (var (name, value) in new[] { ("cameraMs", t.CameraMs), ("audioMs", t.AudioMs), ("imuMs", t.ImuMs), ("lidarMs", t.LidarMs) })
             if (!(value > 0) || value > 1000) Fail($"calibration.tolerance.{name}", $"must be in (0, 1000] ms, was {value}");
         if (c.StimulusCount is < 5 or > 1000) Fail("calibration.stimulusCount", $"must be 5..1000 (each stream needs 5 events), was {c.StimulusCount}");
+        if (!(c.CameraExposureMs >= 0) || c.CameraExposureMs > 1000) Fail("calibration.cameraExposureMs", $"must be in [0, 1000] ms (0: leave exposure alone), was {c.CameraExposureMs}");
         if (!(c.MinIntervalSeconds >= 0.2) || c.MinIntervalSeconds > 60) Fail("calibration.minIntervalSeconds", $"must be in [0.2, 60], was {c.MinIntervalSeconds}");
         if (!(c.MaxIntervalSeconds >= c.MinIntervalSeconds) || c.MaxIntervalSeconds > 60)
             Fail("calibration.maxIntervalSeconds", $"must be in [minIntervalSeconds, 60], was {c.MaxIntervalSeconds}");
@@ -65,6 +66,10 @@ public sealed record CalibrationSettings
 
     /// <summary>Stimuli fired by a stimulus run unless the request says otherwise.</summary>
     public int StimulusCount { get; init; } = 30;
+
+    /// <summary>Exposure fixed on every camera that supports it (v4l2) for the length of a calibration run, in ms; 0 leaves
+    /// the cameras' own exposure control alone.</summary>
+    public double CameraExposureMs { get; init; } = 10;
 
     /// <summary>The gpio-output (role "trigger") that fires the stimulus; empty: the rig's first trigger output.</summary>
     public string TriggerOutput { get; init; } = "";

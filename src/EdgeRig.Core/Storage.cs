@@ -166,6 +166,18 @@ public interface ISensor : IAsyncDisposable
     Task StopAsync();
 }
 
+/// <summary>A camera whose exposure can be fixed for a calibration run (a stimulus must brighten frames the same way each
+/// time; auto exposure would chase the flash), and given back to automatic afterwards.</summary>
+public interface IExposureControl
+{
+    string DeviceId { get; }
+
+    /// <summary>Manual exposure of this length, now and after any reconnect, until <see cref="ReleaseExposure"/>.</summary>
+    void FixExposure(Duration exposure);
+
+    void ReleaseExposure();
+}
+
 /// <summary>Receives samples from capture. Implementations must not block.</summary>
 public interface ISampleSink
 {

@@ -17,7 +17,7 @@ public sealed record StimulusRecording(string SessionId, IReadOnlyList<StimulusR
 /// injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, ISessionStore store, SimulatedWorld world, Lazy<RigOutputs> outputs,
-    IRigClock clock, TimeProvider time, ILogger<LiveCalibration> logger)
+    IReadOnlyList<ISensor> sensors, IRigClock clock, TimeProvider time, ILogger<LiveCalibration> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -68,6 +68,7 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
             if (pipeline.Active is { } active) throw new InvalidRigStateException($"session '{active.Id}' is recording; stop it before a calibration run");
             if (pipeline.Status().Armed is not null) throw new InvalidRigStateException("the rig is armed; disarm it before a calibration run");
             await SettleAsync(ct);
+            using var exposure = FixCameraExposure();
             using var quiet = world.PausePeriodicEvents();
             using var turning = turn ? world.Turn() : null;
             var session = await pipeline.StartAsync($"calibration ({method})", "calibration", new Dictionary<string, string> { ["calibration"] = method });
@@ -87,6 +88,42 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Fixes every exposure-controllable camera's exposure for the run (calibration.cameraExposureMs); the returned
+    /// scope gives each back to automatic. A camera that refuses is logged and keeps its own exposure: the run goes on.</summary>
+    private ExposureScope FixCameraExposure()
+    {
+        var fixedCameras = new List<IExposureControl>();
+        if (rig.Calibration.CameraExposureMs > 0)
+            foreach (var camera in sensors.OfType<IExposureControl>())
+            {
+                try
+                {
+                    camera.FixExposure(Duration.FromMilliseconds(rig.Calibration.CameraExposureMs));
+                    fixedCameras.Add(camera);
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException)
+                {
+                    logger.LogWarning("Camera {Camera} keeps its own exposure for the calibration run: {Reason}", camera.DeviceId, e.Message);
+                }
+            }
+        return new ExposureScope(fixedCameras, logger);
+    }
+
+    private sealed class ExposureScope(List<IExposureControl> cameras, ILogger logger) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var camera in cameras)
+            {
+                try { camera.ReleaseExposure(); }
+                catch (Exception e) when (e is IOException or InvalidOperationException)
+                {
+                    logger.LogWarning("Camera {Camera} could not be given back its automatic exposure: {Reason}", camera.DeviceId, e.Message);
+                }
+            }
         }
     }
 

@@ -117,3 +117,24 @@ public class RigProfileTests
         return d?.FullName ?? throw new InvalidOperationException("EdgeRig.sln not found above the test binaries");
     }
 }
+
+public class RigProfileCalibrationTests
+{
+    [Theory]
+    [InlineData("\"stimulusCount\": 2", "calibration.stimulusCount")]
+    [InlineData("\"motionSeconds\": 1", "calibration.motionSeconds")]
+    [InlineData("\"cameraExposureMs\": -1", "calibration.cameraExposureMs")]
+    [InlineData("\"cameraExposureMs\": 2000", "calibration.cameraExposureMs")]
+    public void Parse_CalibrationFieldOutOfRange_NamesTheField(string field, string expected)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse($$"""{ "name": "r", "calibration": { {{field}} }, "devices": [ { "id": "imu0", "kind": "imu", "rateHz": 400 } ] }""", "r.json"));
+        Assert.Equal(expected, e.Field);
+    }
+
+    [Fact]
+    public void Parse_CameraExposure_DefaultsTo10MsAndZeroMeansLeaveAlone()
+    {
+        Assert.Equal(10, RigProfile.Parse("""{ "name": "r", "devices": [ { "id": "imu0", "kind": "imu", "rateHz": 400 } ] }""", "r.json").Calibration.CameraExposureMs);
+        Assert.Equal(0, RigProfile.Parse("""{ "name": "r", "calibration": { "cameraExposureMs": 0 }, "devices": [ { "id": "imu0", "kind": "imu", "rateHz": 400 } ] }""", "r.json").Calibration.CameraExposureMs);
+    }
+}

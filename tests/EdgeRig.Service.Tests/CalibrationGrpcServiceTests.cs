@@ -25,7 +25,7 @@ public sealed class CalibrationGrpcServiceTests
         var profiles = new CalibrationProfileStore(new CatalogueProfileRecords(store.CatalogueCollection("calibration")));
         var live = new LiveCalibration(rig, new RecordingPipeline(rig, [Gpio], store, clock, TimeProvider.System, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance), store,
             new SimulatedWorld(new WorldProfile { PeriodicEvents = false }, clock), new Lazy<RigOutputs>(() => throw new InvalidOperationException("no live run here")),
-            clock, TimeProvider.System, NullLogger<LiveCalibration>.Instance);
+            [], clock, TimeProvider.System, NullLogger<LiveCalibration>.Instance);
         var runner = new CalibrationRunner(profiles, rig.Name, rig.Calibration, cameraYaw: null, new Dictionary<string, double>());
         return new CalibrationGrpcService(store, profiles, new DataDirectory(data.Dir), TimeProvider.System, rig, live, runner);
     }

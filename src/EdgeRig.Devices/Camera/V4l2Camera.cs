@@ -11,7 +11,7 @@ namespace EdgeRig.Devices.Camera;
 /// time marks the start of exposure or the end of the frame is recorded in the stream's parameters. A camera that vanishes
 /// (ENODEV/EIO, its node removed, or no frame for <see cref="StallTimeout"/>) is lost and reopened (<see cref="HotplugSensor"/>).
 /// </summary>
-public sealed class V4l2Camera : HotplugSensor
+public sealed class V4l2Camera : HotplugSensor, IExposureControl
 {
     /// <summary>How long one poll waits, so a stop request is seen within it.</summary>
     public const int PollTimeoutMs = 100;
