@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using EdgeRig.Core;
+using EdgeRig.Formats;
 
 namespace EdgeRig.Export.Dataset;
 
@@ -50,7 +51,7 @@ internal static class StreamTables
                 break;
             case Encodings.GpioEdge:
                 table.Add("line", s.Payloads.Select((p, i) => (int)Gpio(s, i).Line).ToArray())
-                    .Add("level", s.Payloads.Select((p, i) => (int)Gpio(s, i).Level).ToArray(), "1 rising, 0 falling");
+                    .Add("level", s.Payloads.Select((p, i) => Gpio(s, i).Rising ? 1 : 0).ToArray(), "1 rising, 0 falling");
                 break;
             default:
                 table.AddBytes("payload", s.Payloads.Select(p => p.ToArray()).ToArray(), s.Descriptor.Encoding);
@@ -71,8 +72,9 @@ internal static class StreamTables
         s.Payloads[i].Length % LidarPointSize == 0 ? s.Payloads[i].Length / LidarPointSize
             : throw Malformed(s, i, $"{s.Payloads[i].Length} bytes is not a whole number of {LidarPointSize}-byte points");
 
-    private static (byte Line, byte Level) Gpio(StreamTimeline s, int i) =>
-        s.Payloads[i].Length == 2 ? (s.Payloads[i].Span[0], s.Payloads[i].Span[1]) : throw Malformed(s, i, $"{s.Payloads[i].Length} bytes, expected 2 (line, level)");
+    private static GpioEdgePayload Gpio(StreamTimeline s, int i) =>
+        s.Payloads[i].Length == GpioEdgePayload.Size && GpioEdgePayload.TryRead(s.Payloads[i].Span, out var edge) ? edge
+            : throw Malformed(s, i, $"{s.Payloads[i].Length} bytes, expected {GpioEdgePayload.Size} (line, level)");
 
     private static ParquetTable LidarPoints(StreamTimeline s, int total)
     {

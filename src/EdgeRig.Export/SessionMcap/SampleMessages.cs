@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using EdgeRig.Core;
+using EdgeRig.Formats;
 using EdgeRig.Export.SessionMcap.Foxglove;
 using EdgeRig.Export.SessionMcap.Schemas;
 using Google.Protobuf;
@@ -100,9 +101,9 @@ internal sealed record SampleMessages(MessageDescriptor Schema, Func<Sample, IMe
 
     private static GpioEdge Gpio(StreamDescriptor stream, Sample s)
     {
-        var p = s.Payload.Span;
-        if (p.Length != 2) throw Malformed(stream, s, $"{p.Length} bytes, expected 2 (line, level)");
-        return new GpioEdge { Timestamp = Stamp(s.Rig.Time), Line = p[0], Level = p[1] };
+        if (s.Payload.Length != GpioEdgePayload.Size || !GpioEdgePayload.TryRead(s.Payload.Span, out var edge))
+            throw Malformed(stream, s, $"{s.Payload.Length} bytes, expected {GpioEdgePayload.Size} (line, level)");
+        return new GpioEdge { Timestamp = Stamp(s.Rig.Time), Line = edge.Line, Level = edge.Rising ? 1u : 0u };
     }
 
     private static string Parameter(StreamDescriptor stream, string name) =>
