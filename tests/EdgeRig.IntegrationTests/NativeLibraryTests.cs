@@ -28,6 +28,15 @@ public sealed class NativeLibraryTests
     private static string[] Hidden(string library, IEnumerable<string> serviceArgs) =>
         ["-m", "sh", "-c", "mount --bind /dev/null \"$0\" && exec dotnet \"$@\"", library, Paths.ServiceDll, .. serviceArgs];
 
+    /// <summary>A channel to the service once it answers and every stream that can run is live.</summary>
+    private static async Task<Grpc.Net.Client.GrpcChannel> ConnectAsync(string url, string dir)
+    {
+        var channel = Paths.AuthedChannel(url, dir);
+        await ProcessTests.WaitUntilServing(new Rig.RigClient(channel));
+        await RigServiceFixture.WaitForSyncAsync(channel);
+        return channel;
+    }
+
     private static string WriteRig(string dir, string privacy)
     {
         string rigFile = Path.Combine(dir, "rig.json");
@@ -45,10 +54,8 @@ public sealed class NativeLibraryTests
         using var service = ProcessRunner.Start("unshare", Hidden(OpenCvFile, ["--rig", rigFile, "--data-dir", dir, "--urls", url, "--dashboard-urls", "none"]));
         try
         {
-            using var channel = Paths.AuthedChannel(url, dir);
+            using var channel = await ConnectAsync(url, dir);
             var rig = new Rig.RigClient(channel);
-            await ProcessTests.WaitUntilServing(rig);
-            await RigServiceFixture.WaitForSyncAsync(channel);
 
             var status = await rig.GetStatusAsync(new GetStatusRequest());
             var openCv = Assert.Single(status.NativeLibraries, l => l.Library == "OpenCvSharpExtern");
@@ -129,10 +136,8 @@ public sealed class NativeLibraryTests
         using var service = ProcessRunner.Start("unshare", Hidden(TurboJpegFile, ["--rig", Paths.QuietButtonRig(dir), "--data-dir", dir, "--urls", url, "--dashboard-urls", "none"]));
         try
         {
-            using var channel = Paths.AuthedChannel(url, dir);
+            using var channel = await ConnectAsync(url, dir);
             var rig = new Rig.RigClient(channel);
-            await ProcessTests.WaitUntilServing(rig);
-            await RigServiceFixture.WaitForSyncAsync(channel);
             var status = await rig.GetStatusAsync(new GetStatusRequest());
             var cameras = status.Streams.Where(s => s.Stream.Modality == "camera").ToList();
             Assert.NotEmpty(cameras);
