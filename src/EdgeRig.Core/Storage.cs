@@ -76,8 +76,8 @@ public sealed class CorruptChunkException(string message, bool missing = false) 
     public bool Missing { get; } = missing;
 }
 
-/// <summary>The session store: a catalogue of sessions plus their chunked sample data.</summary>
-public interface ISessionStore : IDisposable
+/// <summary>The recorder's side of the store: a session created, its chunks, markers, counts, sync and PTP polls written, and closed. What "written" means for durability is each implementation's to say and make true.</summary>
+public interface ISessionWriter
 {
     void CreateSession(Session session, IReadOnlyList<StreamDescriptor> streams);
 
@@ -97,9 +97,16 @@ public interface ISessionStore : IDisposable
     /// <summary>Appends PTP polls to the session's timeline (kept in the session's own file).</summary>
     void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records);
 
-    IReadOnlyList<PtpRecord> ReadPtp(string sessionId);
-
     void CloseSession(string sessionId, RigTime stop, SessionState state, string reason);
+
+    /// <summary>Why the store cannot write now (a failed catalogue write, the disk at its reserve); null when it can.</summary>
+    string? WriteFailure => null;
+}
+
+/// <summary>Sessions as records: listed, read, annotated (calibration, QA, redaction, pulled), purged, deleted, recovered and repaired.</summary>
+public interface ISessionCatalogue
+{
+    IReadOnlyList<PtpRecord> ReadPtp(string sessionId);
 
     IReadOnlyList<SessionRecord> ListSessions();
 
@@ -129,6 +136,20 @@ public interface ISessionStore : IDisposable
     /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
     void DeleteSession(string sessionId);
 
+    /// <summary>Closes sessions left recording by a crash; returns the ids it recovered.</summary>
+    IReadOnlyList<string> RecoverOpenSessions();
+
+    /// <summary>What the store had to repair or restore since it opened (damaged files moved aside, indexes rebuilt), in words.</summary>
+    IReadOnlyCollection<string> Repairs => [];
+
+    /// <summary>Rebuilds a finished session's chunk index from its own files (the old index kept aside); returns what it did.</summary>
+    /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
+    IReadOnlyList<string> RepairSession(string sessionId) => throw new NotSupportedException("this store cannot repair sessions");
+}
+
+/// <summary>The stored chunks of a session, in pull order, CRC-checked when read.</summary>
+public interface IChunkReader
+{
     /// <summary>The session's chunks in pull order: the order they were written, stable while the session still records.</summary>
     IReadOnlyList<ChunkInfo> ListChunks(string sessionId);
 
@@ -139,20 +160,13 @@ public interface ISessionStore : IDisposable
     /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked.</summary>
     /// <exception cref="CorruptChunkException">the bytes do not match their CRC32C.</exception>
     byte[] ReadChunk(string sessionId, ChunkInfo chunk);
-
-    /// <summary>Closes sessions left recording by a crash; returns the ids it recovered.</summary>
-    IReadOnlyList<string> RecoverOpenSessions();
-
-    /// <summary>What the store had to repair or restore since it opened (damaged files moved aside, indexes rebuilt), in words.</summary>
-    IReadOnlyCollection<string> Repairs => [];
-
-    /// <summary>Rebuilds a finished session's chunk index from its own files (the old index kept aside); returns what it did.</summary>
-    /// <exception cref="InvalidRigStateException">the session is still recording.</exception>
-    IReadOnlyList<string> RepairSession(string sessionId) => throw new NotSupportedException("this store cannot repair sessions");
-
-    /// <summary>Why the store cannot write now (a failed catalogue write, the disk at its reserve); null when it can.</summary>
-    string? WriteFailure => null;
 }
+
+/// <summary>
+/// The session store, all three roles (ISessionWriter, ISessionCatalogue, IChunkReader) in one: LiteDbSessionStore on the rig,
+/// InMemorySessionStore in tests and tools. Every implementation passes one contract suite (tests/EdgeRig.Storage.Tests).
+/// </summary>
+public interface ISessionStore : ISessionWriter, ISessionCatalogue, IChunkReader, IDisposable;
 
 /// <summary>A source of samples: a real driver or a simulated twin.</summary>
 public interface ISensor : IAsyncDisposable
