@@ -79,6 +79,10 @@ public static class EdgeRigHost
                 Time = sp.GetRequiredService<TimeProvider>(),
             }));
         builder.Services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<LiteDbSessionStore>());
+        // the store's roles, for collaborators that need only one of them
+        builder.Services.AddSingleton<ISessionWriter>(sp => sp.GetRequiredService<ISessionStore>());
+        builder.Services.AddSingleton<ISessionCatalogue>(sp => sp.GetRequiredService<ISessionStore>());
+        builder.Services.AddSingleton<IChunkReader>(sp => sp.GetRequiredService<ISessionStore>());
         builder.Services.AddSingleton<ITokenStore>(sp => new LiteDbTokenStore(sp.GetRequiredService<LiteDbSessionStore>()));
         builder.Services.AddSingleton<IAuditLog>(sp => new LiteDbAuditLog(sp.GetRequiredService<LiteDbSessionStore>()));
         builder.Services.AddSingleton(TimeProvider.System);
@@ -220,7 +224,7 @@ internal sealed class RigLoopHealthCheck(Systemd.RigLoopHealth health) : Microso
 }
 
 /// <summary>Healthy while the session store can write.</summary>
-internal sealed class StoreHealthCheck(ISessionStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class StoreHealthCheck(ISessionWriter store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>

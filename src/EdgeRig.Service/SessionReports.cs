@@ -12,7 +12,7 @@ public sealed record CaptureRedactionSetup(CaptureRedactionReport? Report);
 /// The reports each session gets from its recording: the QA analysis fed while it records and finished at stop, and (when
 /// redacting at capture) the redaction report counted from its start. Given to the pipeline at construction.
 /// </summary>
-public sealed class SessionReports(SessionQaReports qa, ISessionStore store, CaptureRedactionSetup capture) : ISessionLifecycle
+public sealed class SessionReports(SessionQaReports qa, ISessionCatalogue store, CaptureRedactionSetup capture) : ISessionLifecycle
 {
     public ISessionObserver? Starting(Session session, IReadOnlyList<StreamDescriptor> streams)
     {

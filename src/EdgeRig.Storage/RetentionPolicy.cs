@@ -48,7 +48,7 @@ public static class RetentionPolicy
 }
 
 /// <summary>Applies the retention policy to a store: deletes what the plan says and reports it.</summary>
-public sealed class RetentionRunner(ISessionStore store, RetentionProfile profile, TimeProvider time)
+public sealed class RetentionRunner(ISessionCatalogue store, RetentionProfile profile, TimeProvider time)
 {
     public RetentionPlan RunOnce()
     {

@@ -7,7 +7,7 @@ namespace EdgeRig.Service.Dashboard;
 /// The rate the rig writes to disk: measured from the open session's on-disk size while recording; while idle,
 /// estimated from what recording would write now (each stream's live rate times its latest payload size).
 /// </summary>
-public sealed class WriteRateMeter(RecordingPipeline pipeline, ISessionStore store, TimeProvider time)
+public sealed class WriteRateMeter(RecordingPipeline pipeline, ISessionCatalogue store, TimeProvider time)
 {
     private readonly object _gate = new();
     private (string Session, long Bytes, long Ticks)? _previous;
