@@ -212,6 +212,7 @@ public sealed partial record RigProfile
         if (World.EventIntervalSeconds <= 0) Fail("world.eventIntervalSeconds", $"must be > 0, was {World.EventIntervalSeconds}");
         ValidateTraining(file);
         ValidateCalibration(file);
+        ValidateUpload(file);
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)
         {

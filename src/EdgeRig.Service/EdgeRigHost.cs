@@ -5,6 +5,7 @@ using EdgeRig.Recording;
 using EdgeRig.Service.Dashboard;
 using EdgeRig.Service.Grpc;
 using EdgeRig.Service.Security;
+using EdgeRig.Service.Upload;
 using EdgeRig.Storage;
 using EdgeRig.Timing;
 using EdgeRig.Timing.Ptp;
@@ -103,6 +104,7 @@ public static class EdgeRigHost
             rig.Calibration, new Vision.FarnebackCameraYaw(), DeviceProfileRules.CameraFieldsOfViewRad(rig)));
         builder.Services.AddSingleton(sp => new PtpMonitor(rig.Ptp, new PmcClient(rig.Ptp.Socket), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddTrainingData(rig, dataDir);
+        builder.Services.AddUploads(rig, dataDir, Grpc.RigGrpcService.Version); // a broken upload section refuses start-up here
         builder.Services.AddSingleton<Native.DeviceStartFaults>();
         builder.Services.AddSingleton<Native.NativeLibraryReport>();
         builder.Services.AddHostedService<RigRuntime>();
@@ -134,6 +136,7 @@ public static class EdgeRigHost
         app.MapGrpcReflectionService();
         app.MapDashboard();
         app.MapTrainingData();
+        app.MapUploads();
 
         world.EventScheduled += e => GroundTruthLog.Append(dataDir, e);
         app.Lifetime.ApplicationStopped.Register(() =>

@@ -31,6 +31,7 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
             MaxErrorRetry = 0,
             Timeout = options.RequestTimeout,
         };
+        if (options.CaFile is not null) config.HttpClientFactory = new PrivateCaHttpClientFactory(options.CaFile);
         Client = new AmazonS3Client(new BasicAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey), config);
     }
 

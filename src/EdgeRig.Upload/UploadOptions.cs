@@ -37,6 +37,9 @@ public sealed record UploadOptions
 
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 
+    /// <summary>A PEM file of the private CA the endpoint's certificate chains to; null: the system's trust store.</summary>
+    public string? CaFile { get; init; }
+
     /// <summary>How long one S3 request may take before it counts as failed (and is retried).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -55,6 +58,8 @@ public sealed record UploadOptions
             throw new UploadSettingsException("upload.multipartThresholdMiB", "must be at least the part size");
         if (PartConcurrency is < 1 or > 16) throw new UploadSettingsException("upload.partConcurrency", $"{PartConcurrency} is outside 1–16");
         if (MaxMiBps < 0 || double.IsNaN(MaxMiBps)) throw new UploadSettingsException("upload.maxMiBps", $"{MaxMiBps} is negative (0 means no cap)");
+        if (CaFile is not null && Endpoint.Scheme != "https")
+            throw new UploadSettingsException("upload.caFile", "is for https endpoints only");
         return this;
     }
 }

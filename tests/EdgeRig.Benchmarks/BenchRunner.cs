@@ -7,7 +7,7 @@ namespace EdgeRig.Benchmarks;
 public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
 {
     /// <summary>Every bench, in the order they run.</summary>
-    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "jpeg", "calibration"];
+    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "jpeg", "upload", "calibration"];
 
     /// <summary>Long benches (10, 10 and 4 minutes at full size) that run only when named.</summary>
     public static readonly string[] OnlyByName = ["soak", "service-soak", "calibration"];
@@ -58,6 +58,9 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
                 break;
             case "jpeg":
                 JpegBench.Run(sizes.JpegSeconds, results, sizes.JpegRuns);
+                break;
+            case "upload":
+                await UploadBench.RunAsync(root, sizes.UploadMiB, sizes.UploadRuns, results);
                 break;
             case "calibration":
                 await CalibrationBench.RunAsync(root, sizes.CalibrationSeeds, results, sizes.CalibrationStimuli, sizes.CalibrationMotionSeconds);

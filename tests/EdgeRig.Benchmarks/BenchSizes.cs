@@ -13,6 +13,8 @@ public sealed record BenchSizes
     /// output to measure what is installed, e.g. ReadyToRun).</summary>
     public string? ServiceDir { get; init; }
     public int PullMiB { get; init; } = 1024;
+    public int UploadMiB { get; init; } = 1024;
+    public int UploadRuns { get; init; } = 3;
     public double SyncSeconds { get; init; } = 120;
     public double ExportSeconds { get; init; } = 34;
     public double DriversSeconds { get; init; } = 10;
@@ -32,7 +34,7 @@ public sealed record BenchSizes
     /// </summary>
     public static BenchSizes Smoke { get; } = new()
     {
-        SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8,
+        SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8, UploadMiB = 24, UploadRuns = 1,
         SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1, JpegSeconds = 0.4, JpegRuns = 1, MovingFaceFrames = 30,
         CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6,
     };

@@ -25,6 +25,7 @@ var minutes = Size("--minutes", defaults.SoakMinutes, "soak: minutes recorded");
 var serviceMinutes = Size("--service-minutes", defaults.ServiceSoakMinutes, "service-soak: minutes the real service process records");
 var serviceDir = new Option<string?>("--service-dir") { Description = "service-soak: folder holding edgerig-service (default: the Release build in the tree)" };
 var pullMiB = Size("--pull-mib", defaults.PullMiB, "pull: size of the session pulled, MiB");
+var uploadMiB = Size("--upload-mib", defaults.UploadMiB, "upload: size of the file uploaded, MiB");
 var syncSeconds = Size("--sync-seconds", defaults.SyncSeconds, "sync: seconds per synthetic stream (errors counted after the first 10)");
 var exportSeconds = Size("--export-seconds", defaults.ExportSeconds, "export: seconds of the synthetic session");
 var driversSeconds = Size("--drivers-seconds", defaults.DriversSeconds, "drivers: seconds per driver and baseline");
@@ -37,7 +38,7 @@ var calibrationStimuli = Size("--calibration-stimuli", defaults.CalibrationStimu
 
 var command = new RootCommand("EdgeRig benchmarks: prints a table and appends JSON lines to artifacts/bench/results.jsonl")
 {
-    benches, rig, seconds, baselineSeconds, storeSeconds, minutes, serviceMinutes, serviceDir, pullMiB, syncSeconds, exportSeconds, driversSeconds, qaSeconds, privacySeconds, movingFaceFrames, jpegSeconds,
+    benches, rig, seconds, baselineSeconds, storeSeconds, minutes, serviceMinutes, serviceDir, pullMiB, uploadMiB, syncSeconds, exportSeconds, driversSeconds, qaSeconds, privacySeconds, movingFaceFrames, jpegSeconds,
     calibrationSeeds, calibrationStimuli,
 };
 command.SetAction(async (parse, _) =>
@@ -46,7 +47,7 @@ command.SetAction(async (parse, _) =>
     var sizes = defaults with
     {
         SliceSeconds = parse.GetValue(seconds), SliceBaselineSeconds = parse.GetValue(baselineSeconds), StoreSeconds = parse.GetValue(storeSeconds),
-        SoakMinutes = parse.GetValue(minutes), ServiceSoakMinutes = parse.GetValue(serviceMinutes), ServiceDir = parse.GetValue(serviceDir), PullMiB = parse.GetValue(pullMiB), SyncSeconds = parse.GetValue(syncSeconds),
+        SoakMinutes = parse.GetValue(minutes), ServiceSoakMinutes = parse.GetValue(serviceMinutes), ServiceDir = parse.GetValue(serviceDir), PullMiB = parse.GetValue(pullMiB), UploadMiB = parse.GetValue(uploadMiB), SyncSeconds = parse.GetValue(syncSeconds),
         ExportSeconds = parse.GetValue(exportSeconds), DriversSeconds = parse.GetValue(driversSeconds), QaSeconds = parse.GetValue(qaSeconds),
         PrivacySeconds = parse.GetValue(privacySeconds), JpegSeconds = parse.GetValue(jpegSeconds), MovingFaceFrames = parse.GetValue(movingFaceFrames), CalibrationSeeds = parse.GetValue(calibrationSeeds), CalibrationStimuli = parse.GetValue(calibrationStimuli),
     };

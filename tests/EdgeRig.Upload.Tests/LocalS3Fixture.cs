@@ -48,6 +48,20 @@ public sealed class LocalS3Fixture : IAsyncLifetime
         return options;
     }
 
+    /// <summary>An outage: radosgw stops (the cluster keeps its objects) until <see cref="StartGatewayAsync"/>.</summary>
+    public async Task StopGatewayAsync()
+    {
+        var run = await RunScriptAsync("rgw-stop", TimeSpan.FromSeconds(30));
+        if (run.ExitCode != 0) throw new InvalidOperationException($"scripts/s3-local rgw-stop failed ({run.ExitCode}): {run.Stderr.Trim()}");
+    }
+
+    /// <summary>radosgw back on the same port; returns when S3 answers.</summary>
+    public async Task StartGatewayAsync()
+    {
+        var run = await RunScriptAsync("rgw-start", TimeSpan.FromMinutes(2));
+        if (run.ExitCode != 0) throw new InvalidOperationException($"scripts/s3-local rgw-start failed ({run.ExitCode}): {run.Stderr.Trim()}");
+    }
+
     /// <summary>The environment the independent Node client needs (the same keys, from the same file).</summary>
     public Dictionary<string, string> NodeEnvironment() => new()
     {

@@ -67,5 +67,6 @@ internal static class StatusCommand
             ansi.MarkupLine($"[red]{Output.Text(s.Stream.Id)}[/]: {Output.Text(s.Fault)}");
         foreach (var f in status.Features.Where(f => !f.Available))
             ansi.MarkupLine($"[yellow]{Output.Text(f.Name)}[/]: {Output.Text(f.Detail)}");
+        if (status.Upload is { } upload) ansi.MarkupLine(UploadCommand.Summary(upload));
     }
 }

@@ -16,6 +16,8 @@ public sealed class MetricsEndpoint
     private readonly Gauge _live, _rate, _nominal, _recorded, _dropped, _gaps, _bound, _drift;
     private readonly Counter _samples;
     private readonly Gauge _recording, _recordingSeconds, _backlog, _ptpLocked, _ptpAvailable, _ptpOffset, _diskFree, _writeRate;
+    private readonly Gauge _uploadBacklog, _uploadRate, _uploadPaused, _uploadSessions;
+    private readonly Counter _uploadedBytes, _uploadFailures;
     private readonly SemaphoreSlim _scrape = new(1, 1);
 
     private MetricsEndpoint()
@@ -39,6 +41,12 @@ public sealed class MetricsEndpoint
         _ptpOffset = f.CreateGauge("edgerig_ptp_offset_seconds", "ptp4l's offset from master (0 when unknown).");
         _diskFree = f.CreateGauge("edgerig_disk_free_bytes", "Free space in the data directory.");
         _writeRate = f.CreateGauge("edgerig_write_bytes_per_second", "Disk write rate (measured while recording, else estimated).");
+        _uploadBacklog = f.CreateGauge("edgerig_upload_backlog_bytes", "Bytes of finished sessions not uploaded yet (held ones included).");
+        _uploadRate = f.CreateGauge("edgerig_upload_rate_bytes_per_second", "Upload rate of the session being uploaded.");
+        _uploadPaused = f.CreateGauge("edgerig_upload_paused", "1 while uploads are paused.");
+        _uploadSessions = f.CreateGauge("edgerig_upload_sessions", "Sessions in the upload queue per state.", new GaugeConfiguration { LabelNames = ["state"] });
+        _uploadedBytes = f.CreateCounter("edgerig_upload_uploaded_bytes_total", "Bytes sent to the bucket since the service started.");
+        _uploadFailures = f.CreateCounter("edgerig_upload_failures_total", "Failed upload attempts since the service started.");
     }
 
     public static void Map(WebApplication app)
@@ -83,5 +91,18 @@ public sealed class MetricsEndpoint
         _ptpOffset.Set(s.Ptp.OffsetNs is { } offset ? offset / 1e9 : 0);
         _diskFree.Set(s.DiskFreeBytes);
         _writeRate.Set(s.WriteBytesPerSecond);
+        if (s.Upload is { } u)
+        {
+            _uploadBacklog.Set(u.BacklogBytes);
+            _uploadRate.Set(u.RateBytesPerSecond);
+            _uploadPaused.Set(u.Paused ? 1 : 0);
+            _uploadSessions.WithLabels("queued").Set(u.Queued);
+            _uploadSessions.WithLabels("uploading").Set(u.Uploading);
+            _uploadSessions.WithLabels("uploaded").Set(u.Uploaded);
+            _uploadSessions.WithLabels("held").Set(u.Held);
+            _uploadSessions.WithLabels("failed").Set(u.Failed);
+            _uploadedBytes.IncTo(u.UploadedBytesTotal);
+            _uploadFailures.IncTo(u.FailuresTotal);
+        }
     }
 }

@@ -9,9 +9,10 @@ namespace EdgeRig.Service.Grpc;
 /// <summary>Status and recording control: a thin adapter over <see cref="RecordingPipeline"/>.</summary>
 public sealed class RigGrpcService(
     RecordingPipeline pipeline, RigProfile rig, IRigClock clock, DataDirectory data, Timing.Ptp.PtpMonitor ptp, TransportInfo transport,
-    Native.NativeLibraryReport natives, Native.DeviceStartFaults startFaults, IReadOnlyList<ISensor> sensors, Quality.QaService? qa = null) : Api.V1.Rig.RigBase
+    Native.NativeLibraryReport natives, Native.DeviceStartFaults startFaults, IReadOnlyList<ISensor> sensors, Quality.QaService? qa = null,
+    Upload.UploadQueue? uploads = null) : Api.V1.Rig.RigBase
 {
-    private static readonly string Version =
+    public static readonly string Version =
         typeof(RigGrpcService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     public override Task<RigStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
@@ -42,6 +43,7 @@ public sealed class RigGrpcService(
             }
         }
         reply.Armed = ToApi(status.Armed);
+        if (uploads is not null) reply.Upload = Upload.UploadGrpcService.Status(uploads, withSessions: false);
         reply.Streams.AddRange(status.Streams.Select(s => new Api.V1.StreamStatus
         {
             Stream = s.Descriptor.ToApi(),

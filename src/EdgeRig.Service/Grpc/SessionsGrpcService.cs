@@ -130,10 +130,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
         var decision = egress.For(record, role);
         foreach (var s in request.Streams)
             if (decision.Withheld.TryGetValue(s, out var why)) throw new InvalidRigStateException($"stream '{s}' of session '{id}' may not leave the rig: {why}");
-        ISessionSource source = new SessionStoreSource(store, record);
-        Privacy.EgressSessionSource? egressSource = null;
-        if (decision.Withheld.Count > 0 || decision.Redact.Count > 0)
-            source = egressSource = new Privacy.EgressSessionSource(source, decision, egress.Redactor, egress.RedactorUnavailable);
+        var source = egress.Outgoing(store, record, decision, out var egressSource);
         var export = SessionExport.Prepare(source, new SessionExportOptions
         {
             Streams = request.Streams.ToList(),
@@ -225,13 +222,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
     }
 
     /// <summary>Streams a pull must leave out: pulls carry stored bytes, so frames that would need redaction are withheld too.</summary>
-    private Dictionary<string, string> WithheldFromPull(SessionRecord record, Role role)
-    {
-        var decision = egress.For(record, role);
-        var withheld = new Dictionary<string, string>(decision.Withheld);
-        foreach (var s in decision.Redact) withheld[s] = decision.RawRefusal;
-        return withheld;
-    }
+    private Dictionary<string, string> WithheldFromPull(SessionRecord record, Role role) => egress.WithheldFromStoredBytes(record, role);
 
     private static string RequireId(string id) =>
         string.IsNullOrWhiteSpace(id) ? throw new ArgumentException("session_id must not be empty") : id;

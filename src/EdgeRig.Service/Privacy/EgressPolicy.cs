@@ -24,6 +24,28 @@ public sealed class EgressPolicy(RigProfile rig, IConsentStore consents, TimePro
     /// <summary>Whether the session's camera frames were redacted before they were stored.</summary>
     public static bool RedactedAtCapture(SessionRecord record) => record.RedactionReportJson.Length > 0;
 
+    /// <summary>The session as it may leave the rig under <paramref name="decision"/>: withheld streams left out, camera frames
+    /// that need it redacted on the way (<see cref="EgressSessionSource.FramesRedacted"/> counts them). Exports and uploads
+    /// read sessions through this, so both leave the rig exactly alike.</summary>
+    public ISessionSource Outgoing(ISessionStore store, SessionRecord record, Decision decision, out EgressSessionSource? redacting)
+    {
+        ISessionSource source = new Formats.SessionStoreSource(store, record);
+        redacting = null;
+        if (decision.Withheld.Count > 0 || decision.Redact.Count > 0)
+            source = redacting = new EgressSessionSource(source, decision, redactor, redactorUnavailable);
+        return source;
+    }
+
+    /// <summary>Streams a pull (or an upload of stored chunks) must leave out: stored bytes cannot be redacted, so streams that
+    /// need redaction are withheld with the withheld ones.</summary>
+    public Dictionary<string, string> WithheldFromStoredBytes(SessionRecord record, Role role)
+    {
+        var decision = For(record, role);
+        var withheld = new Dictionary<string, string>(decision.Withheld);
+        foreach (var s in decision.Redact) withheld[s] = decision.RawRefusal;
+        return withheld;
+    }
+
     public Decision For(SessionRecord record, Role role)
     {
         var privacy = rig.Privacy;

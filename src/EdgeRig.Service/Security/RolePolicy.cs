@@ -53,6 +53,11 @@ public static class RolePolicy
         ["/edgerig.v1.Admin/ListTokens"] = (Admins, null),
         ["/edgerig.v1.Admin/ListAudit"] = (Admins, null),
         ["/edgerig.v1.Admin/RepairSession"] = (Admins, "session.repair"),
+        ["/edgerig.v1.Upload/GetUploadStatus"] = (Anyone, null),
+        ["/edgerig.v1.Upload/RetryUpload"] = (DataReaders, "upload.retry"),
+        ["/edgerig.v1.Upload/ReleaseUpload"] = (Admins, "upload.release"),
+        ["/edgerig.v1.Upload/PauseUploads"] = (Anyone, "upload.pause"),
+        ["/edgerig.v1.Upload/ResumeUploads"] = (Anyone, "upload.resume"),
         ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = (Anyone, null),
         ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = (Anyone, null),
     };

@@ -104,6 +104,7 @@ function renderStatus(s) {
   $("disk").textContent = fmtBytes(s.diskFreeBytes);
   $("disk").className = "value " + (s.secondsLeft != null && s.secondsLeft < 1800 ? "bad" : "");
   $("disk-left").textContent = (fmtLeft(s.secondsLeft) || "") + (s.writeBytesPerSecond > 0 ? " at " + fmtBytes(s.writeBytesPerSecond) + "/s" : "");
+  renderUpload(s.upload);
   const list = $("streams");
   list.replaceChildren(...s.streams.map((st) => {
     const li = el("li");
@@ -118,6 +119,20 @@ function renderStatus(s) {
     li.append(name, rate);
     return li;
   }));
+}
+
+// The upload card: backlog and rate, and the one session to act on (held or failed); hidden when the rig uploads nothing.
+function renderUpload(u) {
+  $("upload-tile").hidden = !u;
+  if (!u) return;
+  const trouble = u.held + u.failed > 0;
+  $("upload").textContent = u.paused ? "paused" : u.backlogBytes > 0 ? fmtBytes(u.backlogBytes) + " left" : "up to date";
+  $("upload").className = "value " + (trouble ? "bad" : u.paused ? "warn" : "ok");
+  const parts = [];
+  if (u.current) parts.push(u.current + " at " + fmtBytes(u.rateBytesPerSecond) + "/s");
+  parts.push(u.uploaded + " uploaded, " + u.queued + " queued");
+  if (u.problem) parts.push(u.problem);
+  $("upload-detail").textContent = shownText(parts.join(" · "));
 }
 
 function renderElapsed() {

@@ -1,0 +1,148 @@
+using EdgeRig.Core;
+using EdgeRig.Export;
+using EdgeRig.Formats;
+using EdgeRig.Upload;
+
+namespace EdgeRig.Service.Upload;
+
+/// <summary>
+/// One finished session as the upload queue sends it: the pulled-folder layout straight from the store (every chunk the
+/// egress policy lets out, with the manifest a gRPC pull would write and the QA report), plus the exports the rig file's
+/// <c>upload.formats</c> ask for, written into a staging folder first (uploads open each item more than once, and an
+/// export must give the same bytes every time). Nothing here decides whether the session may go: the queue does.
+/// </summary>
+internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPolicy egress, Calibration.Profiles.ICalibrationProfileStore? profiles,
+    Recording.RecordingPipeline pipeline)
+{
+    /// <summary>The role uploads leave the rig as: the data team's (consent and redaction decide exactly as for its pulls).</summary>
+    public const Role UploadRole = Role.Data;
+
+    public sealed record Prepared(SessionUploadSource Source, IReadOnlyDictionary<string, string> Withheld, IReadOnlyList<string> Damaged, long Bytes);
+
+    /// <exception cref="IOException">the staging folder could not be written (a full disk): the queue tries again later.</exception>
+    public async Task<Prepared> PrepareAsync(SessionRecord record, IReadOnlyList<string> formats, string staging, CancellationToken ct)
+    {
+        string id = record.Session.Id;
+        var items = new List<UploadItem>();
+        var withheld = egress.WithheldFromStoredBytes(record, UploadRole);
+        PulledSessionManifest? pulled = null;
+        var damaged = new List<string>();
+        if (formats.Contains("session"))
+        {
+            pulled = PulledManifest(record, withheld, out var missing);
+            damaged.AddRange(missing.Select(m => m.ToString()));
+            foreach (var chunk in pulled.Chunks)
+            {
+                var info = chunk.ToChunkInfo();
+                items.Add(new UploadItem(chunk.File.Replace('\\', '/'), () => new YieldingStream(new MemoryStream(store.ReadChunk(id, info), writable: false), pipeline),
+                    chunk.Sha256));
+            }
+            if (SessionAttachment.QaReportOf(record) is { } qa)
+                items.Add(new UploadItem(SessionAttachment.QaReportName, () => new MemoryStream(qa.Data, writable: false)));
+        }
+        var decision = egress.For(record, UploadRole);
+        var calibration = Calibration.Profiles.CalibrationProfileLookup.ForExport(profiles, record, "");
+        Directory.CreateDirectory(staging);
+        if (formats.Contains("mcap"))
+        {
+            string file = Path.Combine(staging, ObjectLayout.McapName(id));
+            if (!File.Exists(file))
+            {
+                var export = SessionExport.Prepare(egress.Outgoing(store, record, decision, out _), new SessionExportOptions { Calibration = calibration });
+                await WriteWholeAsync(file, f => { export.WriteMcap(f, null, ct); return Task.CompletedTask; }, ct);
+            }
+            items.Add(UploadItem.FromFile(ObjectLayout.McapName(id), file));
+        }
+        if (formats.Contains("dataset"))
+        {
+            string folder = Path.Combine(staging, "dataset");
+            if (!Directory.Exists(folder))
+            {
+                var export = SessionExport.Prepare(egress.Outgoing(store, record, decision, out _),
+                    new SessionExportOptions { Format = SessionExportFormat.Dataset, Calibration = calibration });
+                await export.WriteDatasetAsync(folder, null, ct); // built beside the folder and moved into place when whole
+            }
+            foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                items.Add(UploadItem.FromFile("dataset/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
+        }
+        long bytes = pulled?.Chunks.Sum(c => (long)c.StoredLength) ?? 0;
+        return new Prepared(new SessionUploadSource(id, items, pulled), withheld, damaged, bytes);
+    }
+
+    /// <summary>The manifest a gRPC pull by the upload role would write: the same chunks in the same order, the same hashes.</summary>
+    private PulledSessionManifest PulledManifest(SessionRecord record, IReadOnlyDictionary<string, string> withheld, out List<ManifestMissingChunk> missing)
+    {
+        var s = record.Session;
+        var listed = store.ListChunksWithSha256(s.Id).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList();
+        var chunks = new List<ManifestChunk>();
+        missing = [];
+        for (int ordinal = 0; ordinal < listed.Count; ordinal++)
+        {
+            var c = listed[ordinal];
+            if (c.Sha256Hex.Length == 0)
+                missing.Add(new ManifestMissingChunk(ordinal, c.Stream.Value, c.Index, c.FirstSequence, c.LastSequence, c.Count, c.FirstRigTime.Nanoseconds,
+                    c.LastRigTime.Nanoseconds, c.Codec.ToString(), c.RawLength, c.StoredLength, c.Crc32C, "", "corrupt", "the chunk failed its checksum on the rig"));
+            else
+                chunks.Add(new ManifestChunk(ordinal, c.Stream.Value, c.Index, c.FirstSequence, c.LastSequence, c.Count, c.FirstRigTime.Nanoseconds,
+                    c.LastRigTime.Nanoseconds, c.Codec.ToString(), c.RawLength, c.StoredLength, c.Crc32C, c.Sha256Hex, ManifestChunk.RelativePath(c.Stream.Value, c.Index)));
+        }
+        return new PulledSessionManifest(PulledSessionManifest.FormatName,
+            new ManifestSession(s.Id, s.Name, s.Operator, s.Tags.ToDictionary(), s.Start.Nanoseconds, s.Stop?.Nanoseconds ?? 0, s.State.ToString(), s.RigName, s.StopReason),
+            record.Streams.Where(x => !withheld.ContainsKey(x.Id.Value)).Select(x => new ManifestStream(x.Id.Value, x.Modality.ToString().ToLowerInvariant(), x.Encoding,
+                x.NominalRateHz, x.Units, x.DeviceId, x.FrameId, x.SensorTickRateHz, x.Timestamps.ToString(), x.SensorWrapModulus, x.KnownLatency.Nanoseconds,
+                x.Parameters.ToDictionary())).ToList(),
+            record.Counts.Where(kv => !withheld.ContainsKey(kv.Key))
+                .ToDictionary(kv => kv.Key, kv => new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
+            record.Markers.OrderBy(m => m.Time).Select(m => new ManifestMarker(m.Time.Nanoseconds, m.Label, m.Note, m.Source)).ToList(),
+            chunks, PulledSessionManifest.ComputeSessionHash(chunks, missing),
+            // the session's stop time, not the upload's: the same session always gives the same manifest bytes
+            s.Stop?.ToDateTimeOffset() ?? s.Start.ToDateTimeOffset()) { Missing = missing };
+    }
+
+    /// <summary>Writes FILE.part, flushes it to disk and renames it: a file in the staging folder is always whole.</summary>
+    private static async Task WriteWholeAsync(string file, Func<Stream, Task> write, CancellationToken ct)
+    {
+        string part = file + ".part";
+        try
+        {
+            await using (var f = new FileStream(part, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                await write(f);
+                f.Flush(flushToDisk: true);
+            }
+            ct.ThrowIfCancellationRequested();
+            File.Move(part, file, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(part)) File.Delete(part);
+        }
+    }
+
+    /// <summary>Reads that first wait while recording is behind, so uploads run below recording in priority (as pulls do).</summary>
+    private sealed class YieldingStream(Stream inner, Recording.RecordingPipeline pipeline) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await pipeline.YieldToRecordingAsync(cancellationToken).ConfigureAwait(false);
+            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
