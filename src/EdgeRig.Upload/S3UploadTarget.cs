@@ -21,17 +21,7 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
         options.Validate();
         https = options.Endpoint.Scheme == "https";
         Bucket = options.Bucket;
-        var config = new AmazonS3Config
-        {
-            ServiceURL = options.Endpoint.GetLeftPart(UriPartial.Authority),
-            AuthenticationRegion = options.Region,
-            ForcePathStyle = true,
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            MaxErrorRetry = 0,
-            Timeout = options.RequestTimeout,
-        };
-        Client = new AmazonS3Client(new BasicAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey), config);
+        Client = S3Clients.Create(options.Endpoint, options.Region, options.RequestTimeout, credentials);
     }
 
     public string Bucket { get; }
