@@ -60,6 +60,7 @@ public static class EdgeRigCli
         root.Subcommands.Add(QaCommand.Create());
         root.Subcommands.Add(ConsentCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
+        root.Subcommands.Add(FleetCommands.Create());
         return root;
     }
 
