@@ -83,24 +83,9 @@ internal static class FleetCommands
         return command;
     }
 
-    private static async Task<FleetPullResult> PullAsync(FleetDownloader downloader, string rig, string id, string dir, bool withMcap, bool quiet, CancellationToken ct)
-    {
-        if (quiet) return await downloader.PullAsync(rig, id, dir, withMcap, null, ct);
-        return await Output.Ansi.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask($"pull {Output.Text(rig)}/{Output.Text(id)}", maxValue: 1);
-                var progress = new Progress<FleetPullProgress>(p =>
-                {
-                    task.MaxValue = Math.Max(1, p.BytesTotal);
-                    task.Value = p.BytesDone;
-                });
-                var r = await downloader.PullAsync(rig, id, dir, withMcap, progress, ct);
-                task.Value = task.MaxValue;
-                return r;
-            });
-    }
+    private static Task<FleetPullResult> PullAsync(FleetDownloader downloader, string rig, string id, string dir, bool withMcap, bool quiet, CancellationToken ct) =>
+        TransferProgress.RunAsync($"pull {Output.Text(rig)}/{Output.Text(id)}", quiet, report => downloader.PullAsync(rig, id, dir, withMcap,
+            report is null ? null : new Progress<FleetPullProgress>(p => report(p.BytesDone, p.BytesTotal)), ct));
 
     /// <summary>"rig-a/20261206-101500-ab12" → (rig-a, 20261206-101500-ab12); each part a key component, so no path escapes OUT.</summary>
     internal static (string Rig, string Session) ParseSessionRef(string text)
