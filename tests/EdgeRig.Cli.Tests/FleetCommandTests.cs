@@ -1,6 +1,9 @@
 using System.Text.Json;
 using EdgeRig.Cli;
+using EdgeRig.Cli.Commands;
+using EdgeRig.Upload.Fleet;
 using EdgeRig.Upload.Tests;
+using Spectre.Console;
 
 namespace EdgeRig.Cli.Tests;
 
@@ -82,10 +85,24 @@ public sealed class FleetCommandTests(LocalS3Fixture s3) : IClassFixture<LocalS3
     public async Task Sessions_Filters(string[] filters, string expectedRigs) => Assert.Equal(expectedRigs, Rigs(await SessionsJson(filters)));
 
     [Fact]
-    public async Task Sessions_Table_Renders()
+    public async Task Sessions_Table_ShowsEveryColumn_TheIncompleteUpload_AndTheSkippedManifest()
     {
         var (code, _, stderr) = await Run([.. new[] { "fleet", "sessions" }, .. Connection(), "--incomplete"]);
-        Assert.True(code == 0, stderr);
+        Assert.True(code == 0, stderr); // the command renders on the terminal; the same rendering, into a string:
+        using var reader = new S3BucketReader(fleet.Options, s3.Credentials);
+        var listing = await new FleetCatalogue(reader, fleet.Options).ListAsync(new FleetFilter { IncludeIncomplete = true }, CancellationToken.None);
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 300;
+        FleetCommands.Render(listing, console);
+
+        string[] lines = text.ToString().Split('\n');
+        string rowA = Assert.Single(lines, l => l.Contains(fleet.RigAId));
+        foreach (string cell in new[] { "rig-a", "synthetic", "ana", "site=lab", "2025-06-15 15:06:40.000Z", "1.0 s", "pass", "lab@2" })
+            Assert.Contains(cell, rowA);
+        Assert.Contains("incomplete: no manifest", Assert.Single(lines, l => l.Contains(FleetBucket.Incomplete)));
+        Assert.Contains("2 sessions from 2 rigs", text.ToString());
+        Assert.Contains($"skipped {FleetBucket.BadManifestKey}: ", text.ToString());
     }
 
     [Fact]

@@ -42,7 +42,7 @@ internal static class FleetCommands
             using var reader = connection.OpenReader();
             var listing = await new FleetCatalogue(reader, connection.Options).ListAsync(filter, ct);
             if (parse.GetValue(EdgeRigCli.Json)) { Output.Json(listing); return 0; }
-            Render(listing);
+            Render(listing, Output.Ansi);
             return 0;
         }));
         return command;
@@ -109,7 +109,8 @@ internal static class FleetCommands
     private static string CheckTag(string tag) =>
         tag.Length > 0 && tag[0] != '=' ? tag : throw new ArgumentException($"--tag '{tag}' is not key or key=value");
 
-    private static void Render(FleetListing listing)
+    /// <summary>The table, the totals and the skipped manifests, on <paramref name="console"/> (tests give one writing to a string).</summary>
+    internal static void Render(FleetListing listing, IAnsiConsole console)
     {
         var table = new Table().AddColumns("rig", "id", "name", "operator", "tags", "start", "duration", "size", "qa", "calibration", "uploaded");
         foreach (var s in listing.Sessions)
@@ -124,10 +125,10 @@ internal static class FleetCommands
                 Output.Bytes(s.Bytes) + (s.MissingChunks > 0 ? $" [red]({s.MissingChunks} chunks missing)[/]" : ""), Verdict(s.QaVerdict),
                 Output.Text(s.Calibration ?? "-"), s.UploadedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-");
         }
-        Output.Ansi.Write(table);
+        console.Write(table);
         var committed = listing.Sessions.Where(s => s.Committed).ToList();
-        Output.Ansi.MarkupLine($"{committed.Count} sessions from {committed.Select(s => s.Rig).Distinct().Count()} rigs, {Output.Bytes(committed.Sum(s => s.Bytes))}");
-        foreach (var p in listing.Skipped) Output.Ansi.MarkupLine($"[yellow]skipped[/] {Output.Text(p.Key)}: {Output.Text(p.Reason)}");
+        console.MarkupLine($"{committed.Count} sessions from {committed.Select(s => s.Rig).Distinct().Count()} rigs, {Output.Bytes(committed.Sum(s => s.Bytes))}");
+        foreach (var p in listing.Skipped) console.MarkupLine($"[yellow]skipped[/] {Output.Text(p.Key)}: {Output.Text(p.Reason)}");
     }
 
     private static string Verdict(string? verdict) => verdict switch
