@@ -42,8 +42,8 @@ internal sealed record FleetConnection(FleetOptions Options, S3Credentials Crede
     public static FleetConnection Resolve(ParseResult parse)
     {
         string endpoint = parse.GetValue(Endpoint) ?? Env("AWS_ENDPOINT_URL")
-            ?? throw new UploadSettingsException(UploadEndpoint.Field, "is not given: --endpoint https://host[:port] (or $AWS_ENDPOINT_URL)");
-        string bucket = parse.GetValue(Bucket) ?? throw new UploadSettingsException("upload.bucket", "is not given: --bucket NAME");
+            ?? throw new ArgumentException("give the S3 endpoint the rigs upload to: --endpoint https://host[:port] (or set $AWS_ENDPOINT_URL)");
+        string bucket = parse.GetValue(Bucket) ?? throw new ArgumentException("give the bucket the rigs upload to: --bucket NAME");
         string file = parse.GetValue(CredentialsFile) ?? Env("AWS_SHARED_CREDENTIALS_FILE")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "credentials");
         var options = new FleetOptions

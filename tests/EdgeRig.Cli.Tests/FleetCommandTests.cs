@@ -162,6 +162,26 @@ public sealed class FleetCommandTests(LocalS3Fixture s3) : IClassFixture<LocalS3
         Assert.Equal("edgerig: --endpoint: plain http is allowed only on loopback, not to 's3.example': use https://s3.example", stderr.Trim());
     }
 
+    [Theory]
+    [InlineData("--bucket", "edgerig: give the bucket the rigs upload to: --bucket NAME")]
+    [InlineData("--prefix", "edgerig: --prefix: '..' is not a key component (1–128 of A-Z a-z 0-9 - _ .)")]
+    [InlineData("--rig", "edgerig: --rig: 'a b' is not a key component (1–128 of A-Z a-z 0-9 - _ .)")]
+    [InlineData("--since", "edgerig: --since 'last week' is not an ISO-8601 time (2026-12-01, 2026-12-01T08:00:00Z) or an age (90s, 30m, 12h, 7d)")]
+    public async Task BadOption_OneLineNamingIt_Exit1(string option, string expected)
+    {
+        string[] args = option switch
+        {
+            "--bucket" => ["fleet", "sessions", "--endpoint", s3.Endpoint.ToString(), "--credentials-file", s3.CredentialsFile],
+            "--prefix" => ["fleet", "sessions", "--endpoint", s3.Endpoint.ToString(), "--bucket", fleet.Upload.Bucket, "--credentials-file", s3.CredentialsFile,
+                "--prefix", "lab/.."],
+            "--rig" => ["fleet", "sessions", .. Connection(), "--rig", "a b"],
+            _ => ["fleet", "sessions", .. Connection(), "--since", "last week"],
+        };
+        var (code, _, stderr) = await Run(args);
+        Assert.Equal(1, code);
+        Assert.Equal(expected, stderr.Trim());
+    }
+
     [Fact]
     public async Task MissingBucket_OneLine_Exit1()
     {
