@@ -1,6 +1,8 @@
 using System.Text.Json;
 using EdgeRig.Cli;
 using EdgeRig.Cli.Commands;
+using EdgeRig.Formats;
+using EdgeRig.Upload;
 using EdgeRig.Upload.Fleet;
 using EdgeRig.Upload.Tests;
 using Spectre.Console;
@@ -132,6 +134,33 @@ public sealed class FleetCommandTests(LocalS3Fixture s3) : IClassFixture<LocalS3
         Assert.True(again == 0, againErr);
         var rerun = JsonDocument.Parse(againOut).RootElement;
         Assert.Equal((0, fleet.RigA.Manifest.Chunks.Count), (rerun.GetProperty("downloaded").GetInt32(), rerun.GetProperty("skipped").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Pull_SessionTheRigCouldNotFullyDeliver_Exit5NamingTheChunks_OrZeroWithAllowPartial()
+    {
+        using var partial = new SyntheticPulledSession("S20261209-1", chunksPerStream: 2, chunkBytes: 5_000, seed: 9);
+        var missing = new ManifestMissingChunk(partial.Manifest.Chunks.Count, "imu0", 2, 20, 29, 10, 2_000, 2_999, "None", 100, 100, 0, "",
+            "corrupt", "CRC mismatch on the rig's disk");
+        var manifest = partial.Manifest with
+        {
+            Missing = [missing], SessionSha256 = PulledSessionManifest.ComputeSessionHash(partial.Manifest.Chunks, [missing]),
+        };
+        manifest.Save(partial.Folder);
+        var rigB = fleet.Upload with { Rig = "rig-b" };
+        using (var target = new S3UploadTarget(rigB, s3.Credentials))
+            await new SessionUploader(target, rigB).UploadAsync(SessionUploadSource.FromPulledFolder(partial.Folder), null, CancellationToken.None);
+
+        string[] pull = ["fleet", "pull", "rig-b/S20261209-1", "--out", outDir, .. Connection(), "--json"];
+        var (code, stdout, stderr) = await Run(pull);
+        Assert.Equal(EdgeRigCli.PartialExitCode, code);
+        Assert.Equal("edgerig: 1 chunks the rig could not deliver are not in this session (the folder's manifest lists them): " +
+            "imu0/2 corrupt: CRC mismatch on the rig's disk", stderr.Trim());
+        Assert.False(JsonDocument.Parse(stdout).RootElement.GetProperty("complete").GetBoolean());
+        Assert.Equal(missing, Assert.Single(PulledSessionManifest.Load(Path.Combine(outDir, "S20261209-1")).Missing));
+
+        var (allowed, _, allowedErr) = await Run([.. pull, "--allow-partial"]);
+        Assert.True(allowed == 0, allowedErr);
     }
 
     [Fact]
