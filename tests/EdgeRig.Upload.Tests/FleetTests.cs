@@ -220,6 +220,29 @@ public sealed class FleetTests(LocalS3Fixture s3) : IAsyncLifetime
         Assert.Equal(Sha256Of(fleet.RigAMcap), Sha256Of(result.McapFile!));
     }
 
+    [Theory]
+    [InlineData("chunks/../../escaped.chunk", "chunk file: '..' is not a key component")]
+    [InlineData("chunks/cam0/000001.chunk", "2 chunks of the pulled session share the file chunks/cam0/000001.chunk")]
+    [InlineData("elsewhere/000000.chunk", "chunk file 'elsewhere/000000.chunk' is not under chunks/")]
+    public async Task Pull_ForgedManifest_ChunkFilesOutsideTheFolderOrShared_RefusedBeforeWritingAnything(string firstChunkFile, string expected)
+    {
+        const string id = "S20261210-1";
+        var pulled = fleet.RigB.Manifest with
+        {
+            Session = fleet.RigB.Manifest.Session with { Id = id },
+            Chunks = [fleet.RigB.Manifest.Chunks[0] with { File = firstChunkFile }, .. fleet.RigB.Manifest.Chunks.Skip(1)],
+        };
+        var objects = pulled.Chunks.Select(c => new UploadedObject(c.File, c.StoredLength, c.Sha256)).DistinctBy(o => o.Path).ToList();
+        var forged = new UploadManifest(UploadManifest.FormatName, "rig-b", id, "forged", objects) { PulledSession = pulled };
+        await fleet.PutAsync($"lab/rig-b/{id}/manifest.json", System.Text.Encoding.UTF8.GetString(forged.ToUtf8()));
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => new FleetDownloader(reader, fleet.Options)
+            .PullAsync("rig-b", id, outDir, false, null, CancellationToken.None));
+        Assert.Contains(expected, e.Message);
+        Assert.StartsWith($"lab/rig-b/{id}/manifest.json", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
+    }
+
     [Fact]
     public async Task Pull_SessionWithoutManifest_IsRefusedAsNotFinished()
     {

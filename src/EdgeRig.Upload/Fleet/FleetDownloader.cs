@@ -109,12 +109,17 @@ public sealed class FleetDownloader(IBucketReader reader, FleetOptions options, 
             throw new InvalidDataException($"{key}: pulledSession format '{pulled.Format}' is not '{PulledSessionManifest.FormatName}'");
         if (PulledSessionManifest.ComputeSessionHash(pulled.Chunks, pulled.Missing ?? []) != pulled.SessionSha256)
             throw new InvalidDataException($"{key}: pulledSession's chunk hashes do not give its session hash {pulled.SessionSha256}");
+        if (m.Objects.GroupBy(o => o.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidDataException($"{key} lists object {twice.Key} {twice.Count()} times");
+        if (pulled.Chunks.GroupBy(c => c.File.Replace('\\', '/'), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } shared)
+            throw new InvalidDataException($"{key}: {shared.Count()} chunks of the pulled session share the file {shared.Key}");
         var byPath = m.Objects.ToDictionary(o => o.Path, StringComparer.Ordinal);
         foreach (var c in pulled.Chunks)
         {
             string path = c.File.Replace('\\', '/');
             if (!path.StartsWith("chunks/", StringComparison.Ordinal)) throw new InvalidDataException($"{key}: chunk file '{path}' is not under chunks/");
-            ObjectLayout.CheckPath(path, $"{key}: chunk file");
+            try { ObjectLayout.CheckPath(path, "chunk file"); }
+            catch (UploadSettingsException e) { throw new InvalidDataException($"{key}: {e.Message}"); } // a forged path must not leave OUT
             if (!byPath.TryGetValue(path, out var o) || o.Sha256 != c.Sha256)
                 throw new InvalidDataException($"{key}: chunk {path} of the pulled session is not among the uploaded objects with SHA-256 {c.Sha256}");
         }
