@@ -110,7 +110,7 @@ internal sealed record FleetConnection(FleetOptions Options, S3Credentials Crede
         for (; e is not null; e = e.InnerException)
             if (e is SocketException or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
                 return e.Message;
-            else if (e is TaskCanceledException or TimeoutException) return "no answer in time";
+            else if (e is TimeoutException) return "no answer in time"; // HttpClient's timeout (inside a TaskCanceledException); Ctrl+C is not one
         return null;
     }
 
