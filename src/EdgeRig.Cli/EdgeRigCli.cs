@@ -61,6 +61,7 @@ public static class EdgeRigCli
         root.Subcommands.Add(ConsentCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(UploadCommand.Create());
+        root.Subcommands.Add(FleetCommands.Create());
         return root;
     }
 

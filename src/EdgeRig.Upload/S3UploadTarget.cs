@@ -21,18 +21,7 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
         options.Validate();
         https = options.Endpoint.Scheme == "https";
         Bucket = options.Bucket;
-        var config = new AmazonS3Config
-        {
-            ServiceURL = options.Endpoint.GetLeftPart(UriPartial.Authority),
-            AuthenticationRegion = options.Region,
-            ForcePathStyle = true,
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            MaxErrorRetry = 0,
-            Timeout = options.RequestTimeout,
-        };
-        if (options.CaFile is not null) config.HttpClientFactory = new PrivateCaHttpClientFactory(options.CaFile);
-        Client = new AmazonS3Client(new BasicAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey), config);
+        Client = S3Clients.Create(options.Endpoint, options.Region, options.RequestTimeout, credentials, options.CaFile);
     }
 
     public string Bucket { get; }

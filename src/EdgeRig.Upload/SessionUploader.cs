@@ -35,7 +35,9 @@ public sealed class SessionUploader
         var layout = new ObjectLayout(options.Prefix, options.Rig, source.SessionId);
         var planned = await PlanAsync(source, layout, ct).ConfigureAwait(false);
         var manifest = new UploadManifest(UploadManifest.FormatName, options.Rig, source.SessionId, options.SoftwareVersion,
-            planned.Select(p => new UploadedObject(p.Item.Path, p.Size, p.Sha256)).ToList()) { PulledSession = source.PulledSession };
+            planned.Select(p => new UploadedObject(p.Item.Path, p.Size, p.Sha256)).ToList()) {
+            PulledSession = source.PulledSession, QaVerdict = source.QaVerdict, Calibration = source.Calibration,
+        };
         byte[] manifestBytes = manifest.ToUtf8();
         string manifestSha = UploadManifest.Sha256Hex(manifestBytes);
 

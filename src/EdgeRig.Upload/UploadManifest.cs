@@ -23,6 +23,15 @@ public sealed record UploadManifest(string Format, string Rig, string Session, s
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PulledSessionManifest? PulledSession { get; init; }
 
+    /// <summary>The session's QA verdict (pass | warn | fail) when the uploader knew it; the fleet view shows it. Optional, so
+    /// readers of <c>edgerig-upload/1</c> that predate it ignore it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? QaVerdict { get; init; }
+
+    /// <summary>The calibration profile the session is recorded with (NAME@VERSION), when the uploader knew it. Optional.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Calibration { get; init; }
+
     [JsonIgnore]
     public long TotalBytes => Objects.Sum(o => o.Size);
 

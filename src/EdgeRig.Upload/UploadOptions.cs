@@ -47,9 +47,7 @@ public sealed record UploadOptions
     public UploadOptions Validate()
     {
         UploadEndpoint.Parse(Endpoint.OriginalString);
-        if (Bucket.Length is < 3 or > 63 || !Bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
-            || !char.IsAsciiLetterOrDigit(Bucket[0]) || !char.IsAsciiLetterOrDigit(Bucket[^1]))
-            throw new UploadSettingsException("upload.bucket", $"'{Bucket}' is not an S3 bucket name (3–63 of a-z 0-9 . -)");
+        CheckBucket(Bucket);
         if (Prefix.Length > 0) ObjectLayout.CheckPath(Prefix, "upload.prefix");
         ObjectLayout.CheckComponent(Rig, "rig name");
         if (PartSizeBytes < 5 * MiB || PartSizeBytes > 512 * MiB)
@@ -61,5 +59,14 @@ public sealed record UploadOptions
         if (CaFile is not null && Endpoint.Scheme != "https")
             throw new UploadSettingsException("upload.caFile", "is for https endpoints only");
         return this;
+    }
+
+    /// <exception cref="UploadSettingsException">not an S3 bucket name.</exception>
+    public static string CheckBucket(string bucket)
+    {
+        if (bucket.Length is < 3 or > 63 || !bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
+            || !char.IsAsciiLetterOrDigit(bucket[0]) || !char.IsAsciiLetterOrDigit(bucket[^1]))
+            throw new UploadSettingsException("upload.bucket", $"'{bucket}' is not an S3 bucket name (3–63 of a-z 0-9 . -)");
+        return bucket;
     }
 }

@@ -7,6 +7,9 @@ namespace EdgeRig.Upload;
 public sealed class UploadSettingsException(string field, string message) : Exception($"{field}: {message}")
 {
     public string Field { get; } = field;
+
+    /// <summary>Why, without the field (a command line names its own option instead of the rig-file field).</summary>
+    public string Reason { get; } = message;
 }
 
 /// <summary>An upload that failed for good (a permanent S3 error, retries used up, a local file that does not match its manifest).</summary>

@@ -22,6 +22,12 @@ public sealed record UploadItem(string Path, Func<Stream> Open, string? Expected
 /// </summary>
 public sealed record SessionUploadSource(string SessionId, IReadOnlyList<UploadItem> Items, PulledSessionManifest? PulledSession = null)
 {
+    /// <summary>The session's QA verdict, written into the upload manifest for the fleet view (the pulled manifest has none).</summary>
+    public string? QaVerdict { get; init; }
+
+    /// <summary>The session's calibration profile (NAME@VERSION), written into the upload manifest for the fleet view.</summary>
+    public string? Calibration { get; init; }
+
     /// <summary>
     /// A pulled-session folder (manifest.json + chunks/STREAM/INDEX.chunk, as the CLI's pull writes it): every chunk the
     /// manifest lists, checked against its SHA-256 on the way, plus <paramref name="extra"/> (e.g. the SESSION.mcap export).

@@ -43,8 +43,9 @@ public sealed class ProjectReferenceTests
         // pulled-session folders and exports to S3 (AWSSDK.S3); the service's upload queue decides what and when
         ["EdgeRig.Upload"] = Base,
         ["EdgeRig.Service"] = Layers[..Array.IndexOf(Layers, "EdgeRig.Service")], // the composition root: everything above
-        // a gRPC client (protos) plus offline tools over pulled sessions (#15: no OpenCV, no LiteDB, never the store)
-        ["EdgeRig.Cli"] = [.. Base, "EdgeRig.Api", "EdgeRig.Export", "EdgeRig.Calibration"],
+        // a gRPC client (protos) plus offline tools over pulled sessions (#15: no OpenCV, no LiteDB, never the store), and the
+        // fleet view straight from the bucket the rigs upload to (#17: Upload's reader; AWSSDK.S3 only)
+        ["EdgeRig.Cli"] = [.. Base, "EdgeRig.Api", "EdgeRig.Export", "EdgeRig.Calibration", "EdgeRig.Upload"],
     };
 
     /// <summary>Arrows that break the table today, each to be deleted when its fix is merged.</summary>

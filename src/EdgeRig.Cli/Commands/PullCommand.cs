@@ -54,24 +54,9 @@ internal static class PullCommand
         return command;
     }
 
-    private static async Task<PullResult> PullAsync(SessionPuller puller, string sessionId, string dir, bool quiet, CancellationToken ct)
-    {
-        if (quiet) return await puller.PullAsync(sessionId, dir, null, ct);
-        return await Output.Ansi.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask($"pull {Output.Text(sessionId)}", maxValue: 1);
-                var progress = new Progress<PullProgress>(p =>
-                {
-                    task.MaxValue = Math.Max(1, p.BytesTotal);
-                    task.Value = p.BytesDone;
-                });
-                var r = await puller.PullAsync(sessionId, dir, progress, ct);
-                task.Value = task.MaxValue;
-                return r;
-            });
-    }
+    private static Task<PullResult> PullAsync(SessionPuller puller, string sessionId, string dir, bool quiet, CancellationToken ct) =>
+        TransferProgress.RunAsync($"pull {Output.Text(sessionId)}", quiet, report =>
+            puller.PullAsync(sessionId, dir, report is null ? null : new Progress<PullProgress>(p => report(p.BytesDone, p.BytesTotal)), ct));
 
     /// <summary>OUT and OUT/ID, those of them that do not exist yet (innermost first): what a pull would create.</summary>
     internal static IReadOnlyList<string> FoldersMissing(string outDir, string sessionId)

@@ -66,7 +66,8 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
                 items.Add(UploadItem.FromFile("dataset/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
         }
         long bytes = pulled?.Chunks.Sum(c => (long)c.StoredLength) ?? 0;
-        return new Prepared(new SessionUploadSource(id, items, pulled), withheld, damaged, bytes);
+        var source = new SessionUploadSource(id, items, pulled) { QaVerdict = record.QaVerdict.Length > 0 ? record.QaVerdict : null, Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
+        return new Prepared(source, withheld, damaged, bytes);
     }
 
     /// <summary>The manifest a gRPC pull by the upload role would write: the same chunks in the same order, the same hashes.</summary>

@@ -244,17 +244,19 @@ public sealed class UploadQueue : BackgroundService
             var done = time.GetUtcNow();
             string withheld = prepared.Withheld.Count == 0 ? "" : $"; withheld: {string.Join(", ", prepared.Withheld.Keys.Order(StringComparer.Ordinal))}";
             string damaged = prepared.Damaged.Count == 0 ? "" : $"; damaged on the rig: {string.Join(", ", prepared.Damaged)}";
-            entry = Save(entries[id] with
-            {
-                State = UploadState.Uploaded, UploadedAt = done, ManifestKey = result.ManifestKey, BytesDone = result.BytesTotal, BytesTotal = result.BytesTotal,
-                Reason = $"{result.ObjectsTotal} objects verified ({result.ObjectsUploaded} sent, {result.ObjectsSkipped} already there){withheld}{damaged}",
-            });
             audit.Append(new AuditEntry(done, "edgerig-service", "upload", id,
                 $"{result.ObjectsTotal} objects, {result.BytesTotal} bytes to {s.Describe()}/{id}/ ({result.ObjectsUploaded} sent){withheld}{damaged}", true));
             logger.LogInformation("Uploaded session {Session}: {Objects} objects, {Bytes} bytes{Withheld}", id, result.ObjectsTotal, result.BytesTotal, withheld);
             store.MarkPulled(id, done); // retention's keep-until-pulled: a verified upload counts as a verified pull
             DeleteStaging(id);
-            if (s.DeleteAfterUpload) DeleteRigCopy(entry, prepared);
+            // the rig's copy goes (or stays, with why) before the session shows as uploaded: "uploaded" is the last word
+            string kept = s.DeleteAfterUpload ? DeleteRigCopy(id, prepared) : "";
+            Save(entries[id] with
+            {
+                State = UploadState.Uploaded, UploadedAt = done, ManifestKey = result.ManifestKey, BytesDone = result.BytesTotal, BytesTotal = result.BytesTotal,
+                RigCopyDeleted = s.DeleteAfterUpload && kept.Length == 0,
+                Reason = $"{result.ObjectsTotal} objects verified ({result.ObjectsUploaded} sent, {result.ObjectsSkipped} already there){withheld}{damaged}{kept}",
+            });
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -282,22 +284,18 @@ public sealed class UploadQueue : BackgroundService
         }
     }
 
-    /// <summary>deleteAfterUpload: only a session that left the rig whole; streams withheld or chunks damaged keep the rig's copy.</summary>
-    private void DeleteRigCopy(UploadEntry entry, StoredSessionUpload.Prepared prepared)
+    /// <summary>deleteAfterUpload: only a session that left the rig whole is deleted; streams withheld or chunks damaged keep the
+    /// rig's copy. Returns "" when deleted, else "; rig copy kept: why".</summary>
+    private string DeleteRigCopy(string id, StoredSessionUpload.Prepared prepared)
     {
-        string id = entry.SessionId;
-        if (prepared.Withheld.Count > 0 || prepared.Damaged.Count > 0 || !settings!.Formats.Contains("session"))
-        {
-            string why = !settings!.Formats.Contains("session") ? "the lossless chunks are not among upload.formats"
-                : prepared.Withheld.Count > 0 ? $"streams stayed on the rig ({string.Join(", ", prepared.Withheld.Keys)})" : "chunks are damaged on the rig";
-            Save(entries[id] with { Reason = entries[id].Reason + $"; rig copy kept: {why}" });
-            return;
-        }
+        if (!settings!.Formats.Contains("session")) return "; rig copy kept: the lossless chunks are not among upload.formats";
+        if (prepared.Withheld.Count > 0) return $"; rig copy kept: streams stayed on the rig ({string.Join(", ", prepared.Withheld.Keys.Order(StringComparer.Ordinal))})";
+        if (prepared.Damaged.Count > 0) return "; rig copy kept: chunks are damaged on the rig";
         long bytes = store.SessionDiskBytes(id);
         store.DeleteSession(id);
-        Save(entries[id] with { RigCopyDeleted = true });
         audit.Append(new AuditEntry(time.GetUtcNow(), "edgerig-service", "upload.delete", id, $"deleted after a verified upload ({bytes} bytes freed)", true));
         logger.LogInformation("Deleted session {Session} from the rig after its verified upload ({Bytes} bytes)", id, bytes);
+        return "";
     }
 
     private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);

@@ -58,9 +58,7 @@ public static class UploadSetup
         }
         catch (UploadSettingsException e)
         {
-            string field = e.Field == "rig name" ? "name" : e.Field;
-            string prefix = e.Field + ": ";
-            throw new RigProfileException(file, field, e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message);
+            throw new RigProfileException(file, e.Field == "rig name" ? "name" : e.Field, e.Reason);
         }
     }
 
