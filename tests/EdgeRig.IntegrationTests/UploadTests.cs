@@ -138,7 +138,7 @@ public sealed class UploadTests(LocalS3Fixture s3)
         {
             var devices = rig["devices"]!.AsArray();
             // frozen from the first second on, however long the service took to start: the session fails QA
-            devices.Single(d => (string?)d!["id"] == "cam0")!["faults"] = new JsonArray(new JsonObject { ["kind"] = "freeze", ["atSeconds"] = 1, ["durationSeconds"] = 100000 });
+            devices.Single(d => (string?)d!["id"] == "cam0")!["faults"] = new JsonArray(new JsonObject { ["kind"] = "freeze", ["atSeconds"] = 1, ["durationSeconds"] = 86400 });
             rig["privacy"] = new JsonObject { ["consentRequiredFor"] = new JsonArray("audio") };
         });
         await using var rig = await EditedRig.StartAsync(edit);
