@@ -129,6 +129,27 @@ public sealed class UploadTests(LocalS3Fixture s3)
         var status = await control.GetStatusAsync(new GetStatusRequest());
         Assert.True(status.Upload.Configured);
         Assert.Equal(0, status.Upload.BacklogBytes);
+
+        // the CLI: status as JSON, pause and resume (audited)
+        var env = Paths.CliEnv(rig.Url, rig.Dir);
+        var cli = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "upload", "status", "--json"], TimeSpan.FromSeconds(60), env);
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        using (var doc = JsonDocument.Parse(cli.Stdout))
+        {
+            var listed = doc.RootElement.GetProperty("sessions").EnumerateArray().Single(e => e.GetProperty("sessionId").GetString() == id);
+            Assert.Equal("uploaded", listed.GetProperty("state").GetString());
+            Assert.Contains(bucket, doc.RootElement.GetProperty("destination").GetString());
+        }
+        var paused = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "upload", "pause"], TimeSpan.FromSeconds(60), env);
+        Assert.True(paused.ExitCode == 0, paused.Stderr);
+        Assert.Contains("paused", paused.Stdout);
+        Assert.True((await uploads.GetUploadStatusAsync(new GetUploadStatusRequest())).Paused);
+        var resumed = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "upload", "resume"], TimeSpan.FromSeconds(60), env);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.False((await uploads.GetUploadStatusAsync(new GetUploadStatusRequest())).Paused);
+        var trail = await new Admin.AdminClient(channel).ListAuditAsync(new ListAuditRequest { Limit = 200 });
+        Assert.Contains(trail.Entries, a => a.Action == "upload.pause" && a.Succeeded);
+        Assert.Contains(trail.Entries, a => a.Action == "upload.resume" && a.Succeeded);
     }
 
     [Fact]
@@ -179,7 +200,8 @@ public sealed class UploadTests(LocalS3Fixture s3)
         Assert.Contains(view.Objects, o => o.Key.Contains("/chunks/cam0/", StringComparison.Ordinal));
         var audit = await admin.ListAuditAsync(new ListAuditRequest { SessionId = id });
         Assert.Contains(audit.Entries, a => a.Action == "upload.release" && a.Succeeded && a.Who == "admin");
-        Assert.Contains(audit.Entries, a => a.Action == "upload.release" && !a.Succeeded && a.Who == "lab-1");
+        Assert.DoesNotContain(audit.Entries, a => a.Action == "upload.release" && a.Who == "lab-1"); // refused before it ran
+        Assert.Contains(audit.Entries, a => a.Action == "upload.hold" && a.Detail == "failed QA");
     }
 
     [Fact]
