@@ -57,18 +57,41 @@ public sealed class PulledFolderSessionSource : ISessionSource
         var entry = _files[(chunk.Stream.Value, chunk.Index)];
         string path = Path.Combine(_folder, entry.File);
         byte[] stored;
-        try { stored = File.ReadAllBytes(path); }
+        string sha;
+        try { (stored, sha) = ReadHashed(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Missing, $"{entry.File} does not exist");
             return false;
         }
-        string sha = Convert.ToHexStringLower(SHA256.HashData(stored));
         if (sha != entry.Sha256)
         {
             problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Corrupt, $"{entry.File}: SHA-256 {sha} does not match {entry.Sha256}");
             return false;
         }
         return ChunkDecoding.TryDecode(chunk, stored, out samples, out problem);
+    }
+
+    /// <summary>Bytes read per step of <see cref="ReadHashed"/>: small enough to be hashed while still in the CPU cache.</summary>
+    private const int ReadBlock = 256 * 1024;
+
+    /// <summary>The whole file and its SHA-256 (lower-case hex), hashed block by block as it is read: one pass over the bytes.</summary>
+    private static (byte[] Bytes, string Sha256) ReadHashed(string path)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        long length = RandomAccess.GetLength(file);
+        if (length > Array.MaxLength) throw new IOException($"{path}: {length} bytes is too large for a chunk");
+        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        int at = 0;
+        while (at < bytes.Length)
+        {
+            int n = RandomAccess.Read(file, bytes.AsSpan(at, Math.Min(ReadBlock, bytes.Length - at)), at);
+            if (n == 0) break;
+            sha.AppendData(bytes.AsSpan(at, n));
+            at += n;
+        }
+        if (at < bytes.Length) Array.Resize(ref bytes, at); // the file shrank while being read: hash and decode what is there
+        return (bytes, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
 }
