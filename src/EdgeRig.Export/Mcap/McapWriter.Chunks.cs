@@ -84,7 +84,7 @@ public sealed partial class McapWriter
         _chunksInFlight.Enqueue(_lastChunkWritten);
         while (_chunksInFlight.Count > MaxChunksInFlight)
         {
-            _chunksInFlight.Dequeue().GetAwaiter().GetResult();
+            TaskWaits.WaitWithoutSpinning(_chunksInFlight.Dequeue());
         }
     }
 
@@ -93,7 +93,7 @@ public sealed partial class McapWriter
     {
         while (_chunksInFlight.TryDequeue(out var pending))
         {
-            pending.GetAwaiter().GetResult();
+            TaskWaits.WaitWithoutSpinning(pending);
         }
     }
 
@@ -102,9 +102,9 @@ public sealed partial class McapWriter
     {
         try
         {
-            _lastChunkWritten.Wait();
+            TaskWaits.WaitWithoutSpinning(_lastChunkWritten);
         }
-        catch (AggregateException)
+        catch (Exception)
         {
             // already thrown to the caller by DrainChunks (Finish), or the writer is being abandoned after another failure
         }
@@ -144,7 +144,14 @@ public sealed partial class McapWriter
         long chunkStart = _position;
         EmitPrefix(McapOpcode.Chunk, (ulong)(header.Length + compressed.Length));
         Emit(header.WrittenSpan);
-        Emit(compressed);
+        if (Options.Compression == McapCompression.None)
+        {
+            Emit(compressed, crc); // the records as they are: their CRC, just computed for the Chunk record, joins the data-section CRC
+        }
+        else
+        {
+            Emit(compressed);
+        }
         long chunkLength = _position - chunkStart;
 
         var messageIndexOffsets = new Dictionary<ushort, ulong>();

@@ -325,4 +325,15 @@ public sealed partial class McapWriter : IDisposable
         }
         _position += bytes.Length;
     }
+
+    /// <summary><see cref="Emit(ReadOnlySpan{byte})"/> for bytes whose CRC-32 is known (0 when CRCs are off): not read again.</summary>
+    private void Emit(ReadOnlySpan<byte> bytes, uint crc)
+    {
+        _stream.Write(bytes);
+        if (Options.UseCrcs)
+        {
+            _crc.AppendChecksummed(crc, bytes.Length);
+        }
+        _position += bytes.Length;
+    }
 }

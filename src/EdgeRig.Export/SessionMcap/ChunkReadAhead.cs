@@ -1,18 +1,18 @@
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using EdgeRig.Core;
 
 namespace EdgeRig.Export.SessionMcap;
 
 /// <summary>
-/// Reads a session's chunks on one background thread, so reading, verifying and decoding a chunk (and whatever the source adds,
-/// such as redaction) overlap the export's writing. Each stream's next chunk is asked for when its current one is handed out,
-/// so at most one chunk per stream waits decoded in memory. The source sees one call at a time, from that thread, in the order
-/// the chunks were asked for; a chunk's failure (problem or exception) reaches the export when it takes that chunk.
+/// Reads a session's chunks in the background, so reading, verifying and decoding a chunk (and whatever the source adds, such
+/// as redaction) overlap the export's writing. Each stream's next chunk is asked for when its current one is handed out, so
+/// at most one chunk per stream waits decoded in memory. The source sees one call at a time, in the order the chunks were
+/// asked for; a chunk's failure (problem or exception) reaches the export when it takes that chunk.
 /// </summary>
 internal sealed class ChunkReadAhead : IDisposable
 {
     private readonly ISessionSource _source;
-    private readonly BlockingCollection<Request> _queue = [];
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Dictionary<(string Stream, int Index), Request> _asked = [];
     private readonly CancellationTokenSource _stop;
     private readonly Task _reader;
@@ -21,7 +21,7 @@ internal sealed class ChunkReadAhead : IDisposable
     {
         _source = source;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _reader = Task.Factory.StartNew(ReadAll, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _reader = Task.Run(ReadAllAsync);
     }
 
     /// <summary>Starts reading <paramref name="chunk"/> if nobody has asked for it yet.</summary>
@@ -32,17 +32,22 @@ internal sealed class ChunkReadAhead : IDisposable
     {
         var request = Ask(chunk);
         _asked.Remove(Key(chunk));
-        return request.Result.Task.GetAwaiter().GetResult();
+        return TaskWaits.WaitWithoutSpinning(request.Result.Task);
     }
 
     /// <summary>Stops the background reader and waits for the call in progress, so the source is not used after the export.</summary>
     public void Dispose()
     {
         _stop.Cancel();
-        _queue.CompleteAdding();
-        _reader.Wait();
-        _queue.Dispose();
-        _stop.Dispose();
+        _queue.Writer.TryComplete();
+        try
+        {
+            TaskWaits.WaitWithoutSpinning(_reader);
+        }
+        finally
+        {
+            _stop.Dispose();
+        }
     }
 
     private Request Ask(ChunkInfo chunk)
@@ -51,16 +56,16 @@ internal sealed class ChunkReadAhead : IDisposable
         {
             request = new Request(chunk);
             _asked.Add(Key(chunk), request);
-            _queue.Add(request);
+            if (!_queue.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(ChunkReadAhead));
         }
         return request;
     }
 
     private static (string, int) Key(ChunkInfo chunk) => (chunk.Stream.Value, chunk.Index);
 
-    private void ReadAll()
+    private async Task ReadAllAsync()
     {
-        foreach (var request in _queue.GetConsumingEnumerable())
+        await foreach (var request in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             if (_stop.IsCancellationRequested)
             {
