@@ -11,8 +11,11 @@ namespace EdgeRig.Export.Mcap;
 /// </summary>
 public sealed partial class McapWriter
 {
-    /// <summary>Chunks compressed or written in the background while the next one fills; the caller waits beyond this.</summary>
-    private const int MaxChunksInFlight = 2;
+    /// <summary>
+    /// Chunks compressed or written in the background while the next one fills; the caller waits beyond this. One per core (at
+    /// least 2, at most 4): compression is the slowest stage and chunks compress independently.
+    /// </summary>
+    private static readonly int MaxChunksInFlight = Math.Clamp(Environment.ProcessorCount, 2, 4);
 
     /// <summary>channel_id, sequence, log_time and publish_time: the fixed part of a Message record's content.</summary>
     private const int MessageHeaderLength = 2 + 4 + 8 + 8;
@@ -115,7 +118,7 @@ public sealed partial class McapWriter
         }
     }
 
-    private ChunkBuffer RentChunk() => _freeChunks.TryTake(out var chunk) ? chunk : new ChunkBuffer(Options.Compression, Options.ZstdLevel);
+    private ChunkBuffer RentChunk() => _freeChunks.TryTake(out var chunk) ? chunk : new ChunkBuffer(Options);
 
     /// <summary>CRC and compression of one chunk in parallel with the others; the stream writes strictly one after another.</summary>
     private async Task CompressAndWriteAsync(ChunkBuffer chunk, Task previous)
@@ -175,13 +178,14 @@ public sealed partial class McapWriter
     }
 
     /// <summary>One chunk's records and message index while it fills, and the compressor that goes with the buffer.</summary>
-    private sealed class ChunkBuffer(McapCompression compression, int zstdLevel) : IDisposable
+    private sealed class ChunkBuffer(McapWriterOptions options) : IDisposable
     {
-        public McapBufferWriter Records { get; } = new(64 * 1024);
+        /// <summary>Room for a full chunk and one large message past it, so the buffer does not grow by copying while it fills.</summary>
+        public McapBufferWriter Records { get; } = new(Math.Min(options.ChunkSize, 8 * 1024 * 1024) + 256 * 1024);
 
         public SortedDictionary<ushort, List<MessageIndexEntry>> MessageIndexes { get; } = [];
 
-        public McapChunkCompressor Compressor { get; } = new(compression, zstdLevel);
+        public McapChunkCompressor Compressor { get; } = new(options.Compression, options.ZstdLevel);
 
         public ulong MessageStartTime { get; set; }
 
