@@ -16,8 +16,14 @@ internal sealed class McapBufferWriter
     /// <summary>The bytes written so far.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, Length);
 
+    /// <summary>The bytes written so far, as memory another thread can read once this writer hands them over.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, Length);
+
     /// <summary>Forgets the content but keeps the storage.</summary>
     public void Clear() => Length = 0;
+
+    /// <summary>Drops everything written after the first <paramref name="length"/> bytes (a record abandoned half-written).</summary>
+    public void Truncate(int length) => Length = Math.Min(Length, length);
 
     public void WriteByte(byte value) => Reserve(1)[0] = value;
 
@@ -86,7 +92,8 @@ internal sealed class McapBufferWriter
     public void EndLengthPrefix(int at) =>
         BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(at, 4), (uint)(Length - at - 4));
 
-    private Span<byte> Reserve(int count)
+    /// <summary>Appends <paramref name="count"/> bytes for the caller to fill and returns them.</summary>
+    public Span<byte> Reserve(int count)
     {
         if (Length + count > _buffer.Length)
         {

@@ -15,31 +15,6 @@ internal static class McapChunkCompression
         _ => throw new ArgumentOutOfRangeException(nameof(compression), compression, "Unknown compression"),
     };
 
-    public static byte[] Compress(McapCompression compression, ReadOnlySpan<byte> data, int zstdLevel)
-    {
-        switch (compression)
-        {
-            case McapCompression.None:
-                return data.ToArray();
-            case McapCompression.Zstd:
-                using (var compressor = new Compressor(zstdLevel))
-                {
-                    return compressor.Wrap(data).ToArray();
-                }
-            case McapCompression.Lz4:
-                using (var output = new MemoryStream())
-                {
-                    using (var encoder = LZ4Stream.Encode(output, LZ4Level.L00_FAST, 0, leaveOpen: true))
-                    {
-                        encoder.Write(data);
-                    }
-                    return output.ToArray();
-                }
-            default:
-                throw new ArgumentOutOfRangeException(nameof(compression), compression, "Unknown compression");
-        }
-    }
-
     /// <summary>Returns the chunk's uncompressed records, checking the declared size.</summary>
     public static byte[] Decompress(Chunk chunk, long offset)
     {
@@ -85,5 +60,49 @@ internal static class McapChunkCompression
         using var output = new MemoryStream(size);
         decoder.CopyTo(output);
         return output.ToArray();
+    }
+}
+
+/// <summary>
+/// Compresses chunk records, reusing the zstd context and the output storage across chunks (a fresh context per chunk cost a
+/// context reset and several large allocations each time). Not thread-safe: one chunk at a time.
+/// </summary>
+internal sealed class McapChunkCompressor(McapCompression compression, int zstdLevel) : IDisposable
+{
+    private readonly Compressor? _zstd = compression == McapCompression.Zstd ? new Compressor(zstdLevel) : null;
+    private byte[] _output = [];
+    private MemoryStream? _lz4;
+
+    /// <summary>The compressed records; valid until the next call. Uncompressed chunks come back as they are, not copied.</summary>
+    public ReadOnlyMemory<byte> Compress(ReadOnlyMemory<byte> records)
+    {
+        switch (compression)
+        {
+            case McapCompression.None:
+                return records;
+            case McapCompression.Zstd:
+                int bound = Compressor.GetCompressBound(records.Length);
+                if (_output.Length < bound)
+                {
+                    _output = GC.AllocateUninitializedArray<byte>(bound);
+                }
+                return _output.AsMemory(0, _zstd!.Wrap(records.Span, _output));
+            case McapCompression.Lz4:
+                _lz4 ??= new MemoryStream();
+                _lz4.SetLength(0);
+                using (var encoder = LZ4Stream.Encode(_lz4, LZ4Level.L00_FAST, 0, leaveOpen: true))
+                {
+                    encoder.Write(records.Span);
+                }
+                return _lz4.GetBuffer().AsMemory(0, (int)_lz4.Length);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(compression), compression, "Unknown compression");
+        }
+    }
+
+    public void Dispose()
+    {
+        _zstd?.Dispose();
+        _lz4?.Dispose();
     }
 }

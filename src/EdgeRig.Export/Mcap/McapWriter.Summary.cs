@@ -18,10 +18,10 @@ public sealed partial class McapWriter
         BeginOperation();
         FlushChunk();
         _finished = true;
-        WriteRecord(new DataEnd(Options.UseCrcs ? _crc.Value : 0));
+        WriteRecord(new DataEnd(Options.UseCrcs ? _crc.Value : 0), _content);
 
         _crc = Crc32.Create();
-        long summaryStart = Position;
+        long summaryStart = _position;
         var groups = new List<SummaryOffset>();
         if (Options.RepeatSchemas)
         {
@@ -38,46 +38,49 @@ public sealed partial class McapWriter
         WriteGroup(McapOpcode.MetadataIndex, _metadataIndexes, groups);
         WriteGroup(McapOpcode.AttachmentIndex, _attachmentIndexes, groups);
         WriteGroup(McapOpcode.ChunkIndex, _chunkIndexes, groups);
-        bool hasSummary = Position != summaryStart;
+        bool hasSummary = _position != summaryStart;
 
         long summaryOffsetStart = 0;
         if (Options.WriteSummaryOffsets && groups.Count > 0)
         {
-            summaryOffsetStart = Position;
+            summaryOffsetStart = _position;
             foreach (var group in groups)
             {
-                WriteRecord(group);
+                WriteRecord(group, _content);
             }
         }
 
-        _frame.Clear();
-        _frame.WriteByte((byte)McapOpcode.Footer);
-        _frame.WriteUInt64(McapConstants.FooterContentLength);
-        _frame.WriteUInt64(hasSummary ? (ulong)summaryStart : 0);
-        _frame.WriteUInt64((ulong)summaryOffsetStart);
-        Emit(_frame.WrittenSpan);
-        _frame.Clear();
-        _frame.WriteUInt32(Options.UseCrcs ? _crc.Value : 0);
-        Emit(_frame.WrittenSpan);
+        EmitPrefix(McapOpcode.Footer, McapConstants.FooterContentLength);
+        _content.Clear();
+        _content.WriteUInt64(hasSummary ? (ulong)summaryStart : 0);
+        _content.WriteUInt64((ulong)summaryOffsetStart);
+        Emit(_content.WrittenSpan);
+        _content.Clear();
+        _content.WriteUInt32(Options.UseCrcs ? _crc.Value : 0);
+        Emit(_content.WrittenSpan);
         Emit(McapConstants.Magic);
         _stream.Flush();
     }
 
-    /// <summary>Statistics of everything written so far.</summary>
-    public Statistics BuildStatistics() => new(
-        _messageCount, (ushort)_schemas.Count, (uint)_channels.Count, _attachmentCount, _metadataCount,
-        _chunkCount, _messageStartTime, _messageEndTime, new SortedDictionary<ushort, ulong>(_channelMessageCounts));
+    /// <summary>Statistics of everything written so far (waits for chunks still being written, for their count).</summary>
+    public Statistics BuildStatistics()
+    {
+        DrainChunks();
+        return new(
+            _messageCount, (ushort)_schemas.Count, (uint)_channels.Count, _attachmentCount, _metadataCount,
+            _chunkCount, _messageStartTime, _messageEndTime, new SortedDictionary<ushort, ulong>(_channelMessageCounts));
+    }
 
     private void WriteGroup<T>(McapOpcode opcode, IEnumerable<T> records, List<SummaryOffset> groups) where T : McapRecord
     {
-        long start = Position;
+        long start = _position;
         foreach (var record in records)
         {
-            WriteRecord(record);
+            WriteRecord(record, _content);
         }
-        if (Position != start)
+        if (_position != start)
         {
-            groups.Add(new SummaryOffset(opcode, (ulong)start, (ulong)(Position - start)));
+            groups.Add(new SummaryOffset(opcode, (ulong)start, (ulong)(_position - start)));
         }
     }
 

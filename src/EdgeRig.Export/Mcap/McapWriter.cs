@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
 namespace EdgeRig.Export.Mcap;
 
 /// <summary>Streaming MCAP writer: records go out as they are written; <see cref="Finish"/> writes the summary and footer.</summary>
@@ -6,12 +9,12 @@ public sealed partial class McapWriter : IDisposable
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly McapBufferWriter _content = new();
-    private readonly McapBufferWriter _frame = new();
     private readonly List<Schema> _schemas = [];
     private readonly Dictionary<ushort, Schema> _schemasById = [];
     private readonly List<Channel> _channels = [];
     private readonly Dictionary<ushort, Channel> _channelsById = [];
     private Crc32 _crc = Crc32.Create();
+    private long _position;
     private bool _headerWritten;
     private bool _finished;
 
@@ -32,8 +35,15 @@ public sealed partial class McapWriter : IDisposable
     /// <summary>The options this writer was created with.</summary>
     public McapWriterOptions Options { get; }
 
-    /// <summary>Number of bytes written to the stream so far.</summary>
-    public long Position { get; private set; }
+    /// <summary>Number of bytes written to the stream so far (waits for chunks still being compressed or written).</summary>
+    public long Position
+    {
+        get
+        {
+            DrainChunks();
+            return _position;
+        }
+    }
 
     /// <summary>Writes the magic and the Header; called implicitly with the options' profile and library otherwise.</summary>
     public void WriteHeader(string profile, string library)
@@ -47,7 +57,7 @@ public sealed partial class McapWriter : IDisposable
         }
         _headerWritten = true;
         Emit(McapConstants.Magic);
-        WriteRecord(new Header(profile, library));
+        WriteRecord(new Header(profile, library), _content);
     }
 
     /// <summary>Registers a schema under the next free id (from 1) and returns that id.</summary>
@@ -115,27 +125,56 @@ public sealed partial class McapWriter : IDisposable
     }
 
     /// <summary>Writes one message on a registered channel.</summary>
-    public void WriteMessage(ushort channelId, uint sequence, ulong logTime, ulong publishTime, ReadOnlySpan<byte> data)
+    public void WriteMessage(ushort channelId, uint sequence, ulong logTime, ulong publishTime, ReadOnlySpan<byte> data) =>
+        WriteMessage(channelId, sequence, logTime, publishTime, data.Length, data,
+            static (Span<byte> destination, ReadOnlySpan<byte> source) => source.CopyTo(destination));
+
+    /// <summary>
+    /// Writes one message whose <paramref name="dataLength"/> data bytes <paramref name="writeData"/> puts straight into the
+    /// record (in the open chunk when chunking), so a payload serialised by the caller is copied once, not built and copied in.
+    /// </summary>
+    public void WriteMessage<TState>(ushort channelId, uint sequence, ulong logTime, ulong publishTime, int dataLength, TState state,
+        SpanAction<byte, TState> writeData) where TState : allows ref struct
     {
+        ArgumentNullException.ThrowIfNull(writeData);
+        ArgumentOutOfRangeException.ThrowIfNegative(dataLength);
         BeginOperation();
         if (!_channelsById.ContainsKey(channelId))
         {
             throw new ArgumentException($"Channel {channelId} has not been added", nameof(channelId));
         }
-        _content.Clear();
-        _content.WriteUInt16(channelId);
-        _content.WriteUInt32(sequence);
-        _content.WriteUInt64(logTime);
-        _content.WriteUInt64(publishTime);
-        _content.WriteBytes(data);
+        var target = Options.UseChunks ? _chunk : _content;
+        if (!Options.UseChunks)
+        {
+            _content.Clear();
+        }
+        int recordStart = target.Length;
+        if (Options.UseChunks)
+        {
+            target.WriteByte((byte)McapOpcode.Message);
+            target.WriteUInt64((ulong)(MessageHeaderLength + dataLength));
+        }
+        target.WriteUInt16(channelId);
+        target.WriteUInt32(sequence);
+        target.WriteUInt64(logTime);
+        target.WriteUInt64(publishTime);
+        try
+        {
+            writeData(target.Reserve(dataLength), state);
+        }
+        catch
+        {
+            target.Truncate(recordStart);
+            throw;
+        }
         CountMessage(channelId, logTime);
         if (Options.UseChunks)
         {
-            AppendMessageToChunk(channelId, logTime);
+            IndexMessageInChunk(channelId, logTime, recordStart);
         }
         else
         {
-            EmitRecord(McapOpcode.Message, padded: false);
+            EmitRecord(McapOpcode.Message, _content.WrittenSpan, padded: false);
         }
     }
 
@@ -150,6 +189,7 @@ public sealed partial class McapWriter : IDisposable
     public void WriteAttachment(string name, string mediaType, ulong logTime, ulong createTime, ReadOnlySpan<byte> data)
     {
         BeginOperation();
+        DrainChunks();
         var attachment = new Attachment(logTime, createTime, name, mediaType, data.ToArray());
         _content.Clear();
         McapRecordCodec.WriteContent(_content, attachment);
@@ -159,8 +199,8 @@ public sealed partial class McapWriter : IDisposable
             _content.Clear();
             McapRecordCodec.WriteContent(_content, attachment with { Crc = crc });
         }
-        long offset = Position;
-        long length = EmitRecord(McapOpcode.Attachment, padded: true);
+        long offset = _position;
+        long length = EmitRecord(McapOpcode.Attachment, _content.WrittenSpan, padded: true);
         _attachmentCount++;
         if (Options.WriteAttachmentIndex)
         {
@@ -181,8 +221,9 @@ public sealed partial class McapWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(entries);
         BeginOperation();
-        long offset = Position;
-        long length = WriteRecord(new Metadata(name, entries));
+        DrainChunks();
+        long offset = _position;
+        long length = WriteRecord(new Metadata(name, entries), _content);
         _metadataCount++;
         if (Options.WriteMetadataIndex)
         {
@@ -202,6 +243,7 @@ public sealed partial class McapWriter : IDisposable
         }
         finally
         {
+            StopChunkWork();
             if (!_leaveOpen)
             {
                 _stream.Dispose();
@@ -215,11 +257,11 @@ public sealed partial class McapWriter : IDisposable
         {
             _content.Clear();
             McapRecordCodec.WriteContent(_content, record);
-            AppendToChunk(record.Opcode);
+            AppendToChunk(record.Opcode, _content.WrittenSpan);
         }
         else
         {
-            WriteRecord(record);
+            WriteRecord(record, _content);
         }
     }
 
@@ -246,32 +288,52 @@ public sealed partial class McapWriter : IDisposable
         return next <= ushort.MaxValue ? (ushort)next : throw new InvalidOperationException("No free uint16 ids left");
     }
 
-    /// <summary>Encodes a paddable record and writes it; returns its length including opcode and length prefix.</summary>
-    private long WriteRecord(McapRecord record)
+    /// <summary>Encodes a record in <paramref name="scratch"/> and writes it (padded if paddable); returns its full length.</summary>
+    private long WriteRecord(McapRecord record, McapBufferWriter scratch)
     {
-        _content.Clear();
-        McapRecordCodec.WriteContent(_content, record);
+        scratch.Clear();
+        McapRecordCodec.WriteContent(scratch, record);
         bool paddable = record.Opcode is not (McapOpcode.Message or McapOpcode.Chunk or McapOpcode.DataEnd or McapOpcode.Footer);
-        return EmitRecord(record.Opcode, paddable);
+        return EmitRecord(record.Opcode, scratch.WrittenSpan, paddable);
     }
 
-    /// <summary>Writes opcode, length and the content buffer (plus test padding); returns the record's full length.</summary>
-    private long EmitRecord(McapOpcode opcode, bool padded)
+    /// <summary>Writes opcode, length and <paramref name="content"/> (plus test padding); returns the record's full length.</summary>
+    private long EmitRecord(McapOpcode opcode, ReadOnlySpan<byte> content, bool padded)
     {
         var padding = padded ? Options.RecordPadding : [];
-        _frame.Clear();
-        _frame.WriteByte((byte)opcode);
-        _frame.WriteUInt64((ulong)(_content.Length + padding.Length));
-        Emit(_frame.WrittenSpan);
-        Emit(_content.WrittenSpan);
+        EmitPrefix(opcode, (ulong)(content.Length + padding.Length));
+        Emit(content);
         Emit(padding);
-        return McapConstants.RecordPrefixLength + _content.Length + padding.Length;
+        return McapConstants.RecordPrefixLength + content.Length + padding.Length;
     }
 
+    private void EmitPrefix(McapOpcode opcode, ulong contentLength)
+    {
+        Span<byte> prefix = stackalloc byte[McapConstants.RecordPrefixLength];
+        prefix[0] = (byte)opcode;
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix[1..], contentLength);
+        Emit(prefix);
+    }
+
+    /// <summary>Writes bytes to the stream, adding them to the running CRC (data section or summary) and the position.</summary>
     private void Emit(ReadOnlySpan<byte> bytes)
     {
         _stream.Write(bytes);
-        _crc.Append(bytes);
-        Position += bytes.Length;
+        if (Options.UseCrcs)
+        {
+            _crc.Append(bytes);
+        }
+        _position += bytes.Length;
+    }
+
+    /// <summary><see cref="Emit(ReadOnlySpan{byte})"/> for bytes whose CRC-32 is known (0 when CRCs are off): not read again.</summary>
+    private void Emit(ReadOnlySpan<byte> bytes, uint crc)
+    {
+        _stream.Write(bytes);
+        if (Options.UseCrcs)
+        {
+            _crc.AppendChecksummed(crc, bytes.Length);
+        }
+        _position += bytes.Length;
     }
 }

@@ -10,7 +10,10 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace EdgeRig.Export.SessionMcap;
 
-/// <summary>How one stream's payloads become protobuf messages: the schema and the conversion, chosen by the stream's encoding.</summary>
+/// <summary>
+/// How one stream's payloads become protobuf messages: the schema and the conversion, chosen by the stream's encoding.
+/// Image and audio messages wrap the sample's payload instead of copying it: serialise them while the sample is alive.
+/// </summary>
 internal sealed record SampleMessages(MessageDescriptor Schema, Func<Sample, IMessage> ToMessage)
 {
     /// <summary>Bytes per LIDAR point in lidar/scan-v1: float32 angle, float32 range, uint8 intensity, uint32 time offset.</summary>
@@ -46,7 +49,7 @@ internal sealed record SampleMessages(MessageDescriptor Schema, Func<Sample, IMe
     {
         Timestamp = Stamp(s.Rig.Time),
         FrameId = stream.FrameId,
-        Data = ByteString.CopyFrom(s.Payload.Span),
+        Data = UnsafeByteOperations.UnsafeWrap(s.Payload),
         Format = "jpeg",
     };
 
@@ -57,7 +60,7 @@ internal sealed record SampleMessages(MessageDescriptor Schema, Func<Sample, IMe
         return new(RawAudio.Descriptor, s =>
         {
             if (s.Payload.Length % (2 * channels) != 0) throw Malformed(stream, s, $"{s.Payload.Length} bytes is not a whole number of {channels}-channel s16 frames");
-            return new RawAudio { Timestamp = Stamp(s.Rig.Time), Data = ByteString.CopyFrom(s.Payload.Span), Format = "pcm-s16", SampleRate = rate, NumberOfChannels = channels };
+            return new RawAudio { Timestamp = Stamp(s.Rig.Time), Data = UnsafeByteOperations.UnsafeWrap(s.Payload), Format = "pcm-s16", SampleRate = rate, NumberOfChannels = channels };
         });
     }
 

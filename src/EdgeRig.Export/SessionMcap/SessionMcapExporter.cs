@@ -54,15 +54,18 @@ public static class SessionMcapExporter
             foreach (var d in streams) counts[Topic(d)] = 0;
             counts[MarkersTopic] = 0;
 
+            using var readAhead = new ChunkReadAhead(source, cancellationToken);
             IEnumerable<Sample> ReadStream(StreamDescriptor d)
             {
-                foreach (var chunk in chunks.GetValueOrDefault(d.Id.Value) ?? [])
+                var list = chunks.GetValueOrDefault(d.Id.Value) ?? [];
+                for (int i = 0; i < list.Count; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    bool ok = source.TryReadChunk(chunk, out var samples, out var problem);
+                    var (samples, problem) = readAhead.Take(list[i]);
+                    if (i + 1 < list.Count) readAhead.Prefetch(list[i + 1]);
                     progress?.Report(totalChunks == 0 ? 1 : (double)++chunksRead / totalChunks);
-                    if (!ok) { problems.Add(problem!); continue; }
-                    foreach (var s in samples!)
+                    if (samples is null) { problems.Add(problem!); continue; }
+                    foreach (var s in samples)
                         if (options.Includes(s.Rig.Time)) yield return s;
                 }
             }
@@ -82,8 +85,8 @@ public static class SessionMcapExporter
                     WriteMarker(writer, markerChannel, markers, nextMarker++, counts);
                 var s = head.Samples.Current;
                 var d = streams[head.Stream];
-                writer.WriteMessage(channels[head.Stream], unchecked((uint)s.Sequence), Ns(s.Rig.Time), (ulong)Math.Max(0, s.HostTime.Nanoseconds),
-                    plans[head.Stream].ToMessage(s).ToByteArray());
+                writer.WriteProtobuf(channels[head.Stream], unchecked((uint)s.Sequence), Ns(s.Rig.Time), (ulong)Math.Max(0, s.HostTime.Nanoseconds),
+                    plans[head.Stream].ToMessage(s));
                 counts[Topic(d)]++;
                 if (head.Samples.MoveNext()) queue.Enqueue(head, (head.Samples.Current.Rig.Time.Nanoseconds, head.Stream));
                 else head.Samples.Dispose();
@@ -104,7 +107,7 @@ public static class SessionMcapExporter
     private static void WriteMarker(McapWriter writer, ushort channel, List<Marker> markers, int index, SortedDictionary<string, long> counts)
     {
         var m = markers[index];
-        writer.WriteMessage(channel, (uint)index, Ns(m.Time), Ns(m.Time), SampleMessages.Marker(m).ToByteArray());
+        writer.WriteProtobuf(channel, (uint)index, Ns(m.Time), Ns(m.Time), SampleMessages.Marker(m));
         counts[MarkersTopic]++;
     }
 
