@@ -392,4 +392,69 @@ public sealed class UploadTests(LocalS3Fixture s3)
             }
         }
     }
+    [Fact]
+    public async Task DiskFullWhileStagingTheExport_SessionFailsNamingIt_ServiceStaysUp_RetryUploadsItOnceSpaceReturns()
+    {
+        var (edit, bucket) = await UploadingRigAsync(rig => rig["recording"]!["freeSpaceReserveMiB"] = 1);
+        string mount = Paths.TempDir("upload-tmpfs");
+        var mounted = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount], TimeSpan.FromSeconds(20));
+        Assert.True(mounted.ExitCode == 0, $"mount tmpfs (needs root): {mounted.Stderr}");
+        string rigDir = Paths.TempDir("upload-diskfull");
+        string rigFile = Paths.QuietButtonRig(rigDir);
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(rigFile), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!.AsObject();
+            edit(json);
+            File.WriteAllText(rigFile, json.ToJsonString());
+            string data = Path.Combine(mount, "data");
+            var app = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", data, "--rig", rigFile, "--Logging:LogLevel:Default=Warning"]);
+            await app.StartAsync();
+            try
+            {
+                using var channel = Paths.AuthedChannel(app.Urls.Single(), data);
+                var control = new Api.V1.Rig.RigClient(channel);
+                var uploads = new Api.V1.Upload.UploadClient(channel);
+                await uploads.PauseUploadsAsync(new PauseUploadsRequest());
+                string id = await RecordAsync(control, "disk full", TimeSpan.FromSeconds(4));
+                // another program fills the disk; the MCAP export staged for the upload cannot be written
+                string filler = Path.Combine(mount, "filler");
+                await using (var f = new FileStream(filler, FileMode.Create))
+                {
+                    var block = new byte[1 << 20];
+                    try { while (true) f.Write(block); }
+                    catch (IOException) { }
+                }
+                await uploads.ResumeUploadsAsync(new ResumeUploadsRequest());
+                var failed = await WaitForAnyStateAsync(uploads, id, ["failed", "held"], UploadLimit);
+                if (failed.State == "held")
+                {
+                    await uploads.ReleaseUploadAsync(new UploadSessionRequest { SessionId = id }); // QA spoilt by a starved machine
+                    failed = await WaitForStateAsync(uploads, id, "failed", UploadLimit);
+                }
+                Assert.Contains("disk is full", failed.Reason);
+                Assert.True(failed.NextAttemptAtMs > 0, "a failed upload is tried again by itself later");
+                Assert.False(Directory.EnumerateFiles(Path.Combine(data, "uploads"), "*.part", SearchOption.AllDirectories).Any(), "a half-written export was left behind");
+                await control.GetStatusAsync(new GetStatusRequest()); // the service answers
+
+                File.Delete(filler);
+                await uploads.RetryUploadAsync(new UploadSessionRequest { SessionId = id });
+                await WaitForStateAsync(uploads, id, "uploaded", UploadLimit);
+                string rigName = (await control.GetStatusAsync(new GetStatusRequest())).RigName;
+                await VerifyBucketAsync(bucket, $"lab/{rigName}/{id}/");
+                Assert.False(Directory.Exists(Path.Combine(data, "uploads", id)), "the staged export stays after the upload");
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("umount", [mount], TimeSpan.FromSeconds(20));
+            Directory.Delete(mount, recursive: true);
+            Directory.Delete(rigDir, recursive: true);
+            File.Delete(rigFile);
+        }
+    }
 }

@@ -159,7 +159,18 @@ public sealed class UploadQueue : BackgroundService
                 catch (OperationCanceledException) { return; }
                 continue;
             }
-            await RunAsync(next, stoppingToken);
+            try
+            {
+                await RunAsync(next, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // RunAsync settles every failure of an upload itself; this is the queue's own bookkeeping failing (a full disk):
+                // the service stays up and the queue tries again at the next poll
+                logger.LogError("Upload queue: {Reason}", e.Message);
+                try { await Task.Delay(PollInterval, time, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
         }
     }
 
@@ -202,7 +213,7 @@ public sealed class UploadQueue : BackgroundService
             if (record.QaVerdict == "fail" && e.ReleasedBy.Length == 0)
             {
                 Save(e with { State = UploadState.Held, Reason = $"failed QA; an admin may release it: edgerig upload release {e.SessionId}" });
-                audit.Append(new AuditEntry(now, "edgerig-service", "upload.hold", e.SessionId, "failed QA", true));
+                Audit("upload.hold", e.SessionId, "failed QA", true);
                 continue;
             }
             return e;
@@ -244,8 +255,7 @@ public sealed class UploadQueue : BackgroundService
             var done = time.GetUtcNow();
             string withheld = prepared.Withheld.Count == 0 ? "" : $"; withheld: {string.Join(", ", prepared.Withheld.Keys.Order(StringComparer.Ordinal))}";
             string damaged = prepared.Damaged.Count == 0 ? "" : $"; damaged on the rig: {string.Join(", ", prepared.Damaged)}";
-            audit.Append(new AuditEntry(done, "edgerig-service", "upload", id,
-                $"{result.ObjectsTotal} objects, {result.BytesTotal} bytes to {s.Describe()}/{id}/ ({result.ObjectsUploaded} sent){withheld}{damaged}", true));
+            Audit("upload", id, $"{result.ObjectsTotal} objects, {result.BytesTotal} bytes to {s.Describe()}/{id}/ ({result.ObjectsUploaded} sent){withheld}{damaged}", true);
             logger.LogInformation("Uploaded session {Session}: {Objects} objects, {Bytes} bytes{Withheld}", id, result.ObjectsTotal, result.BytesTotal, withheld);
             store.MarkPulled(id, done); // retention's keep-until-pulled: a verified upload counts as a verified pull
             DeleteStaging(id);
@@ -272,9 +282,9 @@ public sealed class UploadQueue : BackgroundService
         {
             Interlocked.Increment(ref failuresTotal);
             var wait = FailedBackoff.Delay(Math.Max(1, entry.Attempts), Random.Shared.NextDouble());
-            string why = e is IOException io && IsDiskFull(io) ? $"the rig's disk is full while staging the export: {e.Message}" : e.Message;
+            string why = DiskFull(e) is { } full ? $"the rig's disk is full while staging the export: {full.Message}" : e.Message;
             Save(entries[id] with { State = UploadState.Failed, Reason = why, NextAttemptAt = time.GetUtcNow() + wait });
-            audit.Append(new AuditEntry(time.GetUtcNow(), "edgerig-service", "upload", id, $"failed: {why}", false));
+            Audit("upload", id, $"failed: {why}", false);
             logger.LogWarning("Upload of session {Session} failed (attempt {Attempt}): {Reason}; next try in {Wait}", id, entry.Attempts, why, wait);
         }
         finally
@@ -293,12 +303,30 @@ public sealed class UploadQueue : BackgroundService
         if (prepared.Damaged.Count > 0) return "; rig copy kept: chunks are damaged on the rig";
         long bytes = store.SessionDiskBytes(id);
         store.DeleteSession(id);
-        audit.Append(new AuditEntry(time.GetUtcNow(), "edgerig-service", "upload.delete", id, $"deleted after a verified upload ({bytes} bytes freed)", true));
+        Audit("upload.delete", id, $"deleted after a verified upload ({bytes} bytes freed)", true);
         logger.LogInformation("Deleted session {Session} from the rig after its verified upload ({Bytes} bytes)", id, bytes);
         return "";
     }
 
-    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+    private void Audit(string action, string session, string detail, bool succeeded)
+    {
+        try { audit.Append(new AuditEntry(time.GetUtcNow(), "edgerig-service", action, session, detail, succeeded)); }
+        catch (Exception e) when (e is IOException or LiteDB.LiteException or InvalidOperationException)
+        {
+            logger.LogError("Could not write the audit trail ({Action} {Session}): {Reason}", action, session, e.Message);
+        }
+    }
+
+    /// <summary>The ENOSPC somewhere in the chain (the export's writer may wrap it), or null.</summary>
+    private static IOException? DiskFull(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is IOException io && ((io.HResult & 0xFFFF) == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))) return io;
+            if (e is AggregateException { InnerExceptions.Count: > 0 } many) return many.InnerExceptions.Select(DiskFull).FirstOrDefault(x => x is not null);
+        }
+        return null;
+    }
 
     private string Staging(string id) => Path.Combine(stagingRoot, id);
 
@@ -314,10 +342,15 @@ public sealed class UploadQueue : BackgroundService
         catch (SessionNotFoundException) { return 0; }
     }
 
+    /// <summary>Keeps the entry; a catalogue that cannot write now (a full disk) costs only the persisted copy, never the queue.</summary>
     private UploadEntry Save(UploadEntry e)
     {
         entries[e.SessionId] = e;
-        records!.Save(e);
+        try { records!.Save(e); }
+        catch (Exception x) when (x is IOException or LiteDB.LiteException or InvalidOperationException)
+        {
+            logger.LogWarning("Could not record the upload state of {Session} ({State}): {Reason}", e.SessionId, UploadEntry.Name(e.State), x.Message);
+        }
         return e;
     }
 
