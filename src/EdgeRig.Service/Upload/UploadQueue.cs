@@ -120,7 +120,7 @@ public sealed class UploadQueue : BackgroundService
     {
         RequireConfigured();
         paused = true;
-        records!.Paused = true;
+        Remember(paused: true);
         lock (gate) current?.Cancel();
         logger.LogInformation("Uploads paused by {Who}", who);
     }
@@ -129,9 +129,20 @@ public sealed class UploadQueue : BackgroundService
     {
         RequireConfigured();
         paused = false;
-        records!.Paused = false;
+        Remember(paused: false);
         wake.Release();
         logger.LogInformation("Uploads resumed by {Who}", who);
+    }
+
+    /// <summary>Persists the paused flag; on a full disk it holds in memory only (resuming uploads is how a full rig with
+    /// deleteAfterUpload gets its space back, so it must work then).</summary>
+    private void Remember(bool paused)
+    {
+        try { records!.Paused = paused; }
+        catch (Exception e) when (e is IOException or LiteDB.LiteException or InvalidOperationException)
+        {
+            logger.LogWarning("Uploads {State}, but not remembered across a restart: {Reason}", paused ? "paused" : "resumed", e.Message);
+        }
     }
 
     /// <summary>Looks for finished sessions now rather than at the next poll.</summary>
