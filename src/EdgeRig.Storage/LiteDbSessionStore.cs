@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using EdgeRig.Core;
 using EdgeRig.Formats;
@@ -226,10 +227,17 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId)
     {
         GetSession(sessionId);
-        return Open(sessionId, create: false).ListChunksWithSha256(sessionId);
+        return Open(sessionId, create: false).ListChunksWithSha256(sessionId, ChunkBuffers);
     }
 
     public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).ReadChunk(sessionId, chunk);
+
+    /// <summary><see cref="ReadChunk"/> into a buffer lent from a small pool (the pull's reads), given back by disposing it.</summary>
+    public RentedChunk RentChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).RentChunk(sessionId, chunk, ChunkBuffers);
+
+    /// <summary>Buffers for chunk reads: two an array size (chunks are at most 12 MiB, so 16 MiB the largest), as one pull
+    /// reads one chunk at a time; ArrayPool.Shared would keep one for every thread that ever read one.</summary>
+    internal static readonly ArrayPool<byte> ChunkBuffers = ArrayPool<byte>.Create(maxArrayLength: 16 * 1024 * 1024, maxArraysPerBucket: 2);
 
     public void DeleteSession(string sessionId)
     {

@@ -74,19 +74,24 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
                 }, context.CancellationToken);
                 continue;
             }
-            for (int offset = 0; offset < bytes.Length || offset == 0; offset += PieceSize)
+            using (bytes)
             {
-                int length = Math.Min(PieceSize, bytes.Length - offset);
-                var piece = new ChunkData
+                int total = bytes.Length;
+                for (int offset = 0; offset < total || offset == 0; offset += PieceSize)
                 {
-                    Ordinal = ordinal,
-                    Offset = offset,
-                    Data = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(offset, length)),
-                    Last = offset + length >= bytes.Length,
-                };
-                if (offset == 0) piece.Meta = chunk.ToApi(ordinal);
-                await responseStream.WriteAsync(new PullSessionResponse { Chunk = piece }, context.CancellationToken);
-                if (bytes.Length == 0) break;
+                    int length = Math.Min(PieceSize, total - offset);
+                    var piece = new ChunkData
+                    {
+                        Ordinal = ordinal,
+                        Offset = offset,
+                        // the message is serialized before WriteAsync completes, so the lent buffer may go back after the loop
+                        Data = UnsafeByteOperations.UnsafeWrap(bytes.Memory.Slice(offset, length)),
+                        Last = offset + length >= total,
+                    };
+                    if (offset == 0) piece.Meta = chunk.ToApi(ordinal);
+                    await responseStream.WriteAsync(new PullSessionResponse { Chunk = piece }, context.CancellationToken);
+                    if (total == 0) break;
+                }
             }
         }
     }
