@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using EdgeRig.Core;
 using EdgeRig.Formats;
@@ -235,9 +234,9 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     /// <summary><see cref="ReadChunk"/> into a buffer lent from a small pool (the pull's reads), given back by disposing it.</summary>
     public RentedChunk RentChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).RentChunk(sessionId, chunk, ChunkBuffers);
 
-    /// <summary>Buffers for chunk reads: two an array size (chunks are at most 12 MiB, so 16 MiB the largest), as one pull
-    /// reads one chunk at a time; ArrayPool.Shared would keep one for every thread that ever read one.</summary>
-    internal static readonly ArrayPool<byte> ChunkBuffers = ArrayPool<byte>.Create(maxArrayLength: 16 * 1024 * 1024, maxArraysPerBucket: 2);
+    /// <summary>Buffers for chunk reads: two kept, for a pull and a second reader (ArrayPool.Shared would keep one for every
+    /// thread that ever read a chunk, each a power of two).</summary>
+    internal static readonly ChunkBufferPool ChunkBuffers = new(keep: 2);
 
     public void DeleteSession(string sessionId)
     {

@@ -84,8 +84,9 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
                     {
                         Ordinal = ordinal,
                         Offset = offset,
-                        // the message is serialized before WriteAsync completes, so the lent buffer may go back after the loop
-                        Data = UnsafeByteOperations.UnsafeWrap(bytes.Memory.Slice(offset, length)),
+                        // a copy: a writer may keep the message past WriteAsync, and the chunk's buffer is lent (pieces are
+                        // at most 1 MiB and die once serialized; the whole chunk, up to 4 MiB and more, is read only once)
+                        Data = ByteString.CopyFrom(bytes.Memory.Span.Slice(offset, length)),
                         Last = offset + length >= total,
                     };
                     if (offset == 0) piece.Meta = chunk.ToApi(ordinal);
