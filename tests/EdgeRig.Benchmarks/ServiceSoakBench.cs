@@ -116,7 +116,7 @@ public static class ServiceSoakBench
             results.Add("service-soak", "rss_at_1min", rssAt1, "MiB", idleRss);
             results.Add("service-soak", $"rss_at_{o.Minutes:0.#}min", endRss, "MiB", GoalMiB);
             results.Add("service-soak", "rss_anon_at_end", last.Anon, "MiB", last.Rss);
-            foreach (var (kind, mib) in mapped) results.Add("service-soak", $"rss_{kind}_at_end", mib, "MiB", last.Rss);
+            foreach (var (kind, mib) in mapped) results.Add("service-soak", $"rss_in_{kind}_at_end", mib, "MiB", last.Rss);
             results.Add("service-soak", "rss_median_after_1min", Median(after.Select(x => x.RssMiB)), "MiB", GoalMiB);
             results.Add("service-soak", "peak_rss", peak, "MiB", GoalMiB);
             results.Add("service-soak", "rss_growth_after_1min", endRss - rssAt1, "MiB", rssAt1);
@@ -286,9 +286,10 @@ public static class ServiceSoakBench
     }
 
     /// <summary>
-    /// Where the resident memory is, by mapping (/proc/PID/smaps): "dll" managed assemblies mapped from files (framework
-    /// ReadyToRun code and metadata), "so" native libraries, "jit" the runtime's executable memory (JIT'd code and stubs,
-    /// double-mapped through memfd:doublemapper for W^X), "anon" the rest of the anonymous memory (GC heap, native heap, stacks).
+    /// Where the resident memory is, by mapping (/proc/PID/smaps; rows rss_in_KIND_at_end): "dll" managed assemblies mapped
+    /// from files (framework ReadyToRun code and metadata), "so" native libraries, "jit" the runtime's executable memory
+    /// (JIT'd code and stubs, double-mapped through memfd:doublemapper for W^X), "anon" anonymous memory (GC heap, native
+    /// heap, stacks): what to work on next, and what no GC setting can reach.
     /// </summary>
     internal static IReadOnlyList<(string Kind, double MiB)> MappedBreakdown(int pid)
     {
