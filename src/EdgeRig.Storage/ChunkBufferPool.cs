@@ -3,7 +3,8 @@ namespace EdgeRig.Storage;
 /// <summary>
 /// Buffers for reading whole chunks (the pull's reads). ArrayPool's own pools round every size up to a power of two and keep
 /// arrays per size: chunks of 1-4 MiB (a camera's chunk can pass maxChunkBytes by one frame) then hold 2, 4 and 8 MiB
-/// arrays, 14 MiB for one pull at a time (measured by scripts/bench service-soak). This pool keeps at most
+/// arrays, 14 MiB for one pull at a time (the large-object heap grew by that at the first pull of scripts/bench
+/// service-soak, dotnet-counters). This pool keeps at most
 /// <c>keep</c> arrays of any size and lends the smallest that fits, so one reader holds one array about the size of the
 /// largest chunk it read.
 /// </summary>

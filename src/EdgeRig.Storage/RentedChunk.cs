@@ -4,8 +4,9 @@ namespace EdgeRig.Storage;
 
 /// <summary>
 /// A chunk's stored bytes in a lent buffer. A pull reads every chunk of a session (1-4 MiB each, hundreds of MiB a
-/// session) once to hash it and once to send it; a new array for each read grew the service's GC heap, and so its RSS,
-/// by 20-40 MiB while a pull ran. <see cref="Dispose"/> gives the buffer back: <see cref="Memory"/> must not be used after.
+/// session) once to hash it and once to send it; a new array for each read is a large object (over the GC's 1 MiB region),
+/// garbage that only a gen2 collection frees. <see cref="Dispose"/> gives the buffer back: <see cref="Memory"/> must not be
+/// used after.
 /// </summary>
 public sealed class RentedChunk : IDisposable
 {
