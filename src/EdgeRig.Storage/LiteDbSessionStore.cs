@@ -226,10 +226,17 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId)
     {
         GetSession(sessionId);
-        return Open(sessionId, create: false).ListChunksWithSha256(sessionId);
+        return Open(sessionId, create: false).ListChunksWithSha256(sessionId, ChunkBuffers);
     }
 
     public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).ReadChunk(sessionId, chunk);
+
+    /// <summary><see cref="ReadChunk"/> into a buffer lent from a small pool (the pull's reads), given back by disposing it.</summary>
+    public RentedChunk RentChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).RentChunk(sessionId, chunk, ChunkBuffers);
+
+    /// <summary>Buffers for chunk reads: two kept, for a pull and a second reader (ArrayPool.Shared would keep one for every
+    /// thread that ever read a chunk, each a power of two).</summary>
+    internal static readonly ChunkBufferPool ChunkBuffers = new(keep: 2);
 
     public void DeleteSession(string sessionId)
     {

@@ -127,14 +127,13 @@ internal sealed class SegmentFile : IDisposable
     }
 
 
-    public byte[] Read(long offset, int length)
+    /// <summary>Reads <paramref name="into"/>.Length bytes at <paramref name="offset"/> (a chunk's data, as its index says).</summary>
+    public void Read(long offset, Span<byte> into)
     {
-        if (offset < LegacyFrameHeaderSize || offset + length > _length)
-            throw new IOException($"{Path}: chunk at {offset}+{length} lies outside the segment ({_length} bytes)");
-        var bytes = new byte[length];
-        int read = RandomAccess.Read(_handle, bytes, offset);
-        if (read != length) throw new IOException($"{Path}: read {read} of {length} bytes at {offset}");
-        return bytes;
+        if (offset < LegacyFrameHeaderSize || offset + into.Length > _length)
+            throw new IOException($"{Path}: chunk at {offset}+{into.Length} lies outside the segment ({_length} bytes)");
+        int read = RandomAccess.Read(_handle, into, offset);
+        if (read != into.Length) throw new IOException($"{Path}: read {read} of {into.Length} bytes at {offset}");
     }
 
     /// <summary>Overwrites a range with zeros (secure erase of purged chunks); call <see cref="Flush"/> to make it durable.</summary>

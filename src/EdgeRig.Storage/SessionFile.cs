@@ -1,3 +1,4 @@
+using System.Buffers;
 using EdgeRig.Core;
 using EdgeRig.Formats;
 using EdgeRig.Storage.Durability;
@@ -231,7 +232,7 @@ internal sealed class SessionFile : IDisposable
     }
 
     /// <summary>Fills in the SHA-256 of chunks that have none yet (it is computed when a chunk is first pulled, not on the recording path).</summary>
-    public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId)
+    public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId, ArrayPool<byte> buffers)
     {
         var chunks = ListChunks();
         if (chunks.All(c => c.Sha256Hex.Length > 0)) return chunks;
@@ -239,10 +240,13 @@ internal sealed class SessionFile : IDisposable
         foreach (var c in chunks)
         {
             if (c.Sha256Hex.Length > 0) { result.Add(c); continue; }
-            byte[] bytes;
-            try { bytes = ReadChunk(sessionId, c); }
+            string sha;
+            try
+            {
+                using var bytes = RentChunk(sessionId, c, buffers);
+                sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.Memory.Span));
+            }
             catch (CorruptChunkException) { result.Add(c); continue; } // unreadable: no hash; reading it again names the damage
-            string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             lock (_gate)
             {
                 var doc = _index.FindOne(Query.And(Query.EQ("stream", c.Stream.Value), Query.EQ("index", c.Index)));
@@ -262,38 +266,74 @@ internal sealed class SessionFile : IDisposable
 
     public byte[] ReadChunk(string sessionId, ChunkInfo chunk)
     {
+        var bytes = ReadVerified(sessionId, chunk, pool: null);
+        return bytes.Array.Length == bytes.Length ? bytes.Array : bytes.Array.AsSpan(0, bytes.Length).ToArray();
+    }
+
+    /// <summary>As <see cref="ReadChunk"/>, into an array of <paramref name="pool"/> where the stored bytes are read from the
+    /// segment in the clear (embedded and sealed chunks come back in arrays of their own).</summary>
+    public RentedChunk RentChunk(string sessionId, ChunkInfo chunk, ArrayPool<byte> pool)
+    {
+        var (array, length, pooled) = ReadVerified(sessionId, chunk, pool);
+        return new RentedChunk(array, length, pooled ? pool : null);
+    }
+
+    /// <summary>The chunk's stored bytes (decrypted, CRC-checked) in the first Length bytes of Array; Pooled when Array
+    /// came from the pool (the caller returns it, also when verification throws: this method does).</summary>
+    private (byte[] Array, int Length, bool Pooled) ReadVerified(string sessionId, ChunkInfo chunk, ArrayPool<byte>? pool)
+    {
         BsonDocument index;
         byte[] bytes;
+        int length;
+        bool pooled = false;
         lock (_gate)
         {
             index = _index.FindOne(Query.And(Query.EQ("stream", chunk.Stream.Value), Query.EQ("index", chunk.Index)))
                 ?? throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is not in its index", missing: true);
             if (index.ContainsKey("seg"))
             {
-                try { bytes = _segment!.Read(index["seg"].AsInt64, OnDiskLength(index)); }
-                catch (IOException e) { throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}': {e.Message}", missing: true); }
+                length = OnDiskLength(index);
+                // sealed chunks are opened into a new array, so only chunks stored in the clear are read into the pool's
+                pooled = pool is not null && !index.ContainsKey("sealed");
+                bytes = pooled ? pool!.Rent(length) : new byte[length];
+                try { _segment!.Read(index["seg"].AsInt64, bytes.AsSpan(0, length)); }
+                catch (IOException e)
+                {
+                    if (pooled) pool!.Return(bytes);
+                    throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}': {e.Message}", missing: true);
+                }
             }
             else
             {
                 bytes = (_data.FindById(index["_id"]) ?? throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' has no data", missing: true))["bytes"].AsBinary;
+                length = bytes.Length;
             }
-        }
-        if (index.ContainsKey("sealed"))
-        {
-            if (_cipher is null)
-                throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is encrypted and this store has no key ring");
-            try { bytes = _cipher.Open(_keyId, bytes, Aad(chunk.Stream.Value, chunk.Index)); }
-            catch (CorruptChunkException e) { throw new CorruptChunkException($"session '{sessionId}': {e.Message}"); }
         }
         try
         {
-            ChunkFormat.Verify(SessionDocuments.ToChunk(index), bytes);
+            if (index.ContainsKey("sealed"))
+            {
+                if (_cipher is null)
+                    throw new CorruptChunkException($"chunk {chunk.Stream}/{chunk.Index} of session '{sessionId}' is encrypted and this store has no key ring");
+                try { bytes = _cipher.Open(_keyId, bytes.AsSpan(0, length), Aad(chunk.Stream.Value, chunk.Index)); }
+                catch (CorruptChunkException e) { throw new CorruptChunkException($"session '{sessionId}': {e.Message}"); }
+                length = bytes.Length;
+            }
+            try
+            {
+                ChunkFormat.Verify(SessionDocuments.ToChunk(index), bytes.AsSpan(0, length));
+            }
+            catch (CorruptChunkException e)
+            {
+                throw new CorruptChunkException($"session '{sessionId}': {e.Message}");
+            }
         }
-        catch (CorruptChunkException e)
+        catch when (pooled)
         {
-            throw new CorruptChunkException($"session '{sessionId}': {e.Message}");
+            pool!.Return(bytes);
+            throw;
         }
-        return bytes;
+        return (bytes, length, pooled);
     }
 
     /// <summary>Overwrites every chunk of <paramref name="stream"/> with zeros (made durable), then drops them from the index.

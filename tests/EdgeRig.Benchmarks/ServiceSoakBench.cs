@@ -103,6 +103,7 @@ public static class ServiceSoakBench
             double endRss = ReadStatus(service.Id)!.Value.Rss, peak = ReadHwm(service.Id);
             double recordCpu = (CpuSeconds(service.Id) - recordCpu0) / (sw.Elapsed - recordStart).TotalSeconds;
             var last = ReadStatus(service.Id)!.Value;
+            var mapped = MappedBreakdown(service.Id);
             stop.Cancel();
             long statusPolls = await polls, dashboardPolls = await dashboard;
             await sampler;
@@ -115,6 +116,7 @@ public static class ServiceSoakBench
             results.Add("service-soak", "rss_at_1min", rssAt1, "MiB", idleRss);
             results.Add("service-soak", $"rss_at_{o.Minutes:0.#}min", endRss, "MiB", GoalMiB);
             results.Add("service-soak", "rss_anon_at_end", last.Anon, "MiB", last.Rss);
+            foreach (var (kind, mib) in mapped) results.Add("service-soak", $"rss_in_{kind}_at_end", mib, "MiB", last.Rss);
             results.Add("service-soak", "rss_median_after_1min", Median(after.Select(x => x.RssMiB)), "MiB", GoalMiB);
             results.Add("service-soak", "peak_rss", peak, "MiB", GoalMiB);
             results.Add("service-soak", "rss_growth_after_1min", endRss - rssAt1, "MiB", rssAt1);
@@ -282,6 +284,40 @@ public static class ServiceSoakBench
         }
         catch (Exception e) when (e is IOException or InvalidOperationException) { return null; }
     }
+
+    /// <summary>
+    /// Where the resident memory is, by mapping (/proc/PID/smaps; rows rss_in_KIND_at_end): "dll" managed assemblies mapped
+    /// from files (framework ReadyToRun code and metadata), "so" native libraries, "jit" the runtime's executable memory
+    /// (JIT'd code and stubs, double-mapped through memfd:doublemapper for W^X), "anon" anonymous memory (GC heap, native
+    /// heap, stacks): what to work on next, and what no GC setting can reach.
+    /// </summary>
+    internal static IReadOnlyList<(string Kind, double MiB)> MappedBreakdown(int pid)
+    {
+        var kib = new Dictionary<string, long> { ["dll"] = 0, ["so"] = 0, ["jit"] = 0, ["anon"] = 0, ["other"] = 0 };
+        string kind = "other";
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 0 && fields[0].Contains('-') && !fields[0].EndsWith(':'))
+                    kind = MappingKind(fields.Length > 5 ? string.Join(' ', fields[5..]) : "");
+                else if (fields is ["Rss:", var value, ..]) kib[kind] += long.Parse(value, CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException) { return []; }
+        return kib.Select(kv => (kv.Key, kv.Value / 1024.0)).ToList();
+    }
+
+    private static string MappingKind(string name) => name switch
+    {
+        "" or "[heap]" or "[stack]" => "anon",
+        _ when name.StartsWith("[anon", StringComparison.Ordinal) => "anon",
+        _ when name.StartsWith("/memfd:doublemapper", StringComparison.Ordinal) => "jit",
+        _ when name.EndsWith(".dll", StringComparison.Ordinal) => "dll",
+        _ when name.EndsWith(".so", StringComparison.Ordinal) || name.Contains(".so.", StringComparison.Ordinal) => "so",
+        _ => "other",
+    };
 
     private static double ReadHwm(int pid) =>
         long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeRig.Core;
+using EdgeRig.Storage;
 
 namespace EdgeRig.Service.Grpc;
 
@@ -15,14 +16,15 @@ internal sealed record PullListing(IReadOnlyList<ChunkInfo> Chunks, IReadOnlyDic
         // the store hashes every chunk it can read (and keeps the hashes); an unreadable one has none and is sent as damaged
         new(store.ListChunksWithSha256(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList(), new Dictionary<int, CorruptChunkException>());
 
-    /// <summary>The chunk's stored bytes (CRC-checked by the store), or why they cannot be had.</summary>
-    public bool TryRead(ISessionStore store, string sessionId, int ordinal, [NotNullWhen(true)] out byte[]? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
+    /// <summary>The chunk's stored bytes (CRC-checked by the store), or why they cannot be had. The bytes are lent from the
+    /// store's buffer pool where it has one (<see cref="LiteDbSessionStore.RentChunk"/>): dispose them once sent.</summary>
+    public bool TryRead(ISessionStore store, string sessionId, int ordinal, [NotNullWhen(true)] out RentedChunk? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
     {
         bytes = null;
         if (Unreadable.TryGetValue(ordinal, out damage)) return false;
         try
         {
-            bytes = store.ReadChunk(sessionId, Chunks[ordinal]);
+            bytes = store is LiteDbSessionStore lending ? lending.RentChunk(sessionId, Chunks[ordinal]) : new RentedChunk(store.ReadChunk(sessionId, Chunks[ordinal]));
             return true;
         }
         catch (CorruptChunkException e)

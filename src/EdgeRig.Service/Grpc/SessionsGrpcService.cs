@@ -74,19 +74,25 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
                 }, context.CancellationToken);
                 continue;
             }
-            for (int offset = 0; offset < bytes.Length || offset == 0; offset += PieceSize)
+            using (bytes)
             {
-                int length = Math.Min(PieceSize, bytes.Length - offset);
-                var piece = new ChunkData
+                int total = bytes.Length;
+                for (int offset = 0; offset < total || offset == 0; offset += PieceSize)
                 {
-                    Ordinal = ordinal,
-                    Offset = offset,
-                    Data = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(offset, length)),
-                    Last = offset + length >= bytes.Length,
-                };
-                if (offset == 0) piece.Meta = chunk.ToApi(ordinal);
-                await responseStream.WriteAsync(new PullSessionResponse { Chunk = piece }, context.CancellationToken);
-                if (bytes.Length == 0) break;
+                    int length = Math.Min(PieceSize, total - offset);
+                    var piece = new ChunkData
+                    {
+                        Ordinal = ordinal,
+                        Offset = offset,
+                        // a copy: a writer may keep the message past WriteAsync, and the chunk's buffer is lent (pieces are
+                        // at most 1 MiB and die once serialized; the whole chunk, up to 4 MiB and more, is read only once)
+                        Data = ByteString.CopyFrom(bytes.Memory.Span.Slice(offset, length)),
+                        Last = offset + length >= total,
+                    };
+                    if (offset == 0) piece.Meta = chunk.ToApi(ordinal);
+                    await responseStream.WriteAsync(new PullSessionResponse { Chunk = piece }, context.CancellationToken);
+                    if (total == 0) break;
+                }
             }
         }
     }
