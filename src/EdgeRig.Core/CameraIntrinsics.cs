@@ -91,3 +91,15 @@ public sealed record SensorPose
     /// <summary>T_body_optical: the optical frame's axes (x right, y down, z forward) in a forward-looking body frame.</summary>
     public static readonly RigidTransform BodyFromOptical = new(Rotation3.FromMatrix(new double[,] { { 0, 0, 1 }, { -1, 0, 0 }, { 0, -1, 0 } }), Vec3.Zero);
 }
+
+/// <summary>A device's design geometry from its rig-file entry: where its data frame sits on the rig.</summary>
+public static class DeviceGeometry
+{
+    /// <summary>T_rig_sensor of the device's data frame: its mount (identity when none), and for a camera the optical frame
+    /// (x right, y down, z forward) of that mount.</summary>
+    public static RigidTransform RigFromSensor(DeviceProfile d)
+    {
+        var mount = d.Mount?.ToTransform() ?? RigidTransform.Identity;
+        return d.Kind == "camera" ? mount * SensorPose.BodyFromOptical : mount;
+    }
+}

@@ -8,11 +8,7 @@ namespace EdgeRig.Devices.Simulation;
 public static class SimulatedGeometry
 {
     /// <summary>T_rig_sensor of the device's frame (for a camera, its optical frame: x right, y down, z forward).</summary>
-    public static RigidTransform RigFromSensor(DeviceProfile d)
-    {
-        var mount = d.Mount?.ToTransform() ?? RigidTransform.Identity;
-        return d.Kind == "camera" ? mount * SensorPose.BodyFromOptical : mount;
-    }
+    public static RigidTransform RigFromSensor(DeviceProfile d) => DeviceGeometry.RigFromSensor(d);
 
     /// <summary>A simulated camera's true lens model.</summary>
     public static CameraIntrinsics IntrinsicsOf(DeviceProfile d) =>
