@@ -103,7 +103,7 @@ public static class SpatialCalibrator
         foreach (var lidar in withSamples.Where(s => s.Descriptor.Modality == Modality.Lidar))
         {
             string id = lidar.Descriptor.Id.Value;
-            var views = LidarPlaneSolver.Views(lidar.Samples, origin, refCamera.Runs, 30e6);
+            var views = LidarPlaneSolver.Views(lidar.Samples, origin, refCamera.Runs, 150e6);
             int distinct = views.Select(v => v.Run).Distinct().Count();
             if (distinct < settings.MinLidarViews)
             {
