@@ -56,13 +56,13 @@ public static class SpatialCalibrator
                     $"the whole board ({board.Columns}x{board.Rows} inner corners) was in none of {found.FramesRead} frames ({found.Partial} showed part of it); hold all of it inside the image"));
                 continue;
             }
-            var distinct = DistinctViews(found.Detections, o.DistinctViewPx);
-            if (distinct.Count < settings.MinViews)
+            int held = HeldViews(found.Detections, camera.Descriptor.NominalPeriod.Nanoseconds);
+            if (held < settings.MinViews)
             {
-                failures.Add(new(SpatialFailure.TooFewTargetViews, id, $"{distinct.Count} distinct board views, need {settings.MinViews} (calibration.spatial.minViews); hold the board at more positions and tilts"));
+                failures.Add(new(SpatialFailure.TooFewTargetViews, id, $"the board was held still at {held} positions, need {settings.MinViews} (calibration.spatial.minViews); hold it at more positions and tilts"));
                 continue;
             }
-            var chosen = Spread(distinct, o.MaxIntrinsicViews);
+            var chosen = Spread(DistinctViews(found.Detections, o.DistinctViewPx), o.MaxIntrinsicViews);
             var estimate = IntrinsicsSolver.Solve(chosen, board, width, height);
             var k = estimate.Intrinsics;
             double focalSigmaPercent = 100 * Math.Max(estimate.StandardDeviations[0] / k.Fx, estimate.StandardDeviations[1] / k.Fy);
@@ -155,6 +155,25 @@ public static class SpatialCalibrator
     private static int Parameter(StreamDescriptor d, string name) =>
         d.Parameters.TryGetValue(name, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value
             : throw new ArgumentException($"camera stream '{d.Id}' has no '{name}' parameter (the image size)");
+
+    /// <summary>
+    /// How many times the board was held still: runs of 4 or more consecutive detections (no frame missing) whose corners
+    /// move less than half a pixel between frames. What a lab is asked for; frames taken while the board moves are usable
+    /// views in the solve, but a real camera blurs them, so they do not count toward the minimum.
+    /// </summary>
+    private static int HeldViews(IReadOnlyList<BoardDetection> detections, double periodNs)
+    {
+        int runs = 0, length = 1;
+        for (int i = 1; i <= detections.Count; i++)
+        {
+            bool still = i < detections.Count && detections[i].TimeNs - detections[i - 1].TimeNs <= 1.5 * periodNs
+                && MeanDistance(detections[i].Corners, detections[i - 1].Corners) < 0.5;
+            if (still) { length++; continue; }
+            if (length >= 4) runs++;
+            length = 1;
+        }
+        return runs;
+    }
 
     /// <summary>Detections that differ from every one kept before by more than <paramref name="px"/> (mean corner distance).</summary>
     private static List<BoardDetection> DistinctViews(IReadOnlyList<BoardDetection> detections, double px)

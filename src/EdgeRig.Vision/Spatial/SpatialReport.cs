@@ -32,9 +32,9 @@ public sealed record SpatialReport(
     /// <exception cref="InvalidOperationException">the run failed; the message names every failure.</exception>
     public SpatialCalibration ToProfileSection()
     {
-        if (Cameras.Count == 0) throw new InvalidOperationException("not saving a spatial calibration: no camera was calibrated");
         if (Failures.Count > 0)
             throw new InvalidOperationException($"not saving a spatial calibration from a failed run: {string.Join("; ", Failures)}");
+        if (Cameras.Count == 0) throw new InvalidOperationException("not saving a spatial calibration: the session has no camera");
         return new SpatialCalibration(ReferenceStream, Cameras, Frames);
     }
 }
