@@ -30,9 +30,11 @@ public sealed record CameraIntrinsics
     public (double X, double Y) Distort(double x, double y)
     {
         double r2 = x * x + y * y;
-        double radial = 1 + r2 * (K1 + r2 * (K2 + r2 * K3));
+        double radial = Radial(r2);
         return (x * radial + 2 * P1 * x * y + P2 * (r2 + 2 * x * x), y * radial + P1 * (r2 + 2 * y * y) + 2 * P2 * x * y);
     }
+
+    private double Radial(double r2) => 1 + r2 * (K1 + r2 * (K2 + r2 * K3));
 
     /// <summary>The pixel of a point in the camera's optical frame (x right, y down, z forward); null behind the camera.</summary>
     public (double U, double V)? Project(Vec3 p)
@@ -54,18 +56,19 @@ public sealed record CameraIntrinsics
         {
             var (dx, dy) = Distort(x, y);
             double ex = dx - tx, ey = dy - ty;
-            if (ex * ex + ey * ey < 1e-26) return (x, y);
             const double h = 1e-7;
             var (ax, ay) = Distort(x + h, y);
             var (bx, by) = Distort(x, y + h);
             double j00 = (ax - dx) / h, j10 = (ay - dy) / h, j01 = (bx - dx) / h, j11 = (by - dy) / h;
             double det = j00 * j11 - j01 * j10;
+            // a solution where the mapping is folded (Jacobian not positive) or turned inside out (radial factor not positive)
+            // is a ray the lens never images there
+            if (ex * ex + ey * ey < 1e-26) return det > 0 && Radial(x * x + y * y) > 0 ? (x, y) : null;
             if (Math.Abs(det) < 1e-12) return null;
             x -= (j11 * ex - j01 * ey) / det;
             y -= (-j10 * ex + j00 * ey) / det;
         }
-        var (fx, fy) = Distort(x, y);
-        return Math.Abs(fx - tx) + Math.Abs(fy - ty) < 1e-9 ? (x, y) : null;
+        return null;
     }
 }
 
