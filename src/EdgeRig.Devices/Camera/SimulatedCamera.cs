@@ -42,7 +42,7 @@ public sealed class SimulatedCamera : SimulatedSensor
         _frame = new I420Image(profile.Width, profile.Height);
         _quality = profile.JpegQuality;
         _cameraFromRig = SimulatedGeometry.RigFromSensor(profile).Inverse();
-        if (world.Target is not null) _target = new TargetRenderer(SimulatedGeometry.IntrinsicsOf(profile), profile.Width, profile.Height);
+        if (world.Target is not null) _target = new TargetRenderer(SimulatedGeometry.IntrinsicsOf(profile), profile.Width, profile.Height, SimulationSeed.For(profile.Id, world.Seed ^ 0x7a6e));
     }
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>

@@ -9,11 +9,17 @@ namespace EdgeRig.Devices.Camera;
 /// corner's viewing ray (the distortion inverted once, when the first board frame is drawn) is carried onto the board plane by
 /// the plane's homography; a pixel whose four corners fall on one square takes its shade, an edge pixel is averaged over 4x4
 /// sub-pixel rays (interpolated between its corners), so corners come out anti-aliased as a real sensor integrates them.
-/// Only the board's bounding box is visited, and frames without the board cost nothing.
+/// Board pixels carry the sensor's read noise (seeded by the world seed and the camera). Only the board's bounding box is
+/// visited, and frames without the board cost nothing.
 /// </summary>
-internal sealed class TargetRenderer(CameraIntrinsics intrinsics, int width, int height)
+internal sealed class TargetRenderer(CameraIntrinsics intrinsics, int width, int height, int seed)
 {
     private const byte Black = 30, White = 220;
+
+    /// <summary>Standard deviation of the sensor's read noise on board pixels, in grey levels (a seed's draw, as a real sensor's).</summary>
+    private const double NoiseLevels = 1.5;
+
+    private readonly Random _noise = new(seed);
     private const int Sub = 4;
     private double[]? _rayX, _rayY; // undistorted normalised coordinates at pixel corners (x - 0.5, y - 0.5), (width+1) x (height+1)
 
@@ -48,7 +54,7 @@ internal sealed class TargetRenderer(CameraIntrinsics intrinsics, int width, int
                 if (s00 == s10 && s00 == s01 && s00 == s11)
                 {
                     if (s00 < 0) continue;
-                    frame.Y[y * width + x] = s00 == 0 ? Black : White;
+                    frame.Y[y * width + x] = Noisy(s00 == 0 ? Black : White);
                 }
                 else
                 {
@@ -69,7 +75,7 @@ internal sealed class TargetRenderer(CameraIntrinsics intrinsics, int width, int
                         }
                     if (on == 0) continue;
                     double background = frame.Y[y * width + x];
-                    frame.Y[y * width + x] = (byte)Math.Round((sum + (Sub * Sub - on) * background) / (Sub * Sub));
+                    frame.Y[y * width + x] = Noisy((sum + (Sub * Sub - on) * background) / (Sub * Sub));
                 }
                 any = true;
                 if ((x & 1) == 0 && (y & 1) == 0)
@@ -80,6 +86,13 @@ internal sealed class TargetRenderer(CameraIntrinsics intrinsics, int width, int
                 }
             }
         return any;
+    }
+
+    /// <summary>A grey level with Gaussian read noise (Box-Muller), clamped to a byte.</summary>
+    private byte Noisy(double level)
+    {
+        double gaussian = Math.Sqrt(-2 * Math.Log(1 - _noise.NextDouble())) * Math.Cos(2 * Math.PI * _noise.NextDouble());
+        return (byte)Math.Clamp(Math.Round(level + NoiseLevels * gaussian), 0, 255);
     }
 
     private static int ShadeAt(SimulatedTarget target, double x, double y, double w) => w <= 0 ? -1 : target.Shade(x / w, y / w);

@@ -29,31 +29,29 @@ public static class ChessboardDetector
     /// <summary>Detections, and how many frames looked like part of a board (some corners found) without all of it.</summary>
     public sealed record Result(IReadOnlyList<BoardDetection> Detections, int FramesRead, int Partial);
 
+    /// <summary>Detects the board in every frame (frames are independent: they are read on every core, results kept in order).</summary>
     public static Result Detect(IEnumerable<Sample> frames, RigTime origin, ChessboardSpec board)
     {
-        var detections = new List<BoardDetection>();
-        int read = 0, partial = 0;
-        var size = new Size(board.Columns, board.Rows);
-        foreach (var frame in frames)
-        {
-            using var full = Cv2.ImDecode(frame.Payload.Span, ImreadModes.Grayscale);
-            if (full.Empty()) continue;
-            read++;
-            using var half = new Mat();
-            Cv2.Resize(full, half, new Size(full.Width / 2, full.Height / 2), 0, 0, InterpolationFlags.Area);
-            bool found = Cv2.FindChessboardCorners(half, size, out Point2f[] corners, ChessboardFlags.AdaptiveThresh | ChessboardFlags.NormalizeImage | ChessboardFlags.FastCheck);
-            if (!found || corners.Length != board.Columns * board.Rows)
-            {
-                if (corners.Length > 0) partial++;
-                continue;
-            }
-            // half-size pixel centres map to full size as 2x + 0.5
-            var refined = corners.Select(c => new Point2f(c.X * 2 + 0.5f, c.Y * 2 + 0.5f)).ToArray();
-            int window = Math.Clamp((int)(MinSpacing(refined, board) / 4), 2, 11);
-            refined = Cv2.CornerSubPix(full, refined, new Size(window, window), new Size(-1, -1), new TermCriteria(CriteriaTypes.Eps | CriteriaTypes.MaxIter, 60, 0.001));
-            detections.Add(new BoardDetection(frame.Sequence, (frame.Rig.Time - origin).Nanoseconds, refined));
-        }
-        return new Result(detections, read, partial);
+        var list = frames.ToList();
+        var found = new (bool Read, bool Partial, BoardDetection? Detection)[list.Count];
+        Parallel.For(0, list.Count, i => found[i] = DetectOne(list[i], origin, board));
+        return new Result([.. found.Where(f => f.Detection is not null).Select(f => f.Detection!)], found.Count(f => f.Read), found.Count(f => f.Partial));
+    }
+
+    private static (bool Read, bool Partial, BoardDetection? Detection) DetectOne(Sample frame, RigTime origin, ChessboardSpec board)
+    {
+        using var full = Cv2.ImDecode(frame.Payload.Span, ImreadModes.Grayscale);
+        if (full.Empty()) return (false, false, null);
+        using var half = new Mat();
+        Cv2.Resize(full, half, new Size(full.Width / 2, full.Height / 2), 0, 0, InterpolationFlags.Area);
+        bool found = Cv2.FindChessboardCorners(half, new Size(board.Columns, board.Rows), out Point2f[] corners,
+            ChessboardFlags.AdaptiveThresh | ChessboardFlags.NormalizeImage | ChessboardFlags.FastCheck);
+        if (!found || corners.Length != board.Columns * board.Rows) return (true, corners.Length > 0, null);
+        // half-size pixel centres map to full size as 2x + 0.5
+        var refined = corners.Select(c => new Point2f(c.X * 2 + 0.5f, c.Y * 2 + 0.5f)).ToArray();
+        int window = Math.Clamp((int)(MinSpacing(refined, board) / 4), 2, 11);
+        refined = Cv2.CornerSubPix(full, refined, new Size(window, window), new Size(-1, -1), new TermCriteria(CriteriaTypes.Eps | CriteriaTypes.MaxIter, 60, 0.001));
+        return (true, false, new BoardDetection(frame.Sequence, (frame.Rig.Time - origin).Nanoseconds, refined));
     }
 
     /// <summary>The smallest distance between neighbouring corners (the sub-pixel window must stay inside one square).</summary>

@@ -14,7 +14,7 @@ public sealed record SpatialRunOptions
     public string? ReferenceStream { get; init; }
 
     /// <summary>Distinct board views given to CalibrateCamera, spread over the recording (more cost more and add little).</summary>
-    public int MaxIntrinsicViews { get; init; } = 40;
+    public int MaxIntrinsicViews { get; init; } = 60;
 
     /// <summary>Views whose corners lie closer than this (mean, px) to a view already kept are the same view held still.</summary>
     public double DistinctViewPx { get; init; } = 10;
