@@ -14,6 +14,9 @@ public sealed class RigProfileGeometryTests
         $"\"devices\": [ {{ \"id\": \"cam0\", \"kind\": \"camera\", \"width\": 64, \"height\": 48, \"rateHz\": 10{(device.Length > 0 ? ", " + device : "")} }} ]" +
         $"{(calibration.Length > 0 ? ", \"calibration\": { \"spatial\": { " + calibration + " } }" : "")} }}";
 
+    private static void AssertNames(string json, string field) =>
+        Assert.Equal(field, Assert.Throws<RigProfileException>(() => RigProfile.Parse(json, "r.json")).Field);
+
     [Fact]
     public void Parse_NoGeometry_LoadsWithoutMountsOrTarget()
     {
@@ -49,20 +52,14 @@ public sealed class RigProfileGeometryTests
     [InlineData("\"target\": { \"path\": [ { } ], \"rigSway\": { \"frequencyHz\": [1, 0, 1] } }", "world.target.rigSway.frequencyHz")]
     [InlineData("\"target\": { \"path\": [ { } ], \"rigSway\": { \"amplitudeDeg\": [1, 50, 1] } }", "world.target.rigSway.amplitudeDeg")]
     public void Parse_BadTarget_NamesTheField(string world, string field)
-    {
-        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Rig(world), "r.json"));
-        Assert.Equal(field, e.Field);
-    }
+        => AssertNames(Rig(world), field);
 
     [Theory]
     [InlineData("\"mount\": { \"translationM\": [0, 0] }", "devices[0].mount.translationM")]
     [InlineData("\"mount\": { \"translationM\": [0, 0, 11] }", "devices[0].mount.translationM")]
     [InlineData("\"mount\": { \"rotationDeg\": [0, 0, 400] }", "devices[0].mount.rotationDeg")]
     public void Parse_BadMount_NamesTheField(string device, string field)
-    {
-        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Rig(device: device), "r.json"));
-        Assert.Equal(field, e.Field);
-    }
+        => AssertNames(Rig(device: device), field);
 
     [Theory]
     [InlineData("\"minViews\": 2", "calibration.spatial.minViews")]
@@ -71,8 +68,5 @@ public sealed class RigProfileGeometryTests
     [InlineData("\"maxFocalSigmaPercent\": -1", "calibration.spatial.maxFocalSigmaPercent")]
     [InlineData("\"minRotationRateRadPerS\": 0", "calibration.spatial.minRotationRateRadPerS")]
     public void Parse_BadSpatialTolerance_NamesTheField(string calibration, string field)
-    {
-        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse(Rig(calibration: calibration), "r.json"));
-        Assert.Equal(field, e.Field);
-    }
+        => AssertNames(Rig(calibration: calibration), field);
 }

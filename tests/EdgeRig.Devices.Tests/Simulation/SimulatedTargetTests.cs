@@ -119,4 +119,30 @@ public sealed class SimulatedTargetTests
         }
         Assert.True(maxY > 0.2, $"the sway never showed on the gyro (max |gy| {maxY:0.000} rad/s)");
     }
+
+    [Fact]
+    public void GroundTruthLog_Attached_LogsDeviceGeometryAndEveryBoardFrame()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "edgerig-geometry-truth-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var rig = Rig();
+            using var sim = new VirtualTimeRig(rig);
+            GroundTruthLog.Attach(sim.World, rig, dir);
+            int seen = 0;
+            sim.World.TargetSeen += _ => seen++;
+            sim.RunFor(Duration.FromSeconds(1));
+            var lines = GroundTruthLog.ReadGeometry(dir);
+            var devices = lines.Where(l => l.Kind == "device").Select(l => l.Device!).ToList();
+            Assert.Equal(["cam0", "lidar0", "imu0"], devices.Select(d => d.Device));
+            Assert.Equal(Lens, devices[0].Intrinsics);
+            Assert.True((devices[1].RigFromSensor.ToTransform().Translation - new Vec3(0, 0, -0.03)).Length < 1e-12);
+            Assert.True(seen > 0);
+            Assert.Equal(seen, lines.Count(l => l.Kind == "target" && l.Target!.Device == "cam0"));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -22,6 +22,18 @@ public sealed class SpatialFailureTests
     private static readonly TargetKeyframe[] FiveViews =
         [Hold(0.5, 0.75, 0, 0, 0, 0), Hold(1.6, 0.7, 0.08, 0.05, 25, -20), Hold(2.7, 0.7, -0.08, -0.05, -25, 20), Hold(3.8, 0.65, 0, 0.03, 35, 0), Hold(4.9, 0.9, 0, -0.03, -30, 10)];
 
+    /// <summary>Records and solves the rig; asserts the stream failed once, by <paramref name="name"/>, with a message saying
+    /// <paramref name="why"/>, and that the report cannot be saved.</summary>
+    private static SpatialReport AssertFailsBy(RigProfile rig, string stream, string name, string why)
+    {
+        var report = SpatialCalibrator.Calibrate(SpatialSessions.Record(rig), rig);
+        var failure = Assert.Single(report.Failures, f => f.Stream == stream);
+        Assert.Equal(name, failure.Name);
+        Assert.Contains(why, failure.Message);
+        AssertNothingToSave(report, name);
+        return report;
+    }
+
     private static void AssertNothingToSave(SpatialReport report, string name)
     {
         Assert.False(report.Passed);
@@ -32,12 +44,7 @@ public sealed class SpatialFailureTests
     [Fact]
     public void Calibrate_FewerViewsThanTheRigFileAsks_FailsAsTooFewTargetViews()
     {
-        var rig = Rig(FiveViews, null);
-        var report = SpatialCalibrator.Calibrate(SpatialSessions.Record(rig), rig);
-        var failure = Assert.Single(report.Failures, f => f.Stream == "cam0");
-        Assert.Equal(SpatialFailure.TooFewTargetViews, failure.Name);
-        Assert.Contains("need 12", failure.Message);
-        AssertNothingToSave(report, SpatialFailure.TooFewTargetViews);
+        AssertFailsBy(Rig(FiveViews, null), "cam0", SpatialFailure.TooFewTargetViews, "need 12");
     }
 
     [Fact]
@@ -57,22 +64,13 @@ public sealed class SpatialFailureTests
     {
         var still = Hold(6.0, 0.85, 0, -0.02, 0, 0) with { HoldSeconds = 5 };
         var sway = new RigSwayProfile { AtSeconds = 6.3, DurationSeconds = 4.5, AmplitudeDeg = [0, 0, 6], FrequencyHz = [0.7, 0.9, 0.8] };
-        var rig = Rig([.. FiveViews, still], sway, minViews: 3);
-        var report = SpatialCalibrator.Calibrate(SpatialSessions.Record(rig), rig);
+        var report = AssertFailsBy(Rig([.. FiveViews, still], sway, minViews: 3), "imu0", SpatialFailure.MotionTooSmall, "one axis");
         Assert.Equal(2, report.Cameras.Count);
-        var failure = Assert.Single(report.Failures, f => f.Stream == "imu0");
-        Assert.Equal(SpatialFailure.MotionTooSmall, failure.Name);
-        Assert.Contains("one axis", failure.Message);
-        AssertNothingToSave(report, SpatialFailure.MotionTooSmall);
     }
 
     [Fact]
     public void Calibrate_RigNeverTurned_FailsAsMotionTooSmall()
     {
-        var rig = Rig(FiveViews, null, minViews: 3);
-        var report = SpatialCalibrator.Calibrate(SpatialSessions.Record(rig), rig);
-        var failure = Assert.Single(report.Failures, f => f.Stream == "imu0");
-        Assert.Equal(SpatialFailure.MotionTooSmall, failure.Name);
-        Assert.Contains("never turned", failure.Message);
+        AssertFailsBy(Rig(FiveViews, null, minViews: 3), "imu0", SpatialFailure.MotionTooSmall, "never turned");
     }
 }
