@@ -3,7 +3,9 @@ using OpenCvSharp;
 
 namespace EdgeRig.Vision.Spatial;
 
-/// <summary>A checkerboard's size: inner corners along a row and a column, and the square's side.</summary>
+/// <summary>A checkerboard's size: inner corners along a row and a column, and the square's side. One count is odd and the
+/// other even, and the square diagonally outside corner (0, 0) is black (the opposite one is then white): that fixes which
+/// end of the board the corners are numbered from.</summary>
 public sealed record ChessboardSpec(int Columns, int Rows, double SquareM)
 {
     /// <summary>The board the rig file names (world.target, the board the lab holds).</summary>
@@ -51,7 +53,18 @@ public static class ChessboardDetector
         var refined = corners.Select(c => new Point2f(c.X * 2 + 0.5f, c.Y * 2 + 0.5f)).ToArray();
         int window = Math.Clamp((int)(MinSpacing(refined, board) / 4), 2, 11);
         refined = Cv2.CornerSubPix(full, refined, new Size(window, window), new Size(-1, -1), new TermCriteria(CriteriaTypes.Eps | CriteriaTypes.MaxIter, 60, 0.001));
+        // FindChessboardCorners may number from either end; the black outer corner square is corner 0's
+        if (Outside(full, refined, 0, board.Columns + 1) > Outside(full, refined, refined.Length - 1, refined.Length - 2 - board.Columns)) Array.Reverse(refined);
         return (true, false, new BoardDetection(frame.Sequence, (frame.Rig.Time - origin).Nanoseconds, refined));
+    }
+
+    /// <summary>The grey level half a square diagonally outside corner <paramref name="corner"/>, away from its inner neighbour <paramref name="inner"/>.</summary>
+    private static byte Outside(Mat grey, Point2f[] corners, int corner, int inner)
+    {
+        var c = corners[corner];
+        var d = c - corners[inner];
+        int x = Math.Clamp((int)Math.Round(c.X + d.X / 2), 0, grey.Width - 1), y = Math.Clamp((int)Math.Round(c.Y + d.Y / 2), 0, grey.Height - 1);
+        return grey.At<byte>(y, x);
     }
 
     /// <summary>The smallest distance between neighbouring corners (the sub-pixel window must stay inside one square).</summary>

@@ -57,23 +57,36 @@ public static class GyroRotationSolver
             pairs.Add((w, 1.0 / (hi - lo) * sum));
         }
         var scatter = new double[3, 3];
-        var cross = new double[3, 3];
-        foreach (var (c, g) in pairs)
+        foreach (var (_, g) in pairs)
         {
-            double[] cv = [c.X, c.Y, c.Z], gv = [g.X, g.Y, g.Z];
+            double[] gv = [g.X, g.Y, g.Z];
             for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                {
-                    scatter[i, j] += gv[i] * gv[j] / pairs.Count;
-                    cross[i, j] += cv[i] * gv[j];
-                }
+                for (int j = 0; j < 3; j++) scatter[i, j] += gv[i] * gv[j] / pairs.Count;
         }
+        var cross = Cross(pairs);
         double secondAxis = Math.Sqrt(Math.Max(0, LinearAlgebra.SymmetricEigenvalues(scatter)[1]));
         if (secondAxis < minRateRadPerS)
             throw new MotionTooSmallException($"motion too small: the rig turned about one axis only (second axis {secondAxis:0.000} rad/s RMS, need {minRateRadPerS}); a rotation about one axis leaves the camera-IMU rotation undetermined");
         var rotation = LinearAlgebra.NearestRotation(cross);
-        double residual = Math.Sqrt(pairs.Average(p => Math.Pow((p.Camera - rotation.Apply(p.Gyro)).Length, 2)));
-        return new GyroFit(rotation, lagNs, residual, pairs.Count, secondAxis);
+        // one bad board pose makes a wild camera rate: refit without pairs far off the first fit (over 3 median residuals)
+        double cut = 3 * Calibration.RobustStatistics.Median([.. pairs.Select(p => (p.Camera - rotation.Apply(p.Gyro)).Length)]);
+        var kept = pairs.Where(p => (p.Camera - rotation.Apply(p.Gyro)).Length <= cut).ToList();
+        rotation = LinearAlgebra.NearestRotation(Cross(kept));
+        double residual = Math.Sqrt(kept.Average(p => Math.Pow((p.Camera - rotation.Apply(p.Gyro)).Length, 2)));
+        return new GyroFit(rotation, lagNs, residual, kept.Count, secondAxis);
+    }
+
+    /// <summary>B = Σ camera·gyroᵀ: the rotation maximising Σ camera·(R gyro) is B's nearest rotation (Wahba).</summary>
+    private static double[,] Cross(IEnumerable<(Vec3 Camera, Vec3 Gyro)> pairs)
+    {
+        var b = new double[3, 3];
+        foreach (var (c, g) in pairs)
+        {
+            double[] cv = [c.X, c.Y, c.Z], gv = [g.X, g.Y, g.Z];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) b[i, j] += cv[i] * gv[j];
+        }
+        return b;
     }
 
     private static double Read(Sample s, int axis) => BinaryPrimitives.ReadSingleLittleEndian(s.Payload.Span[(axis * 4)..]);
