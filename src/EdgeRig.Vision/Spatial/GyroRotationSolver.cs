@@ -12,8 +12,7 @@ public sealed record GyroFit(Rotation3 CameraFromImu, double LagNs, double Resid
 /// Camera-to-IMU rotation while the rig turns in front of a still board: the camera's angular velocity from consecutive board
 /// poses (log(R_cb(t1)·R_cb(t2)ᵀ) / dt, in the camera frame) against the gyro's mean rate over the same interval. The two
 /// streams are first aligned in time by the motion method's cross-correlation, on the rates' magnitudes (which do not depend
-/// on the unknown rotation), then to the millisecond where the fitted rotation leaves the smallest median residual; the
-/// rotation is Wahba's problem, solved by SVD, refitted without outlying pairs.
+/// on the unknown rotation); the rotation is then Wahba's problem, solved by SVD.
 /// </summary>
 public static class GyroRotationSolver
 {
@@ -48,29 +47,15 @@ public static class GyroRotationSolver
         double lagNs = lag is { Correlation: > 0.5 } l ? l.LagNs : 0;
 
         var times = gyro.Select(g => g.T).ToArray();
-        List<(Vec3 Camera, Vec3 Gyro)> PairsAt(double shift)
+        var pairs = new List<(Vec3 Camera, Vec3 Gyro)>();
+        foreach (var (t1, t2, w) in cameraRates)
         {
-            var list = new List<(Vec3, Vec3)>();
-            foreach (var (t1, t2, w) in cameraRates)
-            {
-                int lo = LowerBound(times, t1 - shift), hi = LowerBound(times, t2 - shift);
-                if (hi - lo < 1) continue;
-                var sum = Vec3.Zero;
-                for (int k = lo; k < hi; k++) sum += gyro[k].W;
-                list.Add((w, 1.0 / (hi - lo) * sum));
-            }
-            return list;
+            int lo = LowerBound(times, t1 - lagNs), hi = LowerBound(times, t2 - lagNs);
+            if (hi - lo < 1) continue;
+            var sum = Vec3.Zero;
+            for (int k = lo; k < hi; k++) sum += gyro[k].W;
+            pairs.Add((w, 1.0 / (hi - lo) * sum));
         }
-        // the magnitudes' lag is a start; the rates' own lag is where the fitted rotation leaves the least (1 ms steps, ±30 ms)
-        double best = double.MaxValue, start = lagNs;
-        for (double shift = start - 30e6; shift <= start + 30e6; shift += 1e6)
-        {
-            var candidate = PairsAt(shift);
-            if (candidate.Count < 20) continue;
-            double median = Median(candidate, LinearAlgebra.NearestRotation(Cross(candidate)));
-            if (median < best) (best, lagNs) = (median, shift);
-        }
-        var pairs = PairsAt(lagNs);
         var scatter = new double[3, 3];
         foreach (var (_, g) in pairs)
         {
@@ -84,16 +69,12 @@ public static class GyroRotationSolver
             throw new MotionTooSmallException($"motion too small: the rig turned about one axis only (second axis {secondAxis:0.000} rad/s RMS, need {minRateRadPerS}); a rotation about one axis leaves the camera-IMU rotation undetermined");
         var rotation = LinearAlgebra.NearestRotation(cross);
         // one bad board pose makes a wild camera rate: refit without pairs far off the first fit (over 3 median residuals)
-        double cut = 3 * Median(pairs, rotation);
+        double cut = 3 * Calibration.RobustStatistics.Median([.. pairs.Select(p => (p.Camera - rotation.Apply(p.Gyro)).Length)]);
         var kept = pairs.Where(p => (p.Camera - rotation.Apply(p.Gyro)).Length <= cut).ToList();
         rotation = LinearAlgebra.NearestRotation(Cross(kept));
         double residual = Math.Sqrt(kept.Average(p => Math.Pow((p.Camera - rotation.Apply(p.Gyro)).Length, 2)));
         return new GyroFit(rotation, lagNs, residual, kept.Count, secondAxis);
     }
-
-    /// <summary>The median length of camera − R·gyro over the pairs (robust to a few wild board poses).</summary>
-    private static double Median(List<(Vec3 Camera, Vec3 Gyro)> pairs, Rotation3 rotation) =>
-        Calibration.RobustStatistics.Median([.. pairs.Select(p => (p.Camera - rotation.Apply(p.Gyro)).Length)]);
 
     /// <summary>B = Σ camera·gyroᵀ: the rotation maximising Σ camera·(R gyro) is B's nearest rotation (Wahba).</summary>
     private static double[,] Cross(IEnumerable<(Vec3 Camera, Vec3 Gyro)> pairs)
