@@ -64,6 +64,9 @@ public sealed record CalibrationSettings
 {
     public CalibrationTolerance Tolerance { get; init; } = new();
 
+    /// <summary>What a spatial calibration (intrinsics, extrinsics) needs and must reach.</summary>
+    public SpatialCalibrationSettings Spatial { get; init; } = new();
+
     /// <summary>Stimuli fired by a stimulus run unless the request says otherwise.</summary>
     public int StimulusCount { get; init; } = 30;
 

@@ -75,6 +75,11 @@ public sealed record DeviceProfile
     public SimulatedClockProfile Clock { get; init; } = new();
     /// <summary>Faults a simulated twin injects (QA tests): kind, start and length in seconds since the twin's first sample.</summary>
     public IReadOnlyList<FaultProfile> Faults { get; init; } = [];
+    /// <summary>Where the device sits on the rig (frame "rig"); null: at the rig's origin, axes aligned (a camera looks along x).
+    /// A simulated twin is mounted exactly here; for a real device it is the design value spatial calibration starts from.</summary>
+    public SensorPose? Mount { get; init; }
+    /// <summary>A camera's lens model; null: a simulated camera's undistorted 60° model. A simulated twin draws through it.</summary>
+    public CameraIntrinsics? Intrinsics { get; init; }
 }
 
 /// <summary>The simulated world shared by all twins: common events at one true time.</summary>
@@ -86,6 +91,8 @@ public sealed record WorldProfile
     public bool PeriodicEvents { get; init; } = true;
     /// <summary>How the rig turns about its vertical axis (the motion method's input).</summary>
     public RotationProfile Rotation { get; init; } = new();
+    /// <summary>A calibration board the lab holds in front of the rig (spatial calibration); null: none.</summary>
+    public CalibrationTargetProfile? Target { get; init; }
 }
 
 /// <summary>Storage and recording settings of a rig.</summary>
@@ -213,6 +220,7 @@ public sealed partial record RigProfile
         ValidateTraining(file);
         ValidateCalibration(file);
         ValidateUpload(file);
+        ValidateGeometry(file);
         var ids = new HashSet<string>();
         for (int i = 0; i < Devices.Count; i++)
         {

@@ -87,6 +87,7 @@ public static class DeviceProfileRules
         string at = $"devices[{index}]";
         void Fail(string field, string problem) => throw new RigProfileException(file, field, problem);
         if (d.HorizontalFovDeg is not null && d.Kind != "camera") Fail($"{at}.horizontalFovDeg", $"only a camera has a field of view; '{d.Id}' is a {d.Kind}");
+        if (d.Intrinsics is not null && d.Kind != "camera") Fail($"{at}.intrinsics", $"only a camera has a lens model; '{d.Id}' is a {d.Kind}");
         switch (d.Kind)
         {
             case "camera":
@@ -97,6 +98,7 @@ public static class DeviceProfileRules
                 if (d.HorizontalFovDeg is <= 0 or >= 180) Fail($"{at}.horizontalFovDeg", $"must be in (0, 180) degrees, was {d.HorizontalFovDeg}");
                 if (d.Driver == "sim" && d.HorizontalFovDeg is { } fov && Math.Abs(fov * Math.PI / 180 - SimulatedCamera.HorizontalFieldOfViewRad) > 1e-9)
                     Fail($"{at}.horizontalFovDeg", $"the simulated camera sees 60 degrees; leave horizontalFovDeg out or set 60, was {fov}");
+                if (d.Intrinsics is { } k) ValidateIntrinsics(k, d, $"{at}.intrinsics", Fail);
                 break;
             case "microphone":
                 if (d.RateHz is < 8000 or > 192000) Fail($"{at}.rateHz", $"must be a sample rate 8000..192000, was {d.RateHz}");
@@ -120,6 +122,20 @@ public static class DeviceProfileRules
                 if (d.Role != "status-led" && (d.RateHz is < 0 or > 1000)) Fail($"{at}.rateHz", $"must be in [0, 1000] (0: only on demand), was {d.RateHz}");
                 break;
         }
+    }
+
+    private static void ValidateIntrinsics(CameraIntrinsics k, DeviceProfile d, string at, Action<string, string> fail)
+    {
+        if (!(k.Fx >= 1) || k.Fx > 100_000) fail($"{at}.fx", $"must be a focal length in [1, 100000] px, was {k.Fx}");
+        if (!(k.Fy >= 1) || k.Fy > 100_000) fail($"{at}.fy", $"must be a focal length in [1, 100000] px, was {k.Fy}");
+        if (!(k.Cx >= 0) || k.Cx > d.Width) fail($"{at}.cx", $"must be inside the image, [0, {d.Width}] px, was {k.Cx}");
+        if (!(k.Cy >= 0) || k.Cy > d.Height) fail($"{at}.cy", $"must be inside the image, [0, {d.Height}] px, was {k.Cy}");
+        foreach (var (name, value) in new[] { ("k1", k.K1), ("k2", k.K2), ("p1", k.P1), ("p2", k.P2), ("k3", k.K3) })
+            if (!(Math.Abs(value) <= 10)) fail($"{at}.{name}", $"must be within ±10, was {value}");
+        // a simulated camera draws each pixel by inverting the distortion; it must invert over the whole image
+        if (d.Driver == "sim")
+            foreach (var (u, v) in new[] { (0.0, 0.0), (d.Width - 1.0, 0.0), (0.0, d.Height - 1.0), (d.Width - 1.0, d.Height - 1.0) })
+                if (k.Undistort(u, v) is null) fail(at, $"the distortion does not invert at image corner ({u}, {v}); it folds over inside the image");
     }
 
     private static string ExamplePath(string kind) => kind switch

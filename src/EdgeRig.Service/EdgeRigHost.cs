@@ -139,6 +139,7 @@ public static class EdgeRigHost
         app.MapUploads();
 
         world.EventScheduled += e => GroundTruthLog.Append(dataDir, e);
+        GroundTruthLog.Attach(world, rig, dataDir); // the calibration target's true poses, when the world has one (#19)
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             if (outputs.IsValueCreated) outputs.Value.Dispose();

@@ -7,10 +7,10 @@ namespace EdgeRig.Benchmarks;
 public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
 {
     /// <summary>Every bench, in the order they run.</summary>
-    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "jpeg", "upload", "calibration"];
+    public static readonly string[] Known = ["slice", "store", "soak", "service-soak", "pull", "sync", "export", "drivers", "qa", "privacy", "jpeg", "upload", "calibration", "spatial"];
 
-    /// <summary>Long benches (10, 10 and 4 minutes at full size) that run only when named.</summary>
-    public static readonly string[] OnlyByName = ["soak", "service-soak", "calibration"];
+    /// <summary>Long benches (10, 10, 4 and 5 minutes at full size) that run only when named.</summary>
+    public static readonly string[] OnlyByName = ["soak", "service-soak", "calibration", "spatial"];
 
     public async Task RunAsync(string bench, BenchResults results)
     {
@@ -64,6 +64,9 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
                 break;
             case "calibration":
                 await CalibrationBench.RunAsync(root, sizes.CalibrationSeeds, results, sizes.CalibrationStimuli, sizes.CalibrationMotionSeconds);
+                break;
+            case "spatial":
+                SpatialBench.Run(root, sizes.SpatialSeeds, results);
                 break;
             default:
                 throw new ArgumentException($"unknown benchmark '{bench}' (known: {string.Join(", ", Known)})", nameof(bench));

@@ -27,6 +27,8 @@ public sealed record BenchSizes
     public int CalibrationSeeds { get; init; } = 5;
     public int CalibrationStimuli { get; init; } = 30;
     public double CalibrationMotionSeconds { get; init; } = 15;
+    /// <summary>spatial: world seeds, each a whole recorded calibration script (47 s of virtual time) and its solve.</summary>
+    public int SpatialSeeds { get; init; } = 5;
 
     /// <summary>
     /// Seconds per bench: enough for each to go through every step and produce its rows, nothing more. Sync counts errors only
@@ -36,6 +38,6 @@ public sealed record BenchSizes
     {
         SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8, UploadMiB = 24, UploadRuns = 1,
         SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1, JpegSeconds = 0.4, JpegRuns = 1, MovingFaceFrames = 30,
-        CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6,
+        CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6, SpatialSeeds = 1,
     };
 }

@@ -35,11 +35,12 @@ var movingFaceFrames = Size("--moving-face-frames", defaults.MovingFaceFrames, "
 var jpegSeconds = Size("--jpeg-seconds", defaults.JpegSeconds, "jpeg: CPU seconds in all");
 var calibrationSeeds = Size("--calibration-seeds", defaults.CalibrationSeeds, "calibration: world seeds");
 var calibrationStimuli = Size("--calibration-stimuli", defaults.CalibrationStimuli, "calibration: stimuli per run");
+var spatialSeeds = Size("--spatial-seeds", defaults.SpatialSeeds, "spatial: world seeds (each records the whole script)");
 
 var command = new RootCommand("EdgeRig benchmarks: prints a table and appends JSON lines to artifacts/bench/results.jsonl")
 {
     benches, rig, seconds, baselineSeconds, storeSeconds, minutes, serviceMinutes, serviceDir, pullMiB, uploadMiB, syncSeconds, exportSeconds, driversSeconds, qaSeconds, privacySeconds, movingFaceFrames, jpegSeconds,
-    calibrationSeeds, calibrationStimuli,
+    calibrationSeeds, calibrationStimuli, spatialSeeds,
 };
 command.SetAction(async (parse, _) =>
 {
@@ -50,6 +51,7 @@ command.SetAction(async (parse, _) =>
         SoakMinutes = parse.GetValue(minutes), ServiceSoakMinutes = parse.GetValue(serviceMinutes), ServiceDir = parse.GetValue(serviceDir), PullMiB = parse.GetValue(pullMiB), UploadMiB = parse.GetValue(uploadMiB), SyncSeconds = parse.GetValue(syncSeconds),
         ExportSeconds = parse.GetValue(exportSeconds), DriversSeconds = parse.GetValue(driversSeconds), QaSeconds = parse.GetValue(qaSeconds),
         PrivacySeconds = parse.GetValue(privacySeconds), JpegSeconds = parse.GetValue(jpegSeconds), MovingFaceFrames = parse.GetValue(movingFaceFrames), CalibrationSeeds = parse.GetValue(calibrationSeeds), CalibrationStimuli = parse.GetValue(calibrationStimuli),
+        SpatialSeeds = parse.GetValue(spatialSeeds),
     };
     var runner = new BenchRunner(root, parse.GetValue(rig)!, sizes);
     var results = new BenchResults(Path.Combine(root, "artifacts", "bench", "results.jsonl"));

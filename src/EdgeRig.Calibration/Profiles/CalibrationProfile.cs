@@ -7,7 +7,7 @@ namespace EdgeRig.Calibration.Profiles;
 public sealed record StreamCalibration(string Stream, string DeviceId, double OffsetNs, double CiLowNs, double CiHighNs, int EventsUsed, string Method);
 
 /// <summary>
-/// A named, versioned set of per-stream latencies for one rig. Versions of a name form its history (1, 2, ...); a saved
+/// A named, versioned set of per-stream latencies for one rig, optionally with its spatial calibration (<see cref="Spatial"/>). Versions of a name form its history (1, 2, ...); a saved
 /// version never changes. Applying it subtracts each stream's offset from rig times when data is read or exported.
 /// </summary>
 public sealed record CalibrationProfile(
@@ -20,6 +20,10 @@ public sealed record CalibrationProfile(
     IReadOnlyList<StreamCalibration> Streams)
 {
     public const string JsonFormat = "edgerig-calibration-profile/1";
+
+    /// <summary>Lenses and sensor poses from a spatial calibration; null for a profile of time offsets only (all profiles saved
+    /// before spatial calibration existed read back with none, in the same JSON format).</summary>
+    public SpatialCalibration? Spatial { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -47,6 +51,11 @@ public sealed record CalibrationProfile(
             throw new InvalidOperationException($"not saving profile '{name}' from a failed run: {string.Join("; ", failed.Select(f => f.FailedBecause))}");
         return FromRun(name, rig, verdicts.Select(v => v.Offset).ToList(), devices, createdBy, note, createdAt);
     }
+
+    /// <summary>A draft of the next version carrying <paramref name="spatial"/> beside this profile's time offsets (the spatial
+    /// solver only hands over a section that passed).</summary>
+    public CalibrationProfile WithSpatial(SpatialCalibration spatial, string createdBy, string note, DateTimeOffset createdAt) =>
+        this with { Version = 0, Spatial = spatial, CreatedBy = createdBy, Note = note, CreatedAt = createdAt };
 
     public StreamCalibration? For(string stream) => Streams.FirstOrDefault(s => s.Stream == stream);
 

@@ -38,8 +38,8 @@ public sealed class CalibrationProfileStore(IProfileRecords profiles) : ICalibra
     {
         if (string.IsNullOrWhiteSpace(profile.Name) || ProfileReference.NameProblem(profile.Name) is not null)
             throw new ArgumentException($"profile name '{profile.Name}' must be 1-{ProfileReference.MaxNameLength} letters, digits, '-', '_' or '.'", nameof(profile));
-        if (profile.Streams.Count == 0 || profile.Streams.Any(s => string.IsNullOrEmpty(s.DeviceId)))
-            throw new ArgumentException($"profile '{profile.Name}' needs at least one stream, each with its device id", nameof(profile));
+        if ((profile.Streams.Count == 0 && profile.Spatial is null) || profile.Streams.Any(s => string.IsNullOrEmpty(s.DeviceId)))
+            throw new ArgumentException($"profile '{profile.Name}' needs at least one stream (each with its device id) or a spatial calibration", nameof(profile));
         lock (_gate)
         {
             var history = History(profile.Name);

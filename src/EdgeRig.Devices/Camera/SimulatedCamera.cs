@@ -29,6 +29,8 @@ public sealed class SimulatedCamera : SimulatedSensor
     private readonly JpegCodec _codec = new();
     private byte[]? _lastJpeg;
     private byte[]? _blackJpeg;
+    private readonly TargetRenderer? _target;
+    private readonly RigidTransform _cameraFromRig;
 
     public SimulatedCamera(DeviceProfile profile, SimulatedWorld world, IRigClock clock)
         : base(profile, DescriptorFor(profile), world, clock)
@@ -39,6 +41,8 @@ public sealed class SimulatedCamera : SimulatedSensor
         _panorama = Panorama(profile, 2 * profile.Width);
         _frame = new I420Image(profile.Width, profile.Height);
         _quality = profile.JpegQuality;
+        _cameraFromRig = SimulatedGeometry.RigFromSensor(profile).Inverse();
+        if (world.Target is not null) _target = new TargetRenderer(SimulatedGeometry.IntrinsicsOf(profile), profile.Width, profile.Height, SimulationSeed.For(profile.Id, world.Seed ^ 0x7a6e));
     }
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
@@ -80,9 +84,22 @@ public sealed class SimulatedCamera : SimulatedSensor
         _frame.FillCircle((int)(w / 2 + w / 3 * Math.Sin(t * 0.9)), (int)(h / 2 + h / 4 * Math.Sin(t * 1.7)), h / 10, Ball);
         _frame.FillRect((int)(k * 7 % w), h - 90, 60, 60, Block);
         SevenSegment.Draw(_frame, k, 20, 20, Math.Max(8, h / 16), Caption);
+        if (_target is not null) DrawTarget(k, trueStart + new Duration(Exposure.Nanoseconds / 2));
         double flash = World.FlashOverlap(trueStart, trueStart + Exposure);
         if (flash > 0) _frame.AddLuma((int)Math.Round(200 * flash));
         return _lastJpeg = _codec.Encode(_frame, _quality);
+    }
+
+    /// <summary>The board as the camera sees it at mid-exposure (in front of everything else), and its truth to the world.</summary>
+    private void DrawTarget(long k, HostTime trueMid)
+    {
+        var target = World.Target!;
+        double seconds = World.SecondsAt(trueMid);
+        if (target.WorldFromBoard(seconds) is not { } worldFromBoard) return;
+        var worldFromRig = new RigidTransform(target.WorldFromRig(seconds), Vec3.Zero);
+        var cameraFromBoard = _cameraFromRig * worldFromRig.Inverse() * worldFromBoard;
+        if (_target!.Draw(_frame, target, cameraFromBoard))
+            World.ReportTargetSeen(new TargetTruth(DeviceId, k, trueMid.Nanoseconds, SensorPose.From(worldFromBoard), SensorPose.From(worldFromRig), SensorPose.From(cameraFromBoard)));
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace EdgeRig.Devices.Imu;
 /// <summary>
 /// A simulated 6-axis IMU read through its FIFO: samples arrive in bursts (FifoBurst at a time) that share the
 /// host time of the FIFO read; the sensor time is the FIFO sample index. Gravity, noise, a sharp bump in acceleration at
-/// each world event, and the world's yaw rate on gz (a slow sway while the rig is not turning). Faults: "gap" (nothing
+/// each world event, and the world's yaw rate on gz (a slow sway while the rig is not turning, unless the world holds a calibration board); with a
+/// board, the rig's scripted sway on all three axes and gravity turned with it, in the IMU's mounted frame. Faults: "gap" (nothing
 /// delivered, see <see cref="SimulatedSensor"/>) and "stuck" (one axis, default ay, holds the value it had).
 /// </summary>
 public sealed class SimulatedImu(DeviceProfile profile, SimulatedWorld world, IRigClock clock)
@@ -17,6 +18,7 @@ public sealed class SimulatedImu(DeviceProfile profile, SimulatedWorld world, IR
 
     private readonly Random _noise = new(SimulationSeed.For(profile.Id, world.Seed));
     private readonly float[] _last = new float[6];
+    private readonly Rotation3? _imuFromRig = profile.Mount is { } mount ? mount.ToTransform().Rotation.Inverse() : null;
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
         new(new StreamId(p.StreamName), Modality.Imu, Encodings.Imu6, p.RateHz, "m/s^2,rad/s", p.Id, p.FrameId)
@@ -28,8 +30,18 @@ public sealed class SimulatedImu(DeviceProfile profile, SimulatedWorld world, IR
     {
         double t = (trueStart - World.Origin).TotalSeconds;
         float Noise(double sd) => (float)((_noise.NextDouble() - 0.5) * 3.46 * sd);
-        double yawRate = World.IsTurning(trueStart) ? World.YawRate(trueStart) : 0.3 * Math.Sin(2 * Math.PI * 0.2 * t);
-        var v = new float[] { Noise(0.03), Noise(0.03), 9.81f + Noise(0.03), Noise(0.002), Noise(0.002), (float)yawRate + Noise(0.002) };
+        // a rig with a calibration board is held still between its scripted sways (the camera-IMU rotation compares rates)
+        double yawRate = World.IsTurning(trueStart) ? World.YawRate(trueStart) : World.Target is null ? 0.3 * Math.Sin(2 * Math.PI * 0.2 * t) : 0;
+        var rate = new Vec3(0, 0, yawRate);
+        var gravity = new Vec3(0, 0, 9.81);
+        if (World.Target is { } target)
+        {
+            double seconds = World.SecondsAt(trueStart);
+            rate += target.RigRate(seconds);
+            gravity = target.WorldFromRig(seconds).Inverse().Apply(gravity);
+        }
+        if (_imuFromRig is { } imuFromRig) (rate, gravity) = (imuFromRig.Apply(rate), imuFromRig.Apply(gravity));
+        var v = new float[] { (float)gravity.X + Noise(0.03), (float)gravity.Y + Noise(0.03), (float)gravity.Z + Noise(0.03), (float)rate.X + Noise(0.002), (float)rate.Y + Noise(0.002), (float)rate.Z + Noise(0.002) };
         var evt = World.LastEventAtOrBefore(trueStart);
         if (evt is not null)
         {

@@ -7,7 +7,7 @@ namespace EdgeRig.Devices.Lidar;
 /// <summary>
 /// A simulated 2-D spinning LIDAR in a 6 m x 4 m room with a target (an arc 1.5 m away, 80° wide around bearing 90°) that
 /// steps back to 2.5 m for 0.45 s after each world event: a step that happens while the beam sweeps the target is timed to one
-/// point's spacing. One sample is one revolution; each point carries its own time offset
+/// point's spacing. The world's calibration board, when held up, is hit where the scan plane crosses it. One sample is one revolution; each point carries its own time offset
 /// within the scan, and sees the room turned by the world's yaw at that point's time. Its sensor time is an LD06-style
 /// millisecond stamp that wraps every 30 s. Fault: "zeros" (every range 0, as a blinded or failing unit reports).
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class SimulatedLidar(DeviceProfile profile, SimulatedWorld world, 
     public const double TargetBearingRad = Math.PI / 2, TargetHalfWidthRad = 40 * Math.PI / 180;
 
     private readonly Random _noise = new(SimulationSeed.For(profile.Id, world.Seed));
+    private readonly RigidTransform _rigFromLidar = SimulatedGeometry.RigFromSensor(profile);
 
     public static StreamDescriptor DescriptorFor(DeviceProfile p) =>
         new(new StreamId(p.StreamName), Modality.Lidar, Encodings.LidarScan, p.RateHz, "rad,m", p.Id, p.FrameId)
@@ -57,6 +58,7 @@ public sealed class SimulatedLidar(DeviceProfile profile, SimulatedWorld world, 
                 bool stepped = evt is not null && pointTime >= evt.TrueTime && pointTime - evt.TrueTime < SimulatedWorld.RangeStepLength;
                 range = stepped ? 2.5 : 1.5;
             }
+            if (World.Target is { } target && BoardRange(target, angle, World.SecondsAt(pointTime)) is { } board && board < range) range = board;
             range += (_noise.NextDouble() - 0.5) * 0.02;
             if (zeros) range = 0;
             var span = buffer.AsSpan(i * PointSize);
@@ -66,6 +68,20 @@ public sealed class SimulatedLidar(DeviceProfile profile, SimulatedWorld world, 
             BinaryPrimitives.WriteUInt32LittleEndian(span[9..], offsetNs);
         }
         return buffer;
+    }
+
+    /// <summary>How far along the beam at <paramref name="angle"/> (the scan plane is the LIDAR frame's x-y plane) the board is, if the beam hits it.</summary>
+    private double? BoardRange(SimulatedTarget target, double angle, double seconds)
+    {
+        if (target.WorldFromBoard(seconds) is not { } worldFromBoard) return null;
+        var boardFromLidar = worldFromBoard.Inverse() * new RigidTransform(target.WorldFromRig(seconds), Vec3.Zero) * _rigFromLidar;
+        var origin = boardFromLidar.Translation;
+        var direction = boardFromLidar.Rotation.Apply(new Vec3(Math.Cos(angle), Math.Sin(angle), 0));
+        if (Math.Abs(direction.Z) < 1e-9) return null;
+        double s = -origin.Z / direction.Z;
+        if (s <= 0) return null;
+        var hit = origin + s * direction;
+        return target.Shade(hit.X, hit.Y) < 0 ? null : s;
     }
 
     /// <summary>LD06-style stamp: milliseconds modulo 30 s.</summary>

@@ -44,9 +44,21 @@ public sealed class SimulatedWorld
         Origin = clock.Now;
         _nextEvent = Origin + new Duration(_intervalNs / 2 + (long)(_random.NextDouble() * _intervalNs / 2));
         if (profile.Rotation.Mode == RotationMode.Always) (_turning, _turningSince) = (1, Origin);
+        Target = profile.Target is { } target ? new SimulatedTarget(target) : null;
     }
 
     public HostTime Origin { get; }
+
+    /// <summary>The calibration board held in front of the rig, and the rig's sway around it; null when the rig file has none.</summary>
+    public SimulatedTarget? Target { get; }
+
+    /// <summary>Seconds since the world started (the target script's clock).</summary>
+    public double SecondsAt(HostTime t) => (t - Origin).TotalSeconds;
+
+    /// <summary>Raised by a simulated camera for each frame that shows the board: the truth spatial calibration is checked against.</summary>
+    public event Action<TargetTruth>? TargetSeen;
+
+    internal void ReportTargetSeen(TargetTruth truth) => TargetSeen?.Invoke(truth);
 
     /// <summary>The rig file's world seed; twins derive their own (clock jitter, noise) from it and their id.</summary>
     public int Seed => _profile.Seed;

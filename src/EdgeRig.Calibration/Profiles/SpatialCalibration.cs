@@ -1,0 +1,42 @@
+using EdgeRig.Core;
+
+namespace EdgeRig.Calibration.Profiles;
+
+/// <summary>
+/// The spatial part of a calibration profile: each camera's lens and every sensor frame's pose relative to "rig", so that
+/// exports can carry one static transform tree and one camera model per camera. Poses are relative to the reference camera,
+/// whose own pose on the rig is the rig file's design value (a rig has no physical "rig" frame to measure against).
+/// </summary>
+public sealed record SpatialCalibration(
+    string ReferenceStream,
+    IReadOnlyList<CameraLensCalibration> Cameras,
+    IReadOnlyList<SensorFrameCalibration> Frames)
+{
+    public CameraLensCalibration? CameraFor(string stream) => Cameras.FirstOrDefault(c => c.Stream == stream);
+
+    public SensorFrameCalibration? FrameFor(string stream) => Frames.FirstOrDefault(f => f.Stream == stream);
+}
+
+/// <summary>One camera's estimated lens model with each parameter's standard deviation (fx, fy, cx, cy, k1, k2, p1, p2, k3) and
+/// the reprojection RMS over the board views it used.</summary>
+public sealed record CameraLensCalibration(
+    string Stream,
+    string DeviceId,
+    int Width,
+    int Height,
+    CameraIntrinsics Intrinsics,
+    IReadOnlyList<double> StandardDeviations,
+    double ReprojectionRmsPx,
+    int Views);
+
+/// <summary>Where one sensor's frame (its stream's frameId) sits on the rig, how it was found and how well the data fit it
+/// (<see cref="Residual"/> in <see cref="ResidualUnit"/>). An IMU's translation is the rig file's: rates only fix its rotation.</summary>
+public sealed record SensorFrameCalibration(
+    string Stream,
+    string DeviceId,
+    string FrameId,
+    SensorPose RigFromSensor,
+    string Method,
+    double Residual,
+    string ResidualUnit,
+    int Views);
