@@ -433,7 +433,8 @@ public sealed class UploadTests(LocalS3Fixture s3)
                 }
                 Assert.Contains("disk is full", failed.Reason);
                 Assert.True(failed.NextAttemptAtMs > 0, "a failed upload is tried again by itself later");
-                Assert.False(Directory.EnumerateFiles(Path.Combine(data, "uploads"), "*.part", SearchOption.AllDirectories).Any(), "a half-written export was left behind");
+                string staging = Path.Combine(data, "uploads");
+                Assert.False(Directory.Exists(staging) && Directory.EnumerateFiles(staging, "*.part", SearchOption.AllDirectories).Any(), "a half-written export was left behind");
                 await control.GetStatusAsync(new GetStatusRequest()); // the service answers
 
                 File.Delete(filler);
