@@ -220,19 +220,36 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     public IReadOnlyList<ChunkInfo> ListChunks(string sessionId)
     {
         GetSession(sessionId);
-        return Open(sessionId, create: false).ListChunks();
+        return Reading(sessionId, f => f.ListChunks());
     }
 
     public IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId)
     {
         GetSession(sessionId);
-        return Open(sessionId, create: false).ListChunksWithSha256(sessionId, ChunkBuffers);
+        return Reading(sessionId, f => f.ListChunksWithSha256(sessionId, ChunkBuffers));
     }
 
-    public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).ReadChunk(sessionId, chunk);
+    public byte[] ReadChunk(string sessionId, ChunkInfo chunk) => Reading(sessionId, f => f.ReadChunk(sessionId, chunk));
 
     /// <summary><see cref="ReadChunk"/> into a buffer lent from a small pool (the pull's reads), given back by disposing it.</summary>
-    public RentedChunk RentChunk(string sessionId, ChunkInfo chunk) => Open(sessionId, create: false).RentChunk(sessionId, chunk, ChunkBuffers);
+    public RentedChunk RentChunk(string sessionId, ChunkInfo chunk) => Reading(sessionId, f => f.RentChunk(sessionId, chunk, ChunkBuffers));
+
+    /// <summary>A read of an open session file. Reads write too (the index keeps the chunks' hashes once computed): a write that
+    /// fails (a full disk) breaks that LiteDB engine for good, so it is dropped and the next access opens the index again —
+    /// once space returns, the session reads as before instead of failing until a restart.</summary>
+    private T Reading<T>(string sessionId, Func<SessionFile, T> read)
+    {
+        var file = Open(sessionId, create: false);
+        try
+        {
+            return read(file);
+        }
+        catch (Exception e) when (e is IOException or LiteException && e is not StorageFullException { ReserveReached: true })
+        {
+            if (_open.TryRemove(new KeyValuePair<string, SessionFile>(sessionId, file))) file.Retire();
+            throw;
+        }
+    }
 
     /// <summary>Buffers for chunk reads: two kept, for a pull and a second reader (ArrayPool.Shared would keep one for every
     /// thread that ever read a chunk, each a power of two).</summary>
