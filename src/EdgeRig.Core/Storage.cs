@@ -160,6 +160,11 @@ public interface IChunkReader
     /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked.</summary>
     /// <exception cref="CorruptChunkException">the bytes do not match their CRC32C.</exception>
     byte[] ReadChunk(string sessionId, ChunkInfo chunk);
+
+    /// <summary><see cref="ReadChunk"/> into a lent buffer where the store has a pool (pulls read every chunk twice: a new large
+    /// array per read is gen2 garbage); dispose it once the bytes are used.</summary>
+    /// <exception cref="CorruptChunkException">the bytes do not match their CRC32C.</exception>
+    RentedChunk RentChunk(string sessionId, ChunkInfo chunk) => new(ReadChunk(sessionId, chunk));
 }
 
 /// <summary>

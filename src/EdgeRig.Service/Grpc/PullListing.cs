@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeRig.Core;
-using EdgeRig.Storage;
 
 namespace EdgeRig.Service.Grpc;
 
@@ -17,14 +16,14 @@ internal sealed record PullListing(IReadOnlyList<ChunkInfo> Chunks, IReadOnlyDic
         new(store.ListChunksWithSha256(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList(), new Dictionary<int, CorruptChunkException>());
 
     /// <summary>The chunk's stored bytes (CRC-checked by the store), or why they cannot be had. The bytes are lent from the
-    /// store's buffer pool where it has one (<see cref="LiteDbSessionStore.RentChunk"/>): dispose them once sent.</summary>
+    /// store's buffer pool where it has one (<see cref="IChunkReader.RentChunk"/>): dispose them once sent.</summary>
     public bool TryRead(ISessionStore store, string sessionId, int ordinal, [NotNullWhen(true)] out RentedChunk? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
     {
         bytes = null;
         if (Unreadable.TryGetValue(ordinal, out damage)) return false;
         try
         {
-            bytes = store is LiteDbSessionStore lending ? lending.RentChunk(sessionId, Chunks[ordinal]) : new RentedChunk(store.ReadChunk(sessionId, Chunks[ordinal]));
+            bytes = store.RentChunk(sessionId, Chunks[ordinal]);
             return true;
         }
         catch (CorruptChunkException e)

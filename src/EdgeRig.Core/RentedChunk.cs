@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace EdgeRig.Storage;
+namespace EdgeRig.Core;
 
 /// <summary>
 /// A chunk's stored bytes in a lent buffer. A pull reads every chunk of a session (1-4 MiB each, hundreds of MiB a
@@ -16,7 +16,8 @@ public sealed class RentedChunk : IDisposable
     /// <summary>Bytes of an array of their own (nothing to give back).</summary>
     public RentedChunk(byte[] bytes) : this(bytes, bytes.Length, null) { }
 
-    internal RentedChunk(byte[] array, int length, ArrayPool<byte>? pool)
+    /// <summary>The first <paramref name="length"/> bytes of <paramref name="array"/>, returned to <paramref name="pool"/> (if any) on dispose.</summary>
+    public RentedChunk(byte[] array, int length, ArrayPool<byte>? pool)
     {
         _array = array;
         Length = length;
