@@ -18,7 +18,9 @@ public static class UploadBench
         string dir = Path.Combine(Path.GetTempPath(), "edgerig-uploadbench-" + Guid.NewGuid().ToString("N")[..12]);
         string s3dir = dir + "-s3";
         Directory.CreateDirectory(dir);
-        await S3LocalAsync(root, "start", s3dir, memstoreMiB: Math.Max(1024, 2 * sizeMiB + 512));
+        // radosgw frees deleted objects only at its garbage collection (hours later): the memstore OSD must hold every run's
+        // copy, ours and the SDK's, or it fills up and writes block
+        await S3LocalAsync(root, "start", s3dir, memstoreMiB: Math.Max(1024, (2 * runs + 1) * sizeMiB + 512));
         try
         {
             var endpoint = new Uri(File.ReadAllText(Path.Combine(s3dir, "endpoint")).Trim());
