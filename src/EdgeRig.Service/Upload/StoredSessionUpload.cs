@@ -17,7 +17,7 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
     /// <summary>The role uploads leave the rig as: the data team's (consent and redaction decide exactly as for its pulls).</summary>
     public const Role UploadRole = Role.Data;
 
-    public sealed record Prepared(SessionUploadSource Source, IReadOnlyDictionary<string, string> Withheld, IReadOnlyList<string> Damaged, long Bytes);
+    public sealed record Prepared(SessionUploadSource Source, IReadOnlyDictionary<string, string> Withheld, IReadOnlyList<string> Damaged);
 
     /// <exception cref="IOException">the staging folder could not be written (a full disk): the queue tries again later.</exception>
     public async Task<Prepared> PrepareAsync(SessionRecord record, IReadOnlyList<string> formats, string staging, CancellationToken ct)
@@ -65,9 +65,8 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 items.Add(UploadItem.FromFile("dataset/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
         }
-        long bytes = pulled?.Chunks.Sum(c => (long)c.StoredLength) ?? 0;
         var source = new SessionUploadSource(id, items, pulled) { QaVerdict = record.QaVerdict.Length > 0 ? record.QaVerdict : null, Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
-        return new Prepared(source, withheld, damaged, bytes);
+        return new Prepared(source, withheld, damaged);
     }
 
     /// <summary>The manifest a gRPC pull by the upload role would write: the same chunks in the same order, the same hashes.</summary>

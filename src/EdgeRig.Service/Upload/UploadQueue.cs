@@ -369,8 +369,7 @@ public sealed class UploadQueue : BackgroundService
     {
         RequireConfigured();
         if (entries.TryGetValue(sessionId, out var e)) return e;
-        try { store.GetSession(sessionId); }
-        catch (SessionNotFoundException) { throw; }
+        store.GetSession(sessionId); // a session that does not exist is NOT_FOUND; one that does is not queued yet
         throw new InvalidRigStateException($"session '{sessionId}' is not in the upload queue (still recording?)");
     }
 
