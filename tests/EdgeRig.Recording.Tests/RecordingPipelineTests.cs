@@ -154,7 +154,7 @@ public sealed class RecordingPipelineTests : IDisposable
         await WaitFor(() => _store.ListChunks(session.Id).Count > 0);
         failing.Fail = true;
         Feed(p, 500, 500);
-        await WaitFor(() => p.Active is null);
+        await WaitForClosed(p, session.Id);
         var record = _store.GetSession(session.Id);
         Assert.Equal(SessionState.Complete, record.Session.State);
         Assert.Contains("storage failed", record.Session.StopReason);
@@ -176,7 +176,7 @@ public sealed class RecordingPipelineTests : IDisposable
         await WaitFor(() => _store.ListChunks(session.Id).Count > 0);
         failing.AtReserve = true;
         Feed(p, 200, 200);
-        await WaitFor(() => p.Active is null);
+        await WaitForClosed(p, session.Id);
         var record = _store.GetSession(session.Id);
         Assert.Contains("disk reserve reached", record.Session.StopReason);
         var c = record.Counts["imu0"];
@@ -186,6 +186,10 @@ public sealed class RecordingPipelineTests : IDisposable
         Assert.Equal(400, _store.ListChunks(session.Id).Sum(x => (long)x.Count));
         Assert.True(failing.IntoReserve > 0, "the last write went into the reserve");
     }
+
+    /// <summary>The pipeline shows no active session as soon as the stop begins; the stored record is closed a moment later.</summary>
+    private Task WaitForClosed(RecordingPipeline p, string sessionId) =>
+        WaitFor(() => p.Active is null && _store.GetSession(sessionId).Session.State == SessionState.Complete);
 
     private async Task WaitFor(Func<bool> condition)
     {
