@@ -22,6 +22,24 @@ internal static class Output
     /// </summary>
     public static string Text(string? text) => Markup.Escape(TerminalText.Escape(text));
 
+    /// <summary>A QA verdict in colour; "-" when there is none yet.</summary>
+    public static string Verdict(QaVerdict? verdict) => verdict switch
+    {
+        QaVerdict.Pass => "[green]pass[/]",
+        QaVerdict.Warn => "[yellow]warn[/]",
+        QaVerdict.Fail => "[red]fail[/]",
+        _ => "-",
+    };
+
+    /// <summary>The API's verdict as the rig's; null when the rig sent none (no report yet).</summary>
+    public static QaVerdict? FromApi(Api.V1.Verdict verdict) => verdict switch
+    {
+        Api.V1.Verdict.Pass => QaVerdict.Pass,
+        Api.V1.Verdict.Warn => QaVerdict.Warn,
+        Api.V1.Verdict.Fail => QaVerdict.Fail,
+        _ => null,
+    };
+
     /// <summary>Rig-supplied text for plain (non-markup) output, such as a stderr line: control and bidi characters made visible.</summary>
     public static string Plain(string? text) => TerminalText.Escape(text);
 

@@ -21,6 +21,9 @@ public sealed record PullResult(string SessionId, string Folder, int Chunks, lon
 
     /// <summary>The rig recorded the pull as verified (retention may then delete the session): whole pulls, or partial ones allowed.</summary>
     public bool Confirmed { get; init; }
+
+    /// <summary>Why the rig could not record the pull (its disk is full), if it could not; the pulled data is verified regardless.</summary>
+    public string ConfirmRefused { get; init; } = "";
 }
 
 /// <summary>
@@ -87,10 +90,27 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
         await RetryAsync(() => SaveQaReportAsync(folder, manifest.Session.Id, ct), () => 0, ct);
         state.DeleteLog();
         bool confirm = manifest.Complete || AllowPartial;
-        if (confirm)
-            await RetryAsync(async () => await client.ConfirmPullAsync(new ConfirmPullRequest { SessionId = manifest.Session.Id, SessionSha256 = manifest.SessionSha256, Force = Force }, cancellationToken: ct), () => 0, ct);
+        string unconfirmed = confirm ? await RetryAsync(() => ConfirmAsync(manifest, ct), () => 0, ct) : "";
         return new PullResult(manifest.Session.Id, folder, state.Chunks.Count, state.Chunks.Sum(c => (long)c.StoredLength), resumedFrom, transferred, manifest.SessionSha256, attempts)
-            { Withheld = withheld, Missing = manifest.Missing, Confirmed = confirm };
+            { Withheld = withheld, Missing = manifest.Missing, Confirmed = confirm && unconfirmed.Length == 0, ConfirmRefused = unconfirmed };
+    }
+
+    /// <summary>
+    /// Tells the rig the pull is verified; "" when it took note. A rig whose disk is full cannot write that down
+    /// (RESOURCE_EXHAUSTED): the data here is whole and verified all the same, so that is reported, not retried or thrown;
+    /// the rig then simply keeps the session (retention deletes only pulled sessions).
+    /// </summary>
+    private async Task<string> ConfirmAsync(PulledSessionManifest manifest, CancellationToken ct)
+    {
+        try
+        {
+            await client.ConfirmPullAsync(new ConfirmPullRequest { SessionId = manifest.Session.Id, SessionSha256 = manifest.SessionSha256, Force = Force }, cancellationToken: ct);
+            return "";
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        {
+            return e.Status.Detail;
+        }
     }
 
     /// <summary>

@@ -39,8 +39,8 @@ public sealed record SessionRecord(
     /// <summary>Per stream: the distribution of the rig-time error bounds of its recorded samples.</summary>
     public IReadOnlyDictionary<string, BoundStats> Sync { get; init; } = new Dictionary<string, BoundStats>();
 
-    /// <summary>The QA verdict ("pass", "warn", "fail"; empty until the report is made at stop).</summary>
-    public string QaVerdict { get; init; } = "";
+    /// <summary>The QA verdict; null until the report is made at stop.</summary>
+    public QaVerdict? QaVerdict { get; init; }
 
     /// <summary>The final QA report as JSON (format edgerig-qa-report/1), empty until stop.</summary>
     public string QaReportJson { get; init; } = "";
@@ -117,7 +117,7 @@ public interface ISessionCatalogue
     void SetCalibration(string sessionId, string profile);
 
     /// <summary>Stores the session's QA report: its verdict (pass, warn, fail) and the report as JSON.</summary>
-    void SetQaReport(string sessionId, string verdict, string json);
+    void SetQaReport(string sessionId, QaVerdict verdict, string json);
 
     /// <summary>Stores the session's face-redaction report (JSON).</summary>
     void SetRedactionReport(string sessionId, string json);

@@ -2,9 +2,6 @@ using EdgeRig.Core;
 
 namespace EdgeRig.Quality;
 
-/// <summary>How a check, a stream or a session fares against its gates; ordered so the worst is the maximum.</summary>
-public enum QaVerdict { Pass, Warn, Fail }
-
 /// <summary>The rig's calibration profile a session uses, for the report's calibration age check.</summary>
 public sealed record CalibrationInfo(string Profile, DateTimeOffset CreatedAt);
 

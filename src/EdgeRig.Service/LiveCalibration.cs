@@ -16,7 +16,7 @@ public sealed record StimulusRecording(string SessionId, IReadOnlyList<StimulusR
 /// (on a real rig the operator turns it). One run at a time, never over a recording or an armed rig. Its waits run on the
 /// injected <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, ISessionStore store, SimulatedWorld world, Lazy<RigOutputs> outputs,
+public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, ISessionWriter store, SimulatedWorld world, Lazy<RigOutputs> outputs,
     IReadOnlyList<ISensor> sensors, IRigClock clock, TimeProvider time, ILogger<LiveCalibration> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);

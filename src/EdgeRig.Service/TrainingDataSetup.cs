@@ -66,7 +66,7 @@ public static class TrainingDataSetup
 
     /// <summary>Once every service has started (sessions left recording are recovered by then): the QA report of each
     /// recovered session that has none, in the background, from its stored chunks.</summary>
-    private sealed class RecoveredSessionsQa(SessionQaReports qa, ISessionStore store, ILogger<RecoveredSessionsQa> logger) : IHostedLifecycleService
+    private sealed class RecoveredSessionsQa(SessionQaReports qa, ISessionCatalogue store, ILogger<RecoveredSessionsQa> logger) : IHostedLifecycleService
     {
         private Task _recoveredQa = Task.CompletedTask;
 
@@ -74,7 +74,7 @@ public static class TrainingDataSetup
         {
             _recoveredQa = Task.Run(() =>
             {
-                foreach (var record in store.ListSessions().Where(r => r.Session.State == SessionState.Recovered && r.QaVerdict.Length == 0))
+                foreach (var record in store.ListSessions().Where(r => r.Session.State == SessionState.Recovered && r.QaVerdict is null))
                 {
                     try { qa.Finish(record, observer: null); }
                     catch (Exception e) when (e is IOException or InvalidOperationException or SessionNotFoundException)

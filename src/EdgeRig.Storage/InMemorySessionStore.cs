@@ -85,7 +85,7 @@ public sealed class InMemorySessionStore(TimeProvider? time = null) : ISessionSt
 
     public void SetCalibration(string sessionId, string profile) => Update(sessionId, r => r with { Session = r.Session with { Calibration = profile } });
 
-    public void SetQaReport(string sessionId, string verdict, string json) => Update(sessionId, r => r with { QaVerdict = verdict, QaReportJson = json });
+    public void SetQaReport(string sessionId, QaVerdict verdict, string json) => Update(sessionId, r => r with { QaVerdict = verdict, QaReportJson = json });
 
     public void SetRedactionReport(string sessionId, string json) => Update(sessionId, r => r with { RedactionReportJson = json });
 

@@ -147,8 +147,8 @@ public sealed partial class LiteDbSessionStore : ISessionStore
     public void SetCalibration(string sessionId, string profile) =>
         SetFields(sessionId, new BsonDocument { ["calibration"] = profile }, sync: true);
 
-    public void SetQaReport(string sessionId, string verdict, string json) =>
-        SetFields(sessionId, new BsonDocument { ["qaVerdict"] = verdict, ["qa"] = json }, sync: true);
+    public void SetQaReport(string sessionId, QaVerdict verdict, string json) =>
+        SetFields(sessionId, new BsonDocument { ["qaVerdict"] = verdict.Name(), ["qa"] = json }, sync: true);
 
     public void SetRedactionReport(string sessionId, string json) =>
         SetFields(sessionId, new BsonDocument { ["redaction"] = json }, sync: true);

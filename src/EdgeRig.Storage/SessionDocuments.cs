@@ -100,7 +100,7 @@ internal static class SessionDocuments
         {
             Sync = sync,
             PulledAt = b["pulledAt"].IsNumber ? DateTimeOffset.FromUnixTimeMilliseconds(b["pulledAt"].AsInt64) : null,
-            QaVerdict = b["qaVerdict"].IsString ? b["qaVerdict"].AsString : "",
+            QaVerdict = b["qaVerdict"].IsString ? QaVerdicts.Parse(b["qaVerdict"].AsString) : null,
             QaReportJson = b["qa"].IsString ? b["qa"].AsString : "",
             RedactionReportJson = b["redaction"].IsString ? b["redaction"].AsString : "",
             Purged = b["purged"].IsDocument ? b["purged"].AsDocument.ToDictionary(kv => kv.Key, kv => kv.Value.AsString) : new Dictionary<string, string>(),

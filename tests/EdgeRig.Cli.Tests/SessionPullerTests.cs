@@ -26,6 +26,7 @@ public sealed class SessionPullerTests : IDisposable
         public Func<int, byte[], byte[]> Tamper = (_, b) => b;
         public HashSet<int> Damaged = []; // chunks the rig cannot read (never hashed): named instead of sent
         public int ConfirmFailures; // ConfirmPull calls that find the rig down (Unavailable) before one gets through
+        public bool DiskFull; // ConfirmPull is refused: the rig cannot write down the pull
         public int Calls;
         public int ConfirmCalls;
         public List<int> FromChunks = [];
@@ -89,10 +90,11 @@ public sealed class SessionPullerTests : IDisposable
         {
             object reply;
             if (request is GetQaReportRequest)
-                reply = new QaReportInfo { SessionId = "s1", Verdict = "pass", Final = true, Json = "{\"verdict\":\"pass\"}" };
+                reply = new QaReportInfo { SessionId = "s1", Verdict = Verdict.Pass, Final = true, Json = "{\"verdict\":\"pass\"}" };
             else
             {
                 if (ConfirmCalls++ < ConfirmFailures) throw new RpcException(new Status(StatusCode.Unavailable, "connection refused"));
+                if (DiskFull) throw new RpcException(new Status(StatusCode.ResourceExhausted, "the data disk is full: 3.9 MiB free"));
                 Confirmed = ((ConfirmPullRequest)(object)request).SessionSha256;
                 reply = new SessionInfo { Id = "s1" };
             }
@@ -137,6 +139,19 @@ public sealed class SessionPullerTests : IDisposable
         for (int i = 0; i < rig.Chunks.Count; i++)
             Assert.Equal(rig.Chunks[i], File.ReadAllBytes(Path.Combine(result.Folder, folder.Manifest.Chunks[i].File)));
         Assert.Equal("{\"verdict\":\"pass\"}", File.ReadAllText(Path.Combine(result.Folder, "qa-report.json"))); // the QA report travels with the data
+    }
+
+    [Fact]
+    public async Task RigDiskFullAtConfirm_DataVerifiedAndKept_ReportedNotConfirmed_NotRetried()
+    {
+        var rig = new ScriptedRig { DiskFull = true };
+        var result = await Puller(rig, maxAttempts: 6).PullAsync("s1", _dir, null, CancellationToken.None);
+        Assert.Empty(new PulledSessionFolder(result.Folder).Verify());
+        Assert.Equal(rig.SessionSha256, result.SessionSha256);
+        Assert.False(result.Confirmed);
+        Assert.Contains("data disk is full", result.ConfirmRefused);
+        Assert.Equal(1, rig.ConfirmCalls); // a full disk does not clear in seconds: asked once, not six times
+        Assert.Null(rig.Confirmed);
     }
 
     [Fact]

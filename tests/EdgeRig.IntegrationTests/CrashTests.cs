@@ -67,8 +67,8 @@ public sealed class CrashTests
                 }
                 // each recovered session gets its QA report from its stored chunks, in the background after start
                 var until = DateTime.UtcNow.AddSeconds(60);
-                while (killed.Any(k => store.GetSession(k.Session).QaVerdict.Length == 0) && DateTime.UtcNow < until) await Task.Delay(200);
-                Assert.All(killed, k => Assert.Contains(store.GetSession(k.Session).QaVerdict, new[] { "pass", "warn", "fail" }));
+                while (killed.Any(k => store.GetSession(k.Session).QaVerdict is null) && DateTime.UtcNow < until) await Task.Delay(200);
+                Assert.All(killed, k => Assert.NotNull(store.GetSession(k.Session).QaVerdict));
                 // flush interval 0.5 s, plus the camera's delivery latency and one writer tick (beyond what was still queued at the kill)
                 Assert.True(losses.Max() <= 1.0, $"lost up to {losses.Max():0.000} s: {string.Join(", ", losses.Select(l => l.ToString("0.000")))}");
                 Console.WriteLine($"crash test: loss per kill {string.Join(", ", losses.Select(l => l.ToString("0.000")))} s");

@@ -58,7 +58,7 @@ public sealed class DiskFullTests : IAsyncLifetime
             // everything that was flushed pulls and verifies
             // a session cut short by a full disk drops samples on the way: QA fails it, and an admin may still take what was kept
             var qa = await new Sessions.SessionsClient(channel).GetQaReportAsync(new GetQaReportRequest { SessionId = session.Id });
-            Assert.NotEqual("", qa.Verdict);
+            Assert.NotEqual(Verdict.Unspecified, qa.Verdict);
             var pulled = await new SessionPuller(new Sessions.SessionsClient(channel)) { Force = true }.PullAsync(session.Id, _work, null, CancellationToken.None);
             var folder = new PulledSessionFolder(pulled.Folder);
             Assert.Empty(folder.Verify());

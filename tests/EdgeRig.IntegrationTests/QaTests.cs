@@ -36,7 +36,7 @@ public sealed class QaTests
         var session = await control.StartRecordingAsync(new StartRecordingRequest { Name = "faults" });
         await Task.Delay(TimeSpan.FromSeconds(11.5));
         var live = await control.GetStatusAsync(new GetStatusRequest());
-        Assert.Equal("fail", live.Qa.Verdict); // technicians see it while recording
+        Assert.Equal(Verdict.Fail, live.Qa.Verdict); // technicians see it while recording
         await control.StopRecordingAsync(new StopRecordingRequest());
 
         var cli = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "qa", session.Id, "--json"], TimeSpan.FromSeconds(60), Paths.CliEnv(rig.Url, rig.Dir));
@@ -89,7 +89,7 @@ public sealed class QaTests
         var qa = await new Sessions.SessionsClient(channel).GetQaReportAsync(new GetQaReportRequest { SessionId = session.Id });
         using var report = JsonDocument.Parse(qa.Json);
         var notPassed = report.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("message").GetString()).ToList();
-        Assert.True(qa.Verdict == "pass", $"{qa.Verdict}: {string.Join(" | ", notPassed)}");
-        Assert.Equal("pass", (await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).QaVerdict);
+        Assert.True(qa.Verdict == Verdict.Pass, $"{qa.Verdict}: {string.Join(" | ", notPassed)}");
+        Assert.Equal(Verdict.Pass, (await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).QaVerdict);
     }
 }

@@ -36,7 +36,7 @@ internal sealed class FailingStore(ISessionStore inner) : ISessionStore
     public void AppendPtp(string sessionId, IReadOnlyList<PtpRecord> records) => inner.AppendPtp(sessionId, records);
     public IReadOnlyList<PtpRecord> ReadPtp(string sessionId) => inner.ReadPtp(sessionId);
     public void MarkPulled(string sessionId, DateTimeOffset at) => inner.MarkPulled(sessionId, at);
-    public void SetQaReport(string sessionId, string verdict, string json) => inner.SetQaReport(sessionId, verdict, json);
+    public void SetQaReport(string sessionId, QaVerdict verdict, string json) => inner.SetQaReport(sessionId, verdict, json);
     public void SetRedactionReport(string sessionId, string json) => inner.SetRedactionReport(sessionId, json);
     public long PurgeStream(string sessionId, string stream, string reason) => inner.PurgeStream(sessionId, stream, reason);
     public void SetCalibration(string sessionId, string profile) => inner.SetCalibration(sessionId, profile);

@@ -233,7 +233,7 @@ public sealed class PrivacyEgressTests : IDisposable
     [Fact]
     public async Task FailedQa_NeedsForce_ByDataOrAdmin()
     {
-        _store.SetQaReport("s1", "fail", "");
+        _store.SetQaReport("s1", QaVerdict.Fail, "");
         var service = new SessionsGrpcService(_store, Policy(Rig(RedactionPolicy.Off)), TimeProvider.System);
         var pull = new PullSessionRequest { SessionId = "s1" };
         var e = await Assert.ThrowsAsync<InvalidRigStateException>(() => service.PullSession(pull, new Collector(), As(Role.Data, "/p")));

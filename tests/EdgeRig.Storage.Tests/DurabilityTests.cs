@@ -43,7 +43,7 @@ public sealed class DurabilityTests : IDisposable
         store.SetCalibration(id, "lab1@2");
         store.UpdateCounts(id, new Dictionary<string, StreamCounts> { ["imu0"] = new(150, 150, 0, 0), ["cam0"] = new(6, 6, 0, 0) });
         store.CloseSession(id, new RigTime(200_000), SessionState.Complete, "stopped by user");
-        store.SetQaReport(id, "pass", "{\"verdict\":\"pass\"}");
+        store.SetQaReport(id, QaVerdict.Pass, "{\"verdict\":\"pass\"}");
         string secret = new LiteDbTokenStore(store).Create("field-tech", Role.Technician, null);
         var consent = new LiteDbConsentStore(store).Add(new ConsentRecord("", "subj-7", ["audio"], "training", DateTimeOffset.UnixEpoch, null, "form-1", [id], DateTimeOffset.UnixEpoch, "ana"));
         new LiteDbAuditLog(store).Append(new AuditEntry(DateTimeOffset.UnixEpoch, "ana", "session.start", id, "", true));
@@ -57,7 +57,7 @@ public sealed class DurabilityTests : IDisposable
         Assert.Equal("quay", r.Session.Tags["site"]);
         Assert.Equal(SessionState.Complete, r.Session.State);
         Assert.Equal("lab1@2", r.Session.Calibration);
-        Assert.Equal("pass", r.QaVerdict);
+        Assert.Equal(QaVerdict.Pass, r.QaVerdict);
         Assert.Equal("door opened", Assert.Single(r.Markers).Label);
         Assert.Equal(150, r.Counts["imu0"].Recorded);
         var chunks = store.ListChunks(id);

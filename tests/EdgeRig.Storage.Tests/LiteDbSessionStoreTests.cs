@@ -220,12 +220,12 @@ public abstract class SessionStoreContractTests : IDisposable
         using (var store = NewStore())
         {
             store.CreateSession(NewSession("q1"), [Imu]);
-            store.SetQaReport("q1", "fail", "{\"verdict\":\"fail\"}");
+            store.SetQaReport("q1", QaVerdict.Fail, "{\"verdict\":\"fail\"}");
             store.SetRedactionReport("q1", "{\"frames\":3}");
         }
         using var reopened = NewStore();
         var r = reopened.GetSession("q1");
-        Assert.Equal("fail", r.QaVerdict);
+        Assert.Equal(QaVerdict.Fail, r.QaVerdict);
         Assert.Equal("{\"verdict\":\"fail\"}", r.QaReportJson);
         Assert.Equal("{\"frames\":3}", r.RedactionReportJson);
         Assert.Equal("", r.KeyId);

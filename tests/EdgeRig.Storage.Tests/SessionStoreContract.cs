@@ -101,7 +101,7 @@ public abstract class SessionStoreContract : IDisposable
         using var store = Recording();
         store.CloseSession("s1", new RigTime(9_000), SessionState.Complete, "operator stopped");
         store.SetCalibration("s1", "lab@2");
-        store.SetQaReport("s1", "warn", "{\"verdict\":\"warn\"}");
+        store.SetQaReport("s1", QaVerdict.Warn, "{\"verdict\":\"warn\"}");
         var pulled = new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
         store.MarkPulled("s1", pulled);
         var record = store.GetSession("s1");
@@ -109,7 +109,7 @@ public abstract class SessionStoreContract : IDisposable
         Assert.Equal(new RigTime(9_000), record.Session.Stop);
         Assert.Equal("operator stopped", record.Session.StopReason);
         Assert.Equal("lab@2", record.Session.Calibration);
-        Assert.Equal("warn", record.QaVerdict);
+        Assert.Equal(QaVerdict.Warn, record.QaVerdict);
         Assert.Equal(pulled.ToUnixTimeMilliseconds(), record.PulledAt!.Value.ToUnixTimeMilliseconds());
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeRig.Core;
 using EdgeRig.Upload;
 using EdgeRig.Upload.Fleet;
 using Spectre.Console;
@@ -122,7 +123,7 @@ internal static class FleetCommands
             }
             table.AddRow(Output.Text(s.Rig), Output.Text(s.Id), Output.Text(s.Name), Output.Text(s.Operator),
                 Output.Text(string.Join(", ", s.Tags.Select(t => $"{t.Key}={t.Value}"))), Output.Time(s.StartNs), Output.Duration(s.StartNs, s.StopNs),
-                Output.Bytes(s.Bytes) + (s.MissingChunks > 0 ? $" [red]({s.MissingChunks} chunks missing)[/]" : ""), Verdict(s.QaVerdict),
+                Output.Bytes(s.Bytes) + (s.MissingChunks > 0 ? $" [red]({s.MissingChunks} chunks missing)[/]" : ""), Output.Verdict(QaVerdicts.Parse(s.QaVerdict)),
                 Output.Text(s.Calibration ?? "-"), s.UploadedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-");
         }
         console.Write(table);
@@ -131,14 +132,6 @@ internal static class FleetCommands
         foreach (var p in listing.Skipped) console.MarkupLine($"[yellow]skipped[/] {Output.Text(p.Key)}: {Output.Text(p.Reason)}");
     }
 
-    private static string Verdict(string? verdict) => verdict switch
-    {
-        null or "" => "-",
-        "pass" => "[green]pass[/]",
-        "warn" => "[yellow]warn[/]",
-        "fail" => "[red]fail[/]",
-        _ => Output.Text(verdict),
-    };
 
     private static void Render(FleetPullResult r, bool withMcap)
     {

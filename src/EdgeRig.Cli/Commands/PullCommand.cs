@@ -39,6 +39,8 @@ internal static class PullCommand
             {
                 foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Output.Text(stream)}: {Output.Text(why)}");
                 foreach (var m in result.Missing) Output.Ansi.MarkupLine($"[red]not pulled[/] {Output.Text(m.ToString())}");
+                if (result.ConfirmRefused.Length > 0)
+                    Output.Ansi.MarkupLine($"[yellow]not confirmed to the rig[/] (it keeps the session until a later pull is confirmed): {Output.Text(result.ConfirmRefused)}");
             }
             if (parse.GetValue(EdgeRigCli.Json)) Output.Json(result);
             else if (!result.Complete)

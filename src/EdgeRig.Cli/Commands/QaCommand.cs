@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using EdgeRig.Api.V1;
+using EdgeRig.Core;
 using Spectre.Console;
 
 namespace EdgeRig.Cli.Commands;
@@ -21,23 +22,18 @@ internal static class QaCommand
                 return 0;
             }
             Render(reply);
-            return reply.Verdict == "fail" ? 4 : 0;
+            return reply.Verdict == Api.V1.Verdict.Fail ? 4 : 0;
         }));
         return command;
     }
 
-    private static string Verdict(string v) => v.ToLowerInvariant() switch
-    {
-        "pass" => "[green]pass[/]",
-        "warn" => "[yellow]warn[/]",
-        "fail" => "[red]fail[/]",
-        _ => Output.Text(v),
-    };
+    /// <summary>A verdict from the report's JSON; unknown text is shown as it came (escaped).</summary>
+    private static string Verdict(string v) => QaVerdicts.Parse(v) is { } verdict ? Output.Verdict(verdict) : Output.Text(v);
 
     private static void Render(QaReportInfo reply)
     {
         var ansi = Output.Ansi;
-        ansi.MarkupLine($"QA of {Output.Text(reply.SessionId)}: {Verdict(reply.Verdict)}{(reply.Final ? "" : " (live: recording still going)")}");
+        ansi.MarkupLine($"QA of {Output.Text(reply.SessionId)}: {Output.Verdict(Output.FromApi(reply.Verdict))}{(reply.Final ? "" : " (live: recording still going)")}");
         using var doc = JsonDocument.Parse(reply.Json);
         var root = doc.RootElement;
         if (root.TryGetProperty("streams", out var streams))

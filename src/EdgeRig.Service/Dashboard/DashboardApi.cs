@@ -80,8 +80,8 @@ public static class DashboardApi
         var s = r.Session;
         long recorded = r.Counts.Values.Sum(c => c.Recorded), dropped = r.Counts.Values.Sum(c => c.Dropped), gaps = r.Counts.Values.Sum(c => c.SensorGaps);
         string verdict = s.State == SessionState.Recording ? "recording"
-            : r.QaVerdict == "fail" ? "check: QA failed"
-            : r.QaVerdict == "warn" ? "check: QA warnings"
+            : r.QaVerdict == QaVerdict.Fail ? "check: QA failed"
+            : r.QaVerdict == QaVerdict.Warn ? "check: QA warnings"
             : dropped > 0 ? $"check: {dropped} dropped"
             : s.State == SessionState.Recovered ? "check: recovered after a crash"
             : gaps > 0 ? $"ok ({gaps} sensor gaps)" : "ok";

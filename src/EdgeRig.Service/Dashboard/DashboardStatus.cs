@@ -52,8 +52,8 @@ public sealed class DashboardStatus(RecordingPipeline pipeline, RigProfile rig, 
             new PtpView(rig.Ptp.Enabled, p.Available, p.Locked, p.Snapshot?.MasterOffsetNs, p.Snapshot?.PortState ?? "", rig.Ptp.Enabled ? p.Summary : "PTP not monitored (rig file: ptp.enabled)"),
             free, rate, free >= 0 && rate > 0 ? free / rate : null)
         {
-            QaVerdict = live is null ? null : Quality.QaService.VerdictName(live.Verdict),
-            QaFindings = live?.Findings.Where(f => f.Verdict != EdgeRig.Quality.QaVerdict.Pass).Take(5).Select(f => f.Message).ToList() ?? [],
+            QaVerdict = live?.Verdict.Name(),
+            QaFindings = live?.Findings.Where(f => f.Verdict != QaVerdict.Pass).Take(5).Select(f => f.Message).ToList() ?? [],
             Unavailable = [
                 .. rig.Devices.Select(d => startFaults.For(d.Id) is { } fault ? $"{d.Id}: {fault}" : null).OfType<string>(),
                 .. natives.Features().Where(f => !f.Available).Select(f => $"{f.Name}: {f.Detail}"),

@@ -7,6 +7,14 @@ namespace EdgeRig.Service.Grpc;
 /// <summary>Domain values to API messages.</summary>
 internal static class ApiMapping
 {
+    public static Verdict ToApi(QaVerdict? verdict) => verdict switch
+    {
+        QaVerdict.Pass => Verdict.Pass,
+        QaVerdict.Warn => Verdict.Warn,
+        QaVerdict.Fail => Verdict.Fail,
+        _ => Verdict.Unspecified,
+    };
+
     public static StreamInfo ToApi(this StreamDescriptor d)
     {
         var info = new StreamInfo
@@ -62,7 +70,7 @@ internal static class ApiMapping
         info.ChunkCount = r.ChunkCount;
         info.PulledAtMs = r.PulledAt?.ToUnixTimeMilliseconds() ?? 0;
         info.StoredBytes = r.StoredBytes;
-        info.QaVerdict = r.QaVerdict;
+        info.QaVerdict = ToApi(r.QaVerdict);
         foreach (var (k, v) in r.Purged) info.Purged[k] = v;
         info.Encrypted = r.KeyId.Length > 0;
         return info;

@@ -11,13 +11,13 @@ namespace EdgeRig.Service.Grpc;
 internal sealed record PullListing(IReadOnlyList<ChunkInfo> Chunks, IReadOnlyDictionary<int, CorruptChunkException> Unreadable)
 {
     /// <summary>The session's chunks minus the withheld streams.</summary>
-    public static PullListing For(ISessionStore store, string sessionId, IReadOnlyDictionary<string, string> withheld) =>
+    public static PullListing For(IChunkReader store, string sessionId, IReadOnlyDictionary<string, string> withheld) =>
         // the store hashes every chunk it can read (and keeps the hashes); an unreadable one has none and is sent as damaged
         new(store.ListChunksWithSha256(sessionId).Where(c => !withheld.ContainsKey(c.Stream.Value)).ToList(), new Dictionary<int, CorruptChunkException>());
 
     /// <summary>The chunk's stored bytes (CRC-checked by the store), or why they cannot be had. The bytes are lent from the
     /// store's buffer pool where it has one (<see cref="IChunkReader.RentChunk"/>): dispose them once sent.</summary>
-    public bool TryRead(ISessionStore store, string sessionId, int ordinal, [NotNullWhen(true)] out RentedChunk? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
+    public bool TryRead(IChunkReader store, string sessionId, int ordinal, [NotNullWhen(true)] out RentedChunk? bytes, [NotNullWhen(false)] out CorruptChunkException? damage)
     {
         bytes = null;
         if (Unreadable.TryGetValue(ordinal, out damage)) return false;

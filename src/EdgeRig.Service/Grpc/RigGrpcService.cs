@@ -37,8 +37,8 @@ public sealed class RigGrpcService(
             reply.ActiveSession = active.ToApi();
             if (qa?.Live(active.Id) is { } live)
             {
-                reply.Qa = new QaLive { Verdict = Quality.QaService.VerdictName(live.Verdict) };
-                reply.Qa.Findings.AddRange(live.Findings.Where(f => f.Verdict != EdgeRig.Quality.QaVerdict.Pass)
+                reply.Qa = new QaLive { Verdict = ApiMapping.ToApi(live.Verdict) };
+                reply.Qa.Findings.AddRange(live.Findings.Where(f => f.Verdict != QaVerdict.Pass)
                     .OrderByDescending(f => f.Verdict).Take(10).Select(f => f.Message));
             }
         }

@@ -220,7 +220,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
     /// <summary>A session that failed QA leaves the rig only when a data or admin caller forces it.</summary>
     private void RequireQaPassedOrForced(SessionRecord record, bool force, Role role, string what)
     {
-        if (record.QaVerdict != "fail") return;
+        if (record.QaVerdict != QaVerdict.Fail) return;
         if (!force)
             throw new InvalidRigStateException($"session '{record.Session.Id}' failed QA ({qa?.Summary(record) ?? "see edgerig qa"}); {what} it with --force (data or admin role) if you mean it");
         if (role is not (Role.Data or Role.Admin))

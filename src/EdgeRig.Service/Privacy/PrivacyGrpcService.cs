@@ -9,7 +9,7 @@ namespace EdgeRig.Service.Privacy;
 /// Consent records over gRPC (add and attach, as pending: technician, lab, admin; confirm, which makes a record release
 /// data: lab, admin; withdraw and key rotation: admin), and data key rotation.
 /// </summary>
-public sealed class PrivacyGrpcService(ReviewedConsentStore consents, ISessionStore store, IAuditLog audit, RigProfile rig, TimeProvider time,
+public sealed class PrivacyGrpcService(ReviewedConsentStore consents, ISessionCatalogue store, IAuditLog audit, RigProfile rig, TimeProvider time,
     ILogger<PrivacyGrpcService> logger, IChunkCipher? cipher = null) : Api.V1.Privacy.PrivacyBase
 {
     public override Task<ConsentInfo> AddConsent(AddConsentRequest request, ServerCallContext context)

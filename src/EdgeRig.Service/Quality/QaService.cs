@@ -2,6 +2,7 @@ using EdgeRig.Api.V1;
 using EdgeRig.Core;
 using EdgeRig.Quality;
 using EdgeRig.Recording;
+using EdgeRig.Service.Grpc;
 
 namespace EdgeRig.Service.Quality;
 
@@ -11,7 +12,7 @@ namespace EdgeRig.Service.Quality;
 /// at stop and stored with the session (and attached to its exports). Sessions without one (recovered after a crash, recorded
 /// before QA) get it computed from their stored chunks on first request.
 /// </summary>
-public sealed class QaService(SessionQaReports reports, ISessionStore store, RecordingPipeline pipeline, IRigClock clock)
+public sealed class QaService(SessionQaReports reports, ISessionCatalogue store, RecordingPipeline pipeline, IRigClock clock)
 {
     /// <summary>The check name of the findings that name a damaged chunk a recomputed report could not read.</summary>
     public const string DamagedChunkCheck = SessionQaReports.DamagedChunkCheck;
@@ -30,31 +31,30 @@ public sealed class QaService(SessionQaReports reports, ISessionStore store, Rec
         if (Live(sessionId) is { } live) return ToApi(sessionId, live, final: false, "");
         var record = store.GetSession(sessionId);
         if (record.QaReportJson.Length > 0)
-            return new QaReportInfo { SessionId = sessionId, Verdict = record.QaVerdict, Final = true, Json = record.QaReportJson, RedactionJson = record.RedactionReportJson };
+            return new QaReportInfo { SessionId = sessionId, Verdict = ApiMapping.ToApi(record.QaVerdict), Final = true, Json = record.QaReportJson, RedactionJson = record.RedactionReportJson };
         var report = reports.FromStore(record);
-        store.SetQaReport(sessionId, VerdictName(report.Verdict), report.ToJson());
+        store.SetQaReport(sessionId, report.Verdict, report.ToJson());
         return ToApi(sessionId, report, final: true, record.RedactionReportJson);
     }
 
     /// <summary>The worst findings of a stored report, for error messages ("cam0 frozen: ...").</summary>
     public string Summary(SessionRecord record)
     {
-        if (record.QaReportJson.Length == 0) return $"QA verdict {record.QaVerdict}";
+        string verdict = record.QaVerdict?.Name() ?? "not made yet";
+        if (record.QaReportJson.Length == 0) return $"QA verdict {verdict}";
         try { return Summary(QaReport.FromJson(record.QaReportJson), 3); }
-        catch (System.Text.Json.JsonException) { return $"QA verdict {record.QaVerdict}"; }
+        catch (System.Text.Json.JsonException) { return $"QA verdict {verdict}"; }
     }
 
     public static string Summary(QaReport report, int max)
     {
         var worst = report.Findings.Where(f => f.Verdict != QaVerdict.Pass).OrderByDescending(f => f.Verdict).Take(max).Select(f => f.Message).ToList();
-        return worst.Count == 0 ? VerdictName(report.Verdict) : string.Join("; ", worst);
+        return worst.Count == 0 ? report.Verdict.Name() : string.Join("; ", worst);
     }
 
     /// <summary>The stored report as an MCAP attachment of the session's exports.</summary>
     public SessionAttachment? Attachment(SessionRecord record) => SessionAttachment.QaReportOf(record);
 
-    public static string VerdictName(QaVerdict v) => SessionQaReports.VerdictName(v);
-
     private static QaReportInfo ToApi(string id, QaReport report, bool final, string redaction) =>
-        new() { SessionId = id, Verdict = VerdictName(report.Verdict), Final = final, Json = report.ToJson(), RedactionJson = redaction };
+        new() { SessionId = id, Verdict = ApiMapping.ToApi(report.Verdict), Final = final, Json = report.ToJson(), RedactionJson = redaction };
 }

@@ -32,9 +32,9 @@ public sealed class SessionQaReports(RigProfile rig, ISessionStore store, IRigCl
         var report = observer is Observer o
             ? o.Report(record.Session.Stop ?? clock.RigNow, record.Counts, record.Sync, CalibrationOf(record.Session), final: true)
             : FromStore(record);
-        store.SetQaReport(record.Session.Id, VerdictName(report.Verdict), report.ToJson());
+        store.SetQaReport(record.Session.Id, report.Verdict, report.ToJson());
         if (report.Verdict != QaVerdict.Pass)
-            logger.LogWarning("Session {Session} QA {Verdict}: {Findings}", record.Session.Id, VerdictName(report.Verdict), QaService.Summary(report, 3));
+            logger.LogWarning("Session {Session} QA {Verdict}: {Findings}", record.Session.Id, report.Verdict.Name(), QaService.Summary(report, 3));
         return report;
     }
 
@@ -71,6 +71,4 @@ public sealed class SessionQaReports(RigProfile rig, ISessionStore store, IRigCl
         }
         catch (ArgumentException) { return null; }
     }
-
-    public static string VerdictName(QaVerdict v) => v.ToString().ToLowerInvariant();
 }

@@ -5,7 +5,7 @@ using global::Grpc.Core;
 namespace EdgeRig.Service.Security;
 
 /// <summary>Tokens and the audit trail over gRPC.</summary>
-public sealed class AdminGrpcService(ITokenStore tokens, IAuditLog audit, TimeProvider time, ISessionStore store) : Admin.AdminBase
+public sealed class AdminGrpcService(ITokenStore tokens, IAuditLog audit, TimeProvider time, ISessionCatalogue store) : Admin.AdminBase
 {
     public override Task<RepairSessionResponse> RepairSession(RepairSessionRequest request, ServerCallContext context)
     {

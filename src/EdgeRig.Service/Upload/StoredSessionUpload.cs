@@ -65,7 +65,7 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 items.Add(UploadItem.FromFile("dataset/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
         }
-        var source = new SessionUploadSource(id, items, pulled) { QaVerdict = record.QaVerdict.Length > 0 ? record.QaVerdict : null, Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
+        var source = new SessionUploadSource(id, items, pulled) { QaVerdict = record.QaVerdict?.Name(), Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
         return new Prepared(source, withheld, damaged);
     }
 

@@ -216,12 +216,12 @@ public sealed class UploadQueue : BackgroundService
             SessionRecord record;
             try { record = store.GetSession(e.SessionId); }
             catch (SessionNotFoundException) { continue; }
-            if (record.QaVerdict.Length == 0)
+            if (record.QaVerdict is null)
             {
                 if (e.Reason != WaitingForQa) Save(e with { Reason = WaitingForQa });
                 continue;
             }
-            if (record.QaVerdict == "fail" && e.ReleasedBy.Length == 0)
+            if (record.QaVerdict == QaVerdict.Fail && e.ReleasedBy.Length == 0)
             {
                 Save(e with { State = UploadState.Held, Reason = $"failed QA; an admin may release it: edgerig upload release {e.SessionId}" });
                 Audit("upload.hold", e.SessionId, "failed QA", true);
