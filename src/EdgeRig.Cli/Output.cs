@@ -9,7 +9,11 @@ namespace EdgeRig.Cli;
 internal static class Output
 {
     private static readonly JsonFormatter Proto = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // enums by name ("qaVerdict": "pass", not 1): scripts read these
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     public static void Json(IMessage message) => Console.Out.WriteLine(Proto.Format(message));
 

@@ -91,5 +91,12 @@ public sealed class QaTests
         var notPassed = report.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("message").GetString()).ToList();
         Assert.True(qa.Verdict == Verdict.Pass, $"{qa.Verdict}: {string.Join(" | ", notPassed)}");
         Assert.Equal(Verdict.Pass, (await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).QaVerdict);
+
+        // the CLI shows it by name, to people and to scripts
+        var show = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "show", session.Id, "--json"], TimeSpan.FromSeconds(60), Paths.CliEnv(rig.Url, rig.Dir));
+        using (var shown = JsonDocument.Parse(show.Stdout))
+            Assert.Equal("pass", shown.RootElement.GetProperty("qaVerdict").GetString());
+        show = await ProcessRunner.RunAsync("dotnet", [Paths.CliDll, "show", session.Id], TimeSpan.FromSeconds(60), Paths.CliEnv(rig.Url, rig.Dir));
+        Assert.Contains("QA pass", show.Stdout);
     }
 }

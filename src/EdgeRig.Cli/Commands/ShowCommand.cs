@@ -20,7 +20,8 @@ internal static class ShowCommand
             ansi.MarkupLine($"{Output.Time(s.StartNs)} .. {Output.Time(s.StopNs)} ({Output.Duration(s.StartNs, s.StopNs)}), {Output.Text(s.State.ToLowerInvariant())}" +
                 (s.StopReason.Length > 0 ? $": {Output.Text(s.StopReason)}" : ""));
             if (s.Tags.Count > 0) ansi.MarkupLine("tags: " + Output.Text(string.Join(", ", s.Tags.Select(kv => $"{kv.Key}={kv.Value}"))));
-            ansi.MarkupLine($"{s.ChunkCount} chunks, {Output.Bytes(s.StoredBytes)}");
+            ansi.MarkupLine($"{s.ChunkCount} chunks, {Output.Bytes(s.StoredBytes)}" +
+                (Output.FromApi(s.QaVerdict) is { } qa ? $", QA {Output.Verdict(qa)} (edgerig qa {Output.Text(s.Id)})" : ""));
             RenderCounts(s);
             RenderSync(s);
             if (s.Markers.Count > 0)

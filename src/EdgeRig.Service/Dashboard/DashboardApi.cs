@@ -26,7 +26,7 @@ public static class DashboardApi
         api.MapGet("/whoami", (HttpContext http) => BearerAuth.CallerOf(http) is var c
             ? Results.Json(new { name = c.TokenName, role = c.Role.ToString().ToLowerInvariant() }) : Results.Empty).RequireToken("/edgerig.v1.Admin/WhoAmI");
         api.MapGet("/status", (DashboardStatus status) => Results.Json(status.Current())).RequireToken("/edgerig.v1.Rig/GetStatus");
-        api.MapGet("/sessions", (ISessionStore store, int? limit) => Results.Json(store.ListSessions()
+        api.MapGet("/sessions", (ISessionCatalogue store, int? limit) => Results.Json(store.ListSessions()
             .OrderByDescending(s => s.Session.Start.Nanoseconds).Take(Math.Clamp(limit ?? 20, 1, 200)).Select(View).ToList()))
             .RequireToken("/edgerig.v1.Sessions/ListSessions");
         api.MapPost("/record/start", (HttpContext http, StartRequest? body, RecordingPipeline pipeline, IAuditLog audit) =>
