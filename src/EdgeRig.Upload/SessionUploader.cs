@@ -99,7 +99,7 @@ public sealed class SessionUploader
         {
             string key = layout.Key(item.Path);
             if (!seen.Add(item.Path)) throw new UploadException($"{item.Path}: listed twice (or named like the manifest) in session {source.SessionId}");
-            planned.Add(await PlannedObject.HashAsync(item, key, ct).ConfigureAwait(false));
+            planned.Add(await PlannedObject.PlanAsync(item, key, options.MultipartThresholdBytes, ct).ConfigureAwait(false));
         }
         return planned;
     }

@@ -1,26 +1,36 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
+using EdgeRig.Core;
+using EdgeRig.Devices;
+using EdgeRig.Devices.Simulation;
+using EdgeRig.Recording;
+using EdgeRig.Storage;
+using EdgeRig.Timing;
 using EdgeRig.Upload;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeRig.Benchmarks;
 
 /// <summary>
 /// `upload`: one file (1 GiB at full size) sent to a real single-node Ceph radosgw (scripts/s3-local) by the rig's
-/// uploader (hash first, multipart, Content-MD5 per part, a HEAD to verify, the manifest last) against the AWS SDK for
-/// JavaScript uploading the same bytes with the same part size and parts in flight, alternating, medians. The object is
-/// deleted after each run so the memstore OSD holds one copy at a time.
+/// uploader (multipart, the object's SHA-256 proved on the one read that sends the parts, Content-MD5 per part, a HEAD to
+/// verify, the manifest last) against the AWS SDK for JavaScript uploading the same bytes with the same part size and parts
+/// in flight, alternating, medians. The file's SHA-256 is known from writing it, as the service knows its staged MCAP
+/// export's. Then one more upload by the rig's uploader while the simulated rig records in this process: its rate, and
+/// the samples the recorder dropped meanwhile (the goal: none).
 /// </summary>
 public static class UploadBench
 {
-    public static async Task RunAsync(string root, int sizeMiB, int runs, BenchResults results)
+    public static async Task RunAsync(string root, string rigFile, int sizeMiB, int runs, BenchResults results)
     {
         string dir = Path.Combine(Path.GetTempPath(), "edgerig-uploadbench-" + Guid.NewGuid().ToString("N")[..12]);
         string s3dir = dir + "-s3";
         Directory.CreateDirectory(dir);
         // radosgw frees deleted objects only at its garbage collection (hours later): the memstore OSD must hold every run's
-        // copy, ours and the SDK's, or it fills up and writes block
-        await S3LocalAsync(root, "start", s3dir, memstoreMiB: Math.Max(1024, (2 * runs + 1) * sizeMiB + 512));
+        // copy, ours and the SDK's and the one sent while recording, or it fills up and writes block
+        await S3LocalAsync(root, "start", s3dir, memstoreMiB: Math.Max(1024, (2 * runs + 2) * sizeMiB + 512));
         try
         {
             var endpoint = new Uri(File.ReadAllText(Path.Combine(s3dir, "endpoint")).Trim());
@@ -29,29 +39,26 @@ public static class UploadBench
             using var target = new S3UploadTarget(options, credentials);
             await target.Client.PutBucketAsync("bench");
             string file = Path.Combine(dir, "session.bin");
-            WriteRandom(file, sizeMiB);
+            var item = UploadItem.FromFile("session.bin", file, WriteRandom(file, sizeMiB));
             long bytes = new FileInfo(file).Length;
 
             var ours = new List<double>();
             var node = new List<double>();
             for (int run = 0; run < runs; run++)
             {
-                var watch = Stopwatch.StartNew();
-                var result = await new SessionUploader(target, options).UploadAsync(
-                    SessionUploadSource.FromItems($"S{run}", UploadItem.FromFile("session.bin", file)), null, CancellationToken.None);
-                ours.Add(bytes / (1024.0 * 1024) / watch.Elapsed.TotalSeconds);
-                if (result.ObjectsUploaded != 1) throw new InvalidOperationException($"run {run}: {result.ObjectsUploaded} objects sent, expected 1");
-                await target.DeleteAsync(new ObjectLayout("", "bench-rig", $"S{run}").Key("session.bin"), CancellationToken.None);
-                await target.DeleteAsync(new ObjectLayout("", "bench-rig", $"S{run}").ManifestKey, CancellationToken.None);
-
+                ours.Add(await OursAsync(target, options, item, $"S{run}", bytes));
                 node.Add(bytes / (1024.0 * 1024) / await NodeUploadAsync(root, endpoint, credentials, file, $"node/{run}.bin", options));
                 await target.DeleteAsync($"node/{run}.bin", CancellationToken.None);
             }
             double oursMedian = Median(ours), nodeMedian = Median(node);
-            Console.WriteLine($"upload: {sizeMiB} MiB, {runs} alternations: ours {string.Join(", ", ours.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))} MiB/s; " +
-                $"node {string.Join(", ", node.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))} MiB/s");
+            Console.WriteLine($"upload: {sizeMiB} MiB, {runs} alternations: ours {Rates(ours)} MiB/s; node {Rates(node)} MiB/s");
             results.Add("upload", $"upload-{sizeMiB}MiB-MiB/s-vs-node-sdk", oursMedian, "MiB/s", nodeMedian);
             results.Add("upload", "node-sdk-MiB/s", nodeMedian, "MiB/s", nodeMedian);
+
+            var (whileRecording, dropped, produced) = await WhileRecordingAsync(rigFile, dir, () => OursAsync(target, options, item, "R", bytes));
+            Console.WriteLine($"upload: while recording {whileRecording:0.0} MiB/s; the recorder dropped {dropped} of {produced} samples");
+            results.Add("upload", "upload-while-recording-MiB/s", whileRecording, "MiB/s", oursMedian);
+            results.Add("upload", "upload-recording-drops", dropped, "samples", 0);
         }
         finally
         {
@@ -60,22 +67,64 @@ public static class UploadBench
         }
     }
 
+    /// <summary>One upload of the file as session <paramref name="session"/> by the rig's uploader, in MiB/s; then its objects are deleted.</summary>
+    private static async Task<double> OursAsync(S3UploadTarget target, UploadOptions options, UploadItem item, string session, long bytes)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await new SessionUploader(target, options).UploadAsync(SessionUploadSource.FromItems(session, item), null, CancellationToken.None);
+        double rate = bytes / (1024.0 * 1024) / watch.Elapsed.TotalSeconds;
+        if (result.ObjectsUploaded != 1) throw new InvalidOperationException($"{session}: {result.ObjectsUploaded} objects sent, expected 1");
+        var layout = new ObjectLayout("", options.Rig, session);
+        await target.DeleteAsync(layout.Key(item.Path), CancellationToken.None);
+        await target.DeleteAsync(layout.ManifestKey, CancellationToken.None);
+        return rate;
+    }
+
+    /// <summary>Runs <paramref name="work"/> while the rig file's simulated devices record into a store in <paramref name="dir"/>, as the service records.</summary>
+    private static async Task<(double Result, long Dropped, long Produced)> WhileRecordingAsync(string rigFile, string dir, Func<Task<double>> work)
+    {
+        var rig = RigProfile.Load(rigFile);
+        var clock = new SystemRigClock();
+        var sensors = SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock);
+        using var store = new LiteDbSessionStore(Path.Combine(dir, "rig-data"), new SessionStoreOptions { FreeSpaceReserveBytes = 0 });
+        var recorder = new RecordingPipeline(rig, [.. sensors.SelectMany(s => s.Streams)], store, clock, TimeProvider.System,
+            RecordingCollaborators.None with { Lifecycle = new QaObserverOnly(rig) }, NullLogger<RecordingPipeline>.Instance);
+        try
+        {
+            foreach (var sensor in sensors) await sensor.StartAsync(recorder, CancellationToken.None);
+            await recorder.StartAsync("upload bench", "bench", new Dictionary<string, string>());
+            double result = await work();
+            var record = await recorder.StopAsync();
+            return (result, record.Counts.Values.Sum(c => c.Dropped), record.Counts.Values.Sum(c => c.Produced));
+        }
+        finally
+        {
+            foreach (var sensor in sensors) await sensor.DisposeAsync();
+        }
+    }
+
+    private static string Rates(List<double> rates) => string.Join(", ", rates.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)));
+
     private static double Median(List<double> v)
     {
         var s = v.Order().ToList();
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
-    private static void WriteRandom(string file, int sizeMiB)
+    /// <summary>Writes <paramref name="sizeMiB"/> MiB of noise; returns their SHA-256, computed on the way as an exporter does.</summary>
+    private static string WriteRandom(string file, int sizeMiB)
     {
         var buffer = new byte[1024 * 1024];
         var random = new Random(20261206);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var f = File.Create(file);
         for (int i = 0; i < sizeMiB; i++)
         {
             random.NextBytes(buffer);
+            sha.AppendData(buffer);
             f.Write(buffer);
         }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private static async Task<double> NodeUploadAsync(string root, Uri endpoint, S3Credentials credentials, string file, string key, UploadOptions options)

@@ -46,12 +46,13 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
         if (formats.Contains("mcap"))
         {
             string file = Path.Combine(staging, ObjectLayout.McapName(id));
+            string? sha256 = null; // known when exported now (the export hashes what it writes); a file staged before a restart is hashed by the uploader
             if (!File.Exists(file))
             {
                 var export = SessionExport.Prepare(egress.Outgoing(store, record, decision, out _), new SessionExportOptions { Calibration = calibration });
-                await WriteWholeAsync(file, f => { export.WriteMcap(f, null, ct); return Task.CompletedTask; }, ct);
+                await WriteWholeAsync(file, f => { sha256 = export.WriteMcap(f, null, ct).Sha256; return Task.CompletedTask; }, ct);
             }
-            items.Add(UploadItem.FromFile(ObjectLayout.McapName(id), file));
+            items.Add(UploadItem.FromFile(ObjectLayout.McapName(id), file, sha256));
         }
         if (formats.Contains("dataset"))
         {
@@ -86,17 +87,14 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
                 chunks.Add(new ManifestChunk(ordinal, c.Stream.Value, c.Index, c.FirstSequence, c.LastSequence, c.Count, c.FirstRigTime.Nanoseconds,
                     c.LastRigTime.Nanoseconds, c.Codec.ToString(), c.RawLength, c.StoredLength, c.Crc32C, c.Sha256Hex, ManifestChunk.RelativePath(c.Stream.Value, c.Index)));
         }
-        return new PulledSessionManifest(PulledSessionManifest.FormatName,
+        return PulledSessionManifest.Create(
             new ManifestSession(s.Id, s.Name, s.Operator, s.Tags.ToDictionary(), s.Start.Nanoseconds, s.Stop?.Nanoseconds ?? 0, s.State.ToString(), s.RigName, s.StopReason),
-            record.Streams.Where(x => !withheld.ContainsKey(x.Id.Value)).Select(x => new ManifestStream(x.Id.Value, x.Modality.ToString().ToLowerInvariant(), x.Encoding,
-                x.NominalRateHz, x.Units, x.DeviceId, x.FrameId, x.SensorTickRateHz, x.Timestamps.ToString(), x.SensorWrapModulus, x.KnownLatency.Nanoseconds,
-                x.Parameters.ToDictionary())).ToList(),
-            record.Counts.Where(kv => !withheld.ContainsKey(kv.Key))
-                .ToDictionary(kv => kv.Key, kv => new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
-            record.Markers.OrderBy(m => m.Time).Select(m => new ManifestMarker(m.Time.Nanoseconds, m.Label, m.Note, m.Source)).ToList(),
-            chunks, PulledSessionManifest.ComputeSessionHash(chunks, missing),
+            record.Streams.Select(x => new ManifestStream(x.Id.Value, x.Modality.ToString().ToLowerInvariant(), x.Encoding, x.NominalRateHz, x.Units,
+                x.DeviceId, x.FrameId, x.SensorTickRateHz, x.Timestamps.ToString(), x.SensorWrapModulus, x.KnownLatency.Nanoseconds, x.Parameters.ToDictionary())),
+            record.Counts.Select(kv => KeyValuePair.Create(kv.Key, new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps))),
+            record.Markers.Select(m => new ManifestMarker(m.Time.Nanoseconds, m.Label, m.Note, m.Source)), chunks, missing, withheld,
             // the session's stop time, not the upload's: the same session always gives the same manifest bytes
-            s.Stop?.ToDateTimeOffset() ?? s.Start.ToDateTimeOffset()) { Missing = missing };
+            s.Stop?.ToDateTimeOffset() ?? s.Start.ToDateTimeOffset());
     }
 
     /// <summary>Writes FILE.part, flushes it to disk and renames it: a file in the staging folder is always whole.</summary>
