@@ -4,8 +4,9 @@ namespace EdgeRig.Upload;
 
 /// <summary>
 /// One thing to upload: its path under the session root (e.g. chunks/cam0/000001.chunk or SESSION.mcap), how to open it,
-/// and, when a manifest already says so, the SHA-256 it must have (a file that differs is refused, never uploaded).
-/// <see cref="Open"/> is called more than once (to hash, to send, again after a failed verification), and every stream it
+/// and, when its source knows it (a pulled manifest, an export that hashed what it wrote), the SHA-256 it must have: a file
+/// that differs is refused, never uploaded; a file of multipart size with one is read once, hashed while it is sent.
+/// <see cref="Open"/> is called more than once (to size or hash, to send, again after a failed verification), and every stream it
 /// returns must give the same bytes: a file, or an export written to disk first, not a one-shot network stream.
 /// </summary>
 public sealed record UploadItem(string Path, Func<Stream> Open, string? ExpectedSha256 = null)

@@ -55,10 +55,19 @@ public static class UploadBench
             results.Add("upload", $"upload-{sizeMiB}MiB-MiB/s-vs-node-sdk", oursMedian, "MiB/s", nodeMedian);
             results.Add("upload", "node-sdk-MiB/s", nodeMedian, "MiB/s", nodeMedian);
 
-            var (whileRecording, dropped, produced) = await WhileRecordingAsync(rigFile, dir, () => OursAsync(target, options, item, "R", bytes));
-            Console.WriteLine($"upload: while recording {whileRecording:0.0} MiB/s; the recorder dropped {dropped} of {produced} samples");
+            var (whileRecording, dropped, produced) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-uploading"), () => OursAsync(target, options, item, "R", bytes));
+            // the same recording as long again without an upload: what this machine drops anyway (a loaded machine does)
+            var alone = TimeSpan.FromSeconds(bytes / (1024.0 * 1024) / whileRecording);
+            var (_, droppedAlone, producedAlone) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-alone"), async () =>
+            {
+                await Task.Delay(alone);
+                return 0;
+            });
+            Console.WriteLine($"upload: while recording {whileRecording:0.0} MiB/s; the recorder dropped {dropped} of {produced} samples " +
+                $"(recording alone as long: {droppedAlone} of {producedAlone})");
             results.Add("upload", "upload-while-recording-MiB/s", whileRecording, "MiB/s", oursMedian);
             results.Add("upload", "upload-recording-drops", dropped, "samples", 0);
+            results.Add("upload", "recording-alone-drops", droppedAlone, "samples", 0);
         }
         finally
         {
@@ -80,13 +89,13 @@ public static class UploadBench
         return rate;
     }
 
-    /// <summary>Runs <paramref name="work"/> while the rig file's simulated devices record into a store in <paramref name="dir"/>, as the service records.</summary>
-    private static async Task<(double Result, long Dropped, long Produced)> WhileRecordingAsync(string rigFile, string dir, Func<Task<double>> work)
+    /// <summary>Runs <paramref name="work"/> while the rig file's simulated devices record into a store in <paramref name="data"/>, as the service records.</summary>
+    private static async Task<(double Result, long Dropped, long Produced)> WhileRecordingAsync(string rigFile, string data, Func<Task<double>> work)
     {
         var rig = RigProfile.Load(rigFile);
         var clock = new SystemRigClock();
         var sensors = SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock);
-        using var store = new LiteDbSessionStore(Path.Combine(dir, "rig-data"), new SessionStoreOptions { FreeSpaceReserveBytes = 0 });
+        using var store = new LiteDbSessionStore(data, new SessionStoreOptions { FreeSpaceReserveBytes = 0 });
         var recorder = new RecordingPipeline(rig, [.. sensors.SelectMany(s => s.Streams)], store, clock, TimeProvider.System,
             RecordingCollaborators.None with { Lifecycle = new QaObserverOnly(rig) }, NullLogger<RecordingPipeline>.Instance);
         try
