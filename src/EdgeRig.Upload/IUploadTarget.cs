@@ -28,17 +28,8 @@ public interface IUploadTarget
     /// <summary>The object's size and stored SHA-256, or null if there is no such object.</summary>
     Task<RemoteObject?> HeadAsync(string key, CancellationToken ct);
 
-    /// <summary>
-    /// True when every request's signature covers its body (SigV4 with the payload's SHA-256, which the store checks: plain
-    /// http), so a Content-MD5 would only check it again; false (the default) when bodies go unsigned (https).
-    /// </summary>
-    bool SignsBodies => false;
-
-    /// <summary>
-    /// Puts a whole object; <paramref name="contentMd5Base64"/> makes the store refuse a body damaged on the way (null only
-    /// when <see cref="SignsBodies"/>).
-    /// </summary>
-    Task PutAsync(string key, Stream body, string? contentMd5Base64, ObjectMetadata metadata, CancellationToken ct);
+    /// <summary>Puts a whole object; <paramref name="contentMd5Base64"/> makes the store refuse a body damaged on the way.</summary>
+    Task PutAsync(string key, Stream body, string contentMd5Base64, ObjectMetadata metadata, CancellationToken ct);
 
     Task DeleteAsync(string key, CancellationToken ct);
 
@@ -49,8 +40,8 @@ public interface IUploadTarget
 
     Task<IReadOnlyList<RemotePart>> ListPartsAsync(string key, string uploadId, CancellationToken ct);
 
-    /// <summary>Uploads one part (Content-MD5 as for <see cref="PutAsync"/>); returns its ETag.</summary>
-    Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string? contentMd5Base64, CancellationToken ct);
+    /// <summary>Uploads one part; returns its ETag.</summary>
+    Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string contentMd5Base64, CancellationToken ct);
 
     Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<RemotePart> parts, CancellationToken ct);
 

@@ -24,7 +24,7 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
         {
             byte[] body = new byte[o.Size];
             await using (var stream = o.Item.Open()) await stream.ReadExactlyAsync(body, ct).ConfigureAwait(false);
-            string? md5 = target.SignsBodies ? null : Convert.ToBase64String(MD5.HashData(body));
+            string md5 = Convert.ToBase64String(MD5.HashData(body));
             await retry.RunAsync($"PUT {o.Key}", async c =>
             {
                 await using var s = new ThrottledReadStream(body, bucket);
@@ -125,14 +125,14 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
 
     private async Task<RemotePart> SendPartAsync(string key, string uploadId, int number, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
-        string? md5 = target.SignsBodies ? null : Convert.ToBase64String(MD5.HashData(body.Span));
+        byte[] md5 = MD5.HashData(body.Span);
         string etag = await retry.RunAsync($"PUT {key} part {number}", async c =>
         {
             await using var s = new ThrottledReadStream(body, bucket);
-            return await target.PutPartAsync(key, uploadId, number, s, md5, c).ConfigureAwait(false);
+            return await target.PutPartAsync(key, uploadId, number, s, Convert.ToBase64String(md5), c).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
         OnBytesSent?.Invoke(body.Length);
         // the store's ETag for an unencrypted part is its MD5; with SSE-KMS it is not, and the HEAD after completion still checks
-        return new RemotePart(number, body.Length, etag.Length > 0 ? etag : Convert.ToHexStringLower(MD5.HashData(body.Span)));
+        return new RemotePart(number, body.Length, etag.Length > 0 ? etag : Convert.ToHexStringLower(md5));
     }
 }

@@ -26,9 +26,6 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
 
     public string Bucket { get; }
 
-    /// <summary>Over http the SDK signs each body's SHA-256 (payload signing is turned off only over https) and the store checks it.</summary>
-    public bool SignsBodies => !https;
-
     /// <summary>The SDK client (tests count its requests through its events).</summary>
     public AmazonS3Client Client { get; }
 
@@ -45,7 +42,7 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
         }
     }
 
-    public async Task PutAsync(string key, Stream body, string? contentMd5Base64, ObjectMetadata metadata, CancellationToken ct)
+    public async Task PutAsync(string key, Stream body, string contentMd5Base64, ObjectMetadata metadata, CancellationToken ct)
     {
         var request = new PutObjectRequest
         {
@@ -86,7 +83,7 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
         }
     }
 
-    public async Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string? contentMd5Base64, CancellationToken ct)
+    public async Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string contentMd5Base64, CancellationToken ct)
     {
         var request = new UploadPartRequest
         {

@@ -7,9 +7,7 @@ internal sealed class PartCountingTarget(IUploadTarget inner, int partsBeforeCan
 
     public int PartsSent => parts;
 
-    public bool SignsBodies => inner.SignsBodies;
-
-    public async Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string? contentMd5Base64, CancellationToken ct)
+    public async Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string contentMd5Base64, CancellationToken ct)
     {
         string etag = await inner.PutPartAsync(key, uploadId, number, body, contentMd5Base64, ct);
         if (Interlocked.Increment(ref parts) >= partsBeforeCancel) await cancel.CancelAsync();
@@ -17,7 +15,7 @@ internal sealed class PartCountingTarget(IUploadTarget inner, int partsBeforeCan
     }
 
     public Task<RemoteObject?> HeadAsync(string key, CancellationToken ct) => inner.HeadAsync(key, ct);
-    public Task PutAsync(string key, Stream body, string? contentMd5Base64, ObjectMetadata metadata, CancellationToken ct) =>
+    public Task PutAsync(string key, Stream body, string contentMd5Base64, ObjectMetadata metadata, CancellationToken ct) =>
         inner.PutAsync(key, body, contentMd5Base64, metadata, ct);
     public Task DeleteAsync(string key, CancellationToken ct) => inner.DeleteAsync(key, ct);
     public Task<IReadOnlyList<string>> ListMultipartUploadsAsync(string key, CancellationToken ct) => inner.ListMultipartUploadsAsync(key, ct);

@@ -117,12 +117,12 @@ public sealed class UploadSettingsTests : IDisposable
     private sealed class NoTarget : IUploadTarget
     {
         public Task<RemoteObject?> HeadAsync(string key, CancellationToken ct) => throw new InvalidOperationException();
-        public Task PutAsync(string key, Stream body, string? contentMd5Base64, ObjectMetadata metadata, CancellationToken ct) => throw new InvalidOperationException();
+        public Task PutAsync(string key, Stream body, string contentMd5Base64, ObjectMetadata metadata, CancellationToken ct) => throw new InvalidOperationException();
         public Task DeleteAsync(string key, CancellationToken ct) => throw new InvalidOperationException();
         public Task<IReadOnlyList<string>> ListMultipartUploadsAsync(string key, CancellationToken ct) => throw new InvalidOperationException();
         public Task<string> StartMultipartAsync(string key, ObjectMetadata metadata, CancellationToken ct) => throw new InvalidOperationException();
         public Task<IReadOnlyList<RemotePart>> ListPartsAsync(string key, string uploadId, CancellationToken ct) => throw new InvalidOperationException();
-        public Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string? contentMd5Base64, CancellationToken ct) => throw new InvalidOperationException();
+        public Task<string> PutPartAsync(string key, string uploadId, int number, Stream body, string contentMd5Base64, CancellationToken ct) => throw new InvalidOperationException();
         public Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<RemotePart> parts, CancellationToken ct) => throw new InvalidOperationException();
         public Task AbortMultipartAsync(string key, string uploadId, CancellationToken ct) => throw new InvalidOperationException();
     }
