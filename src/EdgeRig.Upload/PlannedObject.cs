@@ -17,19 +17,15 @@ internal sealed record PlannedObject(UploadItem Item, string Key, long Size, str
     /// </summary>
     public static async Task<PlannedObject> PlanAsync(UploadItem item, string key, long multipartThresholdBytes, CancellationToken ct)
     {
-        if (item.ExpectedSha256 is { Length: 64 } expected && expected.All(char.IsAsciiHexDigit))
-        {
-            await using var stream = item.Open();
-            if (stream.CanSeek && stream.Length >= multipartThresholdBytes)
-                return new PlannedObject(item, key, stream.Length, expected.ToLowerInvariant()) { HashedWhileSent = true };
-        }
-        return await HashAsync(item, key, ct).ConfigureAwait(false);
+        await using var stream = item.Open();
+        if (item.ExpectedSha256 is { Length: 64 } expected && expected.All(char.IsAsciiHexDigit) && stream.CanSeek && stream.Length >= multipartThresholdBytes)
+            return new PlannedObject(item, key, stream.Length, expected.ToLowerInvariant()) { HashedWhileSent = true };
+        return await HashAsync(item, key, stream, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads the item once to size and hash it; refuses an item whose hash differs from the one its manifest expects.</summary>
-    private static async Task<PlannedObject> HashAsync(UploadItem item, string key, CancellationToken ct)
+    private static async Task<PlannedObject> HashAsync(UploadItem item, string key, Stream stream, CancellationToken ct)
     {
-        await using var stream = item.Open();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] buffer = new byte[1 << 16];
         long size = 0;

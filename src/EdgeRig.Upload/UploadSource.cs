@@ -11,6 +11,16 @@ namespace EdgeRig.Upload;
 /// </summary>
 public sealed record UploadItem(string Path, Func<Stream> Open, string? ExpectedSha256 = null)
 {
+    /// <summary>
+    /// The same item, each read of it waiting for <paramref name="gate"/> first (e.g. while the recorder is behind), so the
+    /// upload, which reads a part at a time, sends nothing new until the gate opens.
+    /// </summary>
+    public UploadItem GatedBy(Func<CancellationToken, Task> gate)
+    {
+        var open = Open;
+        return this with { Open = () => new GatedReadStream(open(), gate) };
+    }
+
     /// <summary>A file on disk.</summary>
     public static UploadItem FromFile(string path, string file, string? expectedSha256 = null) =>
         new(path, () => new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), expectedSha256);

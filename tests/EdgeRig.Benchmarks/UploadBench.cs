@@ -6,8 +6,6 @@ using EdgeRig.Core;
 using EdgeRig.Devices;
 using EdgeRig.Devices.Simulation;
 using EdgeRig.Recording;
-using EdgeRig.Storage;
-using EdgeRig.Timing;
 using EdgeRig.Upload;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -55,10 +53,11 @@ public static class UploadBench
             results.Add("upload", $"upload-{sizeMiB}MiB-MiB/s-vs-node-sdk", oursMedian, "MiB/s", nodeMedian);
             results.Add("upload", "node-sdk-MiB/s", nodeMedian, "MiB/s", nodeMedian);
 
-            var (whileRecording, dropped, produced) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-uploading"), () => OursAsync(target, options, item, "R", bytes));
+            var (whileRecording, dropped, produced) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-uploading"),
+                recorder => OursAsync(target, options, item.GatedBy(recorder.YieldToRecordingAsync), "R", bytes)); // as the service gates its uploads
             // the same recording as long again without an upload: what this machine drops anyway (a loaded machine does)
             var alone = TimeSpan.FromSeconds(bytes / (1024.0 * 1024) / whileRecording);
-            var (_, droppedAlone, producedAlone) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-alone"), async () =>
+            var (_, droppedAlone, producedAlone) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-alone"), async _ =>
             {
                 await Task.Delay(alone);
                 return 0;
@@ -80,8 +79,11 @@ public static class UploadBench
     private static async Task<double> OursAsync(S3UploadTarget target, UploadOptions options, UploadItem item, string session, long bytes)
     {
         var watch = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var result = await new SessionUploader(target, options).UploadAsync(SessionUploadSource.FromItems(session, item), null, CancellationToken.None);
         double rate = bytes / (1024.0 * 1024) / watch.Elapsed.TotalSeconds;
+        // CPU time is steadier than wall time on a shared machine: what the uploader costs per GiB, for comparing changes
+        Console.Error.WriteLine($"upload: {session}: {rate:0.0} MiB/s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / (bytes / (double)(1L << 30)):0.00} CPU-s/GiB in this process");
         if (result.ObjectsUploaded != 1) throw new InvalidOperationException($"{session}: {result.ObjectsUploaded} objects sent, expected 1");
         var layout = new ObjectLayout("", options.Rig, session);
         await target.DeleteAsync(layout.Key(item.Path), CancellationToken.None);
@@ -90,19 +92,19 @@ public static class UploadBench
     }
 
     /// <summary>Runs <paramref name="work"/> while the rig file's simulated devices record into a store in <paramref name="data"/>, as the service records.</summary>
-    private static async Task<(double Result, long Dropped, long Produced)> WhileRecordingAsync(string rigFile, string data, Func<Task<double>> work)
+    private static async Task<(double Result, long Dropped, long Produced)> WhileRecordingAsync(string rigFile, string data, Func<RecordingPipeline, Task<double>> work)
     {
         var rig = RigProfile.Load(rigFile);
-        var clock = new SystemRigClock();
+        var clock = new EdgeRig.Timing.SystemRigClock();
         var sensors = SimulatedRig.Create(rig, new SimulatedWorld(rig.World, clock), clock);
-        using var store = new LiteDbSessionStore(data, new SessionStoreOptions { FreeSpaceReserveBytes = 0 });
+        using var store = new EdgeRig.Storage.LiteDbSessionStore(data, new() { FreeSpaceReserveBytes = 0 });
         var recorder = new RecordingPipeline(rig, [.. sensors.SelectMany(s => s.Streams)], store, clock, TimeProvider.System,
             RecordingCollaborators.None with { Lifecycle = new QaObserverOnly(rig) }, NullLogger<RecordingPipeline>.Instance);
         try
         {
             foreach (var sensor in sensors) await sensor.StartAsync(recorder, CancellationToken.None);
             await recorder.StartAsync("upload bench", "bench", new Dictionary<string, string>());
-            double result = await work();
+            double result = await work(recorder);
             var record = await recorder.StopAsync();
             return (result, record.Counts.Values.Sum(c => c.Dropped), record.Counts.Values.Sum(c => c.Produced));
         }

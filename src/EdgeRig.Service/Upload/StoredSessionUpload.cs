@@ -34,8 +34,7 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
             foreach (var chunk in pulled.Chunks)
             {
                 var info = chunk.ToChunkInfo();
-                items.Add(new UploadItem(chunk.File.Replace('\\', '/'), () => new YieldingStream(new MemoryStream(store.ReadChunk(id, info), writable: false), pipeline),
-                    chunk.Sha256));
+                items.Add(new UploadItem(chunk.File.Replace('\\', '/'), () => new MemoryStream(store.ReadChunk(id, info), writable: false), chunk.Sha256));
             }
             if (SessionAttachment.QaReportOf(record) is { } qa)
                 items.Add(new UploadItem(SessionAttachment.QaReportName, () => new MemoryStream(qa.Data, writable: false)));
@@ -66,7 +65,8 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 items.Add(UploadItem.FromFile("dataset/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
         }
-        var source = new SessionUploadSource(id, items, pulled) { QaVerdict = record.QaVerdict.Length > 0 ? record.QaVerdict : null, Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
+        // every read of every item waits while recording is behind: uploads run below recording in priority (as pulls do)
+        var source = new SessionUploadSource(id, [.. items.Select(i => i.GatedBy(pipeline.YieldToRecordingAsync))], pulled) { QaVerdict = record.QaVerdict.Length > 0 ? record.QaVerdict : null, Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
         return new Prepared(source, withheld, damaged);
     }
 
@@ -114,33 +114,6 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
         finally
         {
             if (File.Exists(part)) File.Delete(part);
-        }
-    }
-
-    /// <summary>Reads that first wait while recording is behind, so uploads run below recording in priority (as pulls do).</summary>
-    private sealed class YieldingStream(Stream inner, Recording.RecordingPipeline pipeline) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => inner.CanSeek;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await pipeline.YieldToRecordingAsync(cancellationToken).ConfigureAwait(false);
-            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-        public override void Flush() { }
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }
