@@ -16,8 +16,9 @@ namespace EdgeRig.Benchmarks;
 /// uploader (multipart, the object's SHA-256 proved on the one read that sends the parts, Content-MD5 per part, a HEAD to
 /// verify, the manifest last) against the AWS SDK for JavaScript uploading the same bytes with the same part size and parts
 /// in flight, alternating, medians. The file's SHA-256 is known from writing it, as the service knows its staged MCAP
-/// export's. Then one more upload by the rig's uploader while the simulated rig records in this process: its rate, and
-/// the samples the recorder dropped meanwhile (the goal: none).
+/// export's. Then one more upload by the rig's uploader while the simulated rig records in this process, its reads gated
+/// on the recorder's backlog as the service gates them: its rate, and the samples the recorder dropped meanwhile (the goal:
+/// none), beside the drops of the same recording as long without an upload (what the machine drops anyway).
 /// </summary>
 public static class UploadBench
 {
