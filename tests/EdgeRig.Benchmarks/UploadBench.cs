@@ -18,7 +18,7 @@ namespace EdgeRig.Benchmarks;
 /// in flight, alternating, medians. The file's SHA-256 is known from writing it, as the service knows its staged MCAP
 /// export's. Then one more upload by the rig's uploader while the simulated rig records in this process, its reads gated
 /// on the recorder's backlog as the service gates them: its rate, and the samples the recorder dropped meanwhile (the goal:
-/// none), beside the drops of the same recording as long without an upload (what the machine drops anyway).
+/// none), beside the drops of the same rig recording as long as a median upload takes, before it (what the machine drops anyway).
 /// </summary>
 public static class UploadBench
 {
@@ -54,17 +54,13 @@ public static class UploadBench
             results.Add("upload", $"upload-{sizeMiB}MiB-MiB/s-vs-node-sdk", oursMedian, "MiB/s", nodeMedian);
             results.Add("upload", "node-sdk-MiB/s", nodeMedian, "MiB/s", nodeMedian);
 
-            var (whileRecording, dropped, produced) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-uploading"),
-                recorder => OursAsync(target, options, item.GatedBy(recorder.YieldToRecordingAsync), "R", bytes)); // as the service gates its uploads
-            // the same recording as long again without an upload: what this machine drops anyway (a loaded machine does)
-            var alone = TimeSpan.FromSeconds(bytes / (1024.0 * 1024) / whileRecording);
-            var (_, droppedAlone, producedAlone) = await WhileRecordingAsync(rigFile, Path.Combine(dir, "rig-alone"), async _ =>
-            {
-                await Task.Delay(alone);
-                return 0;
-            });
+            // one simulated rig, two sessions: first as long as a median upload takes without one (what this machine drops
+            // anyway: a loaded machine does), then one more upload, its reads gated on the recorder's backlog as the service's are
+            var alone = TimeSpan.FromSeconds(bytes / (1024.0 * 1024) / oursMedian);
+            var (droppedAlone, producedAlone, whileRecording, dropped, produced) = await RecordingAsync(rigFile, Path.Combine(dir, "rig"), alone,
+                recorder => OursAsync(target, options, item.GatedBy(recorder.YieldToRecordingAsync), "R", bytes));
             Console.WriteLine($"upload: while recording {whileRecording:0.0} MiB/s; the recorder dropped {dropped} of {produced} samples " +
-                $"(recording alone as long: {droppedAlone} of {producedAlone})");
+                $"(recording alone for as long as a median upload: {droppedAlone} of {producedAlone})");
             results.Add("upload", "upload-while-recording-MiB/s", whileRecording, "MiB/s", oursMedian);
             results.Add("upload", "upload-recording-drops", dropped, "samples", 0);
             results.Add("upload", "recording-alone-drops", droppedAlone, "samples", 0);
@@ -92,8 +88,12 @@ public static class UploadBench
         return rate;
     }
 
-    /// <summary>Runs <paramref name="work"/> while the rig file's simulated devices record into a store in <paramref name="data"/>, as the service records.</summary>
-    private static async Task<(double Result, long Dropped, long Produced)> WhileRecordingAsync(string rigFile, string data, Func<RecordingPipeline, Task<double>> work)
+    /// <summary>
+    /// The rig file's simulated devices recording into a store in <paramref name="data"/>, as the service records: one session
+    /// of <paramref name="alone"/>, then one while <paramref name="work"/> runs; the drops and samples of each.
+    /// </summary>
+    private static async Task<(long DroppedAlone, long ProducedAlone, double Result, long Dropped, long Produced)> RecordingAsync(
+        string rigFile, string data, TimeSpan alone, Func<RecordingPipeline, Task<double>> work)
     {
         var rig = RigProfile.Load(rigFile);
         var clock = new EdgeRig.Timing.SystemRigClock();
@@ -104,10 +104,14 @@ public static class UploadBench
         try
         {
             foreach (var sensor in sensors) await sensor.StartAsync(recorder, CancellationToken.None);
-            await recorder.StartAsync("upload bench", "bench", new Dictionary<string, string>());
+            await recorder.StartAsync("recording alone", "bench", new Dictionary<string, string>());
+            await Task.Delay(alone);
+            var first = await recorder.StopAsync();
+            await recorder.StartAsync("recording while uploading", "bench", new Dictionary<string, string>());
             double result = await work(recorder);
-            var record = await recorder.StopAsync();
-            return (result, record.Counts.Values.Sum(c => c.Dropped), record.Counts.Values.Sum(c => c.Produced));
+            var second = await recorder.StopAsync();
+            return (first.Counts.Values.Sum(c => c.Dropped), first.Counts.Values.Sum(c => c.Produced), result,
+                second.Counts.Values.Sum(c => c.Dropped), second.Counts.Values.Sum(c => c.Produced));
         }
         finally
         {
