@@ -206,14 +206,13 @@ public sealed class SessionPuller(Sessions.SessionsClient client)
         if (sessionHash != header.SessionSha256)
             throw new InvalidDataException($"session hash {sessionHash} does not match the rig's {header.SessionSha256}");
         var s = header.Session;
-        var manifest = new PulledSessionManifest(
-            PulledSessionManifest.FormatName,
+        var manifest = PulledSessionManifest.Create(
             new ManifestSession(s.Id, s.Name, s.Operator, s.Tags.ToDictionary(), s.StartNs, s.StopNs, s.State, s.Rig, s.StopReason),
-            s.Streams.Where(x => !header.Withheld.ContainsKey(x.Id)).Select(x => new ManifestStream(x.Id, x.Modality, x.Encoding, x.NominalRateHz, x.Units, x.DeviceId, x.FrameId,
-                x.SensorTickRateHz, x.Timestamps, x.SensorWrapModulus, x.KnownLatencyNs, x.Parameters.ToDictionary())).ToList(),
-            s.Counts.Where(kv => !header.Withheld.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
-            s.Markers.Select(m => new ManifestMarker(m.TimeNs, m.Label, m.Note, m.Source)).ToList(),
-            state.Chunks.ToList(), sessionHash, DateTimeOffset.UtcNow) { Missing = state.Missing.ToList() };
+            s.Streams.Select(x => new ManifestStream(x.Id, x.Modality, x.Encoding, x.NominalRateHz, x.Units, x.DeviceId, x.FrameId,
+                x.SensorTickRateHz, x.Timestamps, x.SensorWrapModulus, x.KnownLatencyNs, x.Parameters.ToDictionary())),
+            s.Counts.Select(kv => KeyValuePair.Create(kv.Key, new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps))),
+            s.Markers.Select(m => new ManifestMarker(m.TimeNs, m.Label, m.Note, m.Source)),
+            state.Chunks.ToList(), state.Missing.ToList(), header.Withheld, DateTimeOffset.UtcNow);
         manifest.Save(folder);
         return manifest;
     }

@@ -77,6 +77,18 @@ public sealed record PulledSessionManifest(
             .Concat(missing.Select(m => (m.Ordinal, m.Stream, m.Index, m.Sha256)))
             .OrderBy(c => c.Ordinal).Select(c => (c.Stream, c.Index, c.Sha256)));
 
+    /// <summary>
+    /// The one way a pull's manifest is made, by the CLI's pull and by the rig's upload alike, so both write the same bytes
+    /// for the same session: the streams <paramref name="withheld"/> from the puller (stream id → why) and their counts are left out, markers go in time
+    /// order (ties keep their order), and the session hash covers <paramref name="chunks"/> and <paramref name="missing"/>.
+    /// </summary>
+    public static PulledSessionManifest Create(ManifestSession session, IEnumerable<ManifestStream> streams,
+        IEnumerable<KeyValuePair<string, ManifestCounts>> counts, IEnumerable<ManifestMarker> markers, IReadOnlyList<ManifestChunk> chunks,
+        IReadOnlyList<ManifestMissingChunk> missing, IReadOnlyDictionary<string, string> withheld, DateTimeOffset pulledAt) =>
+        new(FormatName, session, streams.Where(x => !withheld.ContainsKey(x.Id)).ToList(),
+            counts.Where(kv => !withheld.ContainsKey(kv.Key)).ToDictionary(),
+            markers.OrderBy(m => m.TimeNs).ToList(), chunks, ComputeSessionHash(chunks, missing), pulledAt) { Missing = missing };
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public void Save(string folder)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace EdgeRig.Upload;
@@ -8,7 +9,8 @@ internal sealed class ObjectVerificationException(string message) : Exception(me
 /// <summary>
 /// Sends one object and proves it arrived: a single PUT below the multipart threshold, else a multipart upload that reuses
 /// the parts an earlier, interrupted run left (matched by size and MD5 ETag), then a HEAD that must show the right size
-/// and SHA-256. Every request goes through the <see cref="RetryRunner"/>; bodies pass the bandwidth cap.
+/// and SHA-256. A multipart object whose SHA-256 its source stated is hashed on the read that sends it and completed only if
+/// the hash holds. Every request goes through the <see cref="RetryRunner"/>; bodies pass the bandwidth cap.
 /// </summary>
 internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, RetryRunner retry, TokenBucket? bucket)
 {
@@ -57,6 +59,26 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
         uploadId ??= await retry.RunAsync($"start {o.Key}", c => target.StartMultipartAsync(o.Key, metadata, c), ct).ConfigureAwait(false);
 
         var parts = new RemotePart[(int)((o.Size + options.PartSizeBytes - 1) / options.PartSizeBytes)];
+        string? sha256 = await SendPartsAsync(o, uploadId, present, parts, ct).ConfigureAwait(false);
+        if (sha256 is not null && sha256 != o.Sha256)
+        {
+            // the bytes are not what their source stated: never complete them into an object
+            await retry.RunAsync($"abort {o.Key}", c => target.AbortMultipartAsync(o.Key, uploadId, c), ct).ConfigureAwait(false);
+            PlannedObject.CheckExpected(o.Item, sha256);
+            throw new UploadException($"{o.Key}: read SHA-256 {sha256}, planned {o.Sha256}");
+        }
+        await retry.RunAsync($"complete {o.Key}", c => target.CompleteMultipartAsync(o.Key, uploadId, parts, c), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the item once, part by part, into at most <see cref="UploadOptions.PartConcurrency"/> + 1 buffers reused from part
+    /// to part; each part not already landed is hashed (MD5) and sent on its own task, <see cref="UploadOptions.PartConcurrency"/>
+    /// at a time, while the next is read. Returns the SHA-256 of everything read when <see cref="PlannedObject.HashedWhileSent"/>.
+    /// </summary>
+    private async Task<string?> SendPartsAsync(PlannedObject o, string uploadId, Dictionary<int, RemotePart> present, RemotePart[] parts, CancellationToken ct)
+    {
+        using var sha = o.HashedWhileSent ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        var free = new ConcurrentStack<byte[]>();
         var inFlight = new List<Task>();
         try
         {
@@ -64,14 +86,17 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
             for (int i = 0; i < parts.Length; i++)
             {
                 int number = i + 1, index = i;
-                byte[] body = new byte[(int)Math.Min(options.PartSizeBytes, o.Size - i * options.PartSizeBytes)];
+                int length = (int)Math.Min(options.PartSizeBytes, o.Size - i * options.PartSizeBytes);
+                byte[] buffer = free.TryPop(out var reused) ? reused : new byte[options.PartSizeBytes];
+                var body = buffer.AsMemory(0, length);
                 await stream.ReadExactlyAsync(body, ct).ConfigureAwait(false);
-                byte[] md5 = MD5.HashData(body);
-                string md5Hex = Convert.ToHexStringLower(md5);
-                if (present.TryGetValue(number, out var done) && done.Size == body.Length && string.Equals(done.ETag, md5Hex, StringComparison.OrdinalIgnoreCase))
+                sha?.AppendData(body.Span);
+                if (present.TryGetValue(number, out var done) && done.Size == length
+                    && string.Equals(done.ETag, Convert.ToHexStringLower(MD5.HashData(body.Span)), StringComparison.OrdinalIgnoreCase))
                 {
                     parts[index] = done; // landed in an earlier run
-                    OnBytesSent?.Invoke(body.Length);
+                    free.Push(buffer);
+                    OnBytesSent?.Invoke(length);
                     continue;
                 }
                 if (inFlight.Count >= options.PartConcurrency)
@@ -80,7 +105,11 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
                     inFlight.Remove(finished);
                     await finished.ConfigureAwait(false);
                 }
-                inFlight.Add(SendPartAsync(o.Key, uploadId, number, body, md5, part => parts[index] = part, ct));
+                inFlight.Add(Task.Run(async () =>
+                {
+                    try { parts[index] = await SendPartAsync(o.Key, uploadId, number, body, ct).ConfigureAwait(false); }
+                    finally { free.Push(buffer); }
+                }, CancellationToken.None));
             }
             await Task.WhenAll(inFlight).ConfigureAwait(false);
         }
@@ -91,18 +120,19 @@ internal sealed class ObjectSender(IUploadTarget target, UploadOptions options, 
             await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
             throw;
         }
-        await retry.RunAsync($"complete {o.Key}", c => target.CompleteMultipartAsync(o.Key, uploadId, parts, c), ct).ConfigureAwait(false);
+        return sha is null ? null : Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private async Task SendPartAsync(string key, string uploadId, int number, byte[] body, byte[] md5, Action<RemotePart> landed, CancellationToken ct)
+    private async Task<RemotePart> SendPartAsync(string key, string uploadId, int number, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
+        byte[] md5 = MD5.HashData(body.Span);
         string etag = await retry.RunAsync($"PUT {key} part {number}", async c =>
         {
             await using var s = new ThrottledReadStream(body, bucket);
             return await target.PutPartAsync(key, uploadId, number, s, Convert.ToBase64String(md5), c).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
-        // the store's ETag for an unencrypted part is its MD5; with SSE-KMS it is not, and the HEAD after completion still checks
-        landed(new RemotePart(number, body.Length, etag.Length > 0 ? etag : Convert.ToHexStringLower(md5)));
         OnBytesSent?.Invoke(body.Length);
+        // the store's ETag for an unencrypted part is its MD5; with SSE-KMS it is not, and the HEAD after completion still checks
+        return new RemotePart(number, body.Length, etag.Length > 0 ? etag : Convert.ToHexStringLower(md5));
     }
 }

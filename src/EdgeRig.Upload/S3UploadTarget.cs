@@ -89,6 +89,9 @@ public sealed class S3UploadTarget : IUploadTarget, IDisposable
         {
             BucketName = Bucket, Key = key, UploadId = uploadId, PartNumber = number, InputStream = body, PartSize = body.Length,
             MD5Digest = contentMd5Base64, DisablePayloadSigning = https,
+            // one signature over the whole part, as for whole objects, not the SDK's default aws-chunked signing (a signature
+            // per 80 KiB and a framing copy): a few per cent less CPU per GiB in scripts/bench upload, within its noise
+            UseChunkEncoding = false,
         };
         return (await Client.UploadPartAsync(request, ct).ConfigureAwait(false)).ETag.Trim('"');
     }

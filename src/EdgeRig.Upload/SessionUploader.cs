@@ -2,8 +2,9 @@ namespace EdgeRig.Upload;
 
 /// <summary>
 /// Uploads one session to <c>PREFIX/RIG/SESSION/</c> (see <see cref="ObjectLayout"/>) and commits it by writing
-/// <c>manifest.json</c> last. Idempotent and resumable without local state: every object is hashed first, a HEAD showing the
-/// same size and SHA-256 skips it, a multipart upload cut off earlier is continued from the parts that landed, and each
+/// <c>manifest.json</c> last. Idempotent and resumable without local state: every object's SHA-256 is known before it is
+/// sent (hashed first, or stated by its source and proved on the read that sends it), a HEAD showing the same size and
+/// SHA-256 skips it, a multipart upload cut off earlier is continued from the parts that landed, and each
 /// object sent is verified by a HEAD. A run that must change any object first removes a manifest already there, so a
 /// manifest in the bucket always describes objects that are all present and older than it. Cancel at any point and run
 /// again: nothing is duplicated or left corrupt. The service's upload queue calls this; it holds no state between calls.
@@ -99,7 +100,7 @@ public sealed class SessionUploader
         {
             string key = layout.Key(item.Path);
             if (!seen.Add(item.Path)) throw new UploadException($"{item.Path}: listed twice (or named like the manifest) in session {source.SessionId}");
-            planned.Add(await PlannedObject.HashAsync(item, key, ct).ConfigureAwait(false));
+            planned.Add(await PlannedObject.PlanAsync(item, key, options.MultipartThresholdBytes, ct).ConfigureAwait(false));
         }
         return planned;
     }

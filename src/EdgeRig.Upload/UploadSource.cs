@@ -4,12 +4,23 @@ namespace EdgeRig.Upload;
 
 /// <summary>
 /// One thing to upload: its path under the session root (e.g. chunks/cam0/000001.chunk or SESSION.mcap), how to open it,
-/// and, when a manifest already says so, the SHA-256 it must have (a file that differs is refused, never uploaded).
-/// <see cref="Open"/> is called more than once (to hash, to send, again after a failed verification), and every stream it
+/// and, when its source knows it (a pulled manifest, an export that hashed what it wrote), the SHA-256 it must have: a file
+/// that differs is refused, never uploaded; a file of multipart size with one is read once, hashed while it is sent.
+/// <see cref="Open"/> is called more than once (to size or hash, to send, again after a failed verification), and every stream it
 /// returns must give the same bytes: a file, or an export written to disk first, not a one-shot network stream.
 /// </summary>
 public sealed record UploadItem(string Path, Func<Stream> Open, string? ExpectedSha256 = null)
 {
+    /// <summary>
+    /// The same item, each read of it waiting for <paramref name="gate"/> first (e.g. while the recorder is behind), so the
+    /// upload, which reads a part at a time, sends nothing new until the gate opens.
+    /// </summary>
+    public UploadItem GatedBy(Func<CancellationToken, Task> gate)
+    {
+        var open = Open;
+        return this with { Open = () => new GatedReadStream(open(), gate) };
+    }
+
     /// <summary>A file on disk.</summary>
     public static UploadItem FromFile(string path, string file, string? expectedSha256 = null) =>
         new(path, () => new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), expectedSha256);

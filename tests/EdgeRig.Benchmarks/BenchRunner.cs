@@ -60,7 +60,7 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
                 JpegBench.Run(sizes.JpegSeconds, results, sizes.JpegRuns);
                 break;
             case "upload":
-                await UploadBench.RunAsync(root, sizes.UploadMiB, sizes.UploadRuns, results);
+                await UploadBench.RunAsync(root, rigFile, sizes.UploadMiB, sizes.UploadRuns, results);
                 break;
             case "calibration":
                 await CalibrationBench.RunAsync(root, sizes.CalibrationSeeds, results, sizes.CalibrationStimuli, sizes.CalibrationMotionSeconds);

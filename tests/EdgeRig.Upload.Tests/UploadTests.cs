@@ -195,6 +195,47 @@ public sealed class UploadTests(LocalS3Fixture s3, ITestOutputHelper output) : I
         Assert.Equal(0, requests.Writes);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Multipart_SourceStatesItsSha256_FileReadOnceAndUploadVerified(int concurrency)
+    {
+        var options = Multipart(await s3.NewBucketAsync(), concurrency);
+        string root = "lab/rig-a/" + session.SessionId + "/";
+        string file = session.WriteLargeFile("stated.mcap", 17 * MiB + 123);
+        string sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
+        long bytesRead = 0;
+        var item = new UploadItem(ObjectLayout.McapName(session.SessionId), () => new CountingReadStream(File.OpenRead(file), n => Interlocked.Add(ref bytesRead, n)), sha256);
+        var (uploader, requests, t) = NewUploader(options);
+        using var _t = t;
+
+        await uploader.UploadAsync(SessionUploadSource.FromItems(session.SessionId, item), null, CancellationToken.None);
+
+        Assert.Equal(17 * MiB + 123, bytesRead); // no hashing pass before the parts: the one read that sends them hashes them
+        Assert.Equal(4, requests["UploadPartRequest"]);
+        Assert.Equal(sha256, (await NodeS3View.ReadAsync(s3, options.Bucket, root)).Get(root + item.Path).Sha256);
+        await AssertCompleteAsync(options.Bucket, root);
+    }
+
+    [Fact]
+    public async Task Multipart_StatedSha256DiffersFromTheBytes_RefusedNamingIt_UploadAbortedAndNothingCommitted()
+    {
+        var options = Multipart(await s3.NewBucketAsync());
+        string root = "lab/rig-a/" + session.SessionId + "/";
+        string path = ObjectLayout.McapName(session.SessionId);
+        var item = UploadItem.FromFile(path, session.WriteLargeFile("damaged.mcap", 11 * MiB), new string('a', 64));
+        var (uploader, requests, t) = NewUploader(options);
+        using var _t = t;
+
+        var e = await Assert.ThrowsAsync<UploadException>(() => uploader.UploadAsync(SessionUploadSource.FromItems(session.SessionId, item), null, CancellationToken.None));
+
+        Assert.Contains(path, e.Message);
+        Assert.Equal(0, requests["CompleteMultipartUploadRequest"]);
+        var view = await NodeS3View.ReadAsync(s3, options.Bucket, root);
+        Assert.Empty(view.Objects);
+        Assert.Empty(view.PendingMultipart); // its parts went with the aborted upload
+    }
+
     /// <summary>Every object the manifest lists is there with its size and SHA-256, nothing else is, no upload is left open, and the manifest is newest.</summary>
     private async Task AssertCompleteAsync(string bucket, string root)
     {
@@ -215,4 +256,33 @@ public sealed class UploadTests(LocalS3Fixture s3, ITestOutputHelper output) : I
 internal sealed class SynchronousProgress(Action<UploadProgress> handler) : IProgress<UploadProgress>
 {
     public void Report(UploadProgress value) => handler(value);
+}
+
+/// <summary>A read-only pass-through that reports every byte read from it.</summary>
+internal sealed class CountingReadStream(Stream inner, Action<int> read) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => inner.CanSeek;
+    public override bool CanWrite => false;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Counted(await inner.ReadAsync(buffer, ct));
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int Counted(int n)
+    {
+        read(n);
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
 }

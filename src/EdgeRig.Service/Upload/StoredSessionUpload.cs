@@ -34,8 +34,7 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
             foreach (var chunk in pulled.Chunks)
             {
                 var info = chunk.ToChunkInfo();
-                items.Add(new UploadItem(chunk.File.Replace('\\', '/'), () => new YieldingStream(new MemoryStream(store.ReadChunk(id, info), writable: false), pipeline),
-                    chunk.Sha256));
+                items.Add(new UploadItem(chunk.File.Replace('\\', '/'), () => new MemoryStream(store.ReadChunk(id, info), writable: false), chunk.Sha256));
             }
             if (SessionAttachment.QaReportOf(record) is { } qa)
                 items.Add(new UploadItem(SessionAttachment.QaReportName, () => new MemoryStream(qa.Data, writable: false)));
@@ -46,12 +45,13 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
         if (formats.Contains("mcap"))
         {
             string file = Path.Combine(staging, ObjectLayout.McapName(id));
+            string? sha256 = null; // known when exported now (the export hashes what it writes); a file staged before a restart is hashed by the uploader
             if (!File.Exists(file))
             {
                 var export = SessionExport.Prepare(egress.Outgoing(store, record, decision, out _), new SessionExportOptions { Calibration = calibration });
-                await WriteWholeAsync(file, f => { export.WriteMcap(f, null, ct); return Task.CompletedTask; }, ct);
+                await WriteWholeAsync(file, f => { sha256 = export.WriteMcap(f, null, ct).Sha256; return Task.CompletedTask; }, ct);
             }
-            items.Add(UploadItem.FromFile(ObjectLayout.McapName(id), file));
+            items.Add(UploadItem.FromFile(ObjectLayout.McapName(id), file, sha256));
         }
         if (formats.Contains("dataset"))
         {
@@ -65,7 +65,8 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 items.Add(UploadItem.FromFile("dataset/" + Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
         }
-        var source = new SessionUploadSource(id, items, pulled) { QaVerdict = record.QaVerdict?.Name(), Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
+        // every read of every item waits while recording is behind: uploads run below recording in priority (as pulls do)
+        var source = new SessionUploadSource(id, [.. items.Select(i => i.GatedBy(pipeline.YieldToRecordingAsync))], pulled) { QaVerdict = record.QaVerdict?.Name(), Calibration = record.Session.Calibration.Length > 0 ? record.Session.Calibration : null };
         return new Prepared(source, withheld, damaged);
     }
 
@@ -86,17 +87,14 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
                 chunks.Add(new ManifestChunk(ordinal, c.Stream.Value, c.Index, c.FirstSequence, c.LastSequence, c.Count, c.FirstRigTime.Nanoseconds,
                     c.LastRigTime.Nanoseconds, c.Codec.ToString(), c.RawLength, c.StoredLength, c.Crc32C, c.Sha256Hex, ManifestChunk.RelativePath(c.Stream.Value, c.Index)));
         }
-        return new PulledSessionManifest(PulledSessionManifest.FormatName,
+        return PulledSessionManifest.Create(
             new ManifestSession(s.Id, s.Name, s.Operator, s.Tags.ToDictionary(), s.Start.Nanoseconds, s.Stop?.Nanoseconds ?? 0, s.State.ToString(), s.RigName, s.StopReason),
-            record.Streams.Where(x => !withheld.ContainsKey(x.Id.Value)).Select(x => new ManifestStream(x.Id.Value, x.Modality.ToString().ToLowerInvariant(), x.Encoding,
-                x.NominalRateHz, x.Units, x.DeviceId, x.FrameId, x.SensorTickRateHz, x.Timestamps.ToString(), x.SensorWrapModulus, x.KnownLatency.Nanoseconds,
-                x.Parameters.ToDictionary())).ToList(),
-            record.Counts.Where(kv => !withheld.ContainsKey(kv.Key))
-                .ToDictionary(kv => kv.Key, kv => new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps)),
-            record.Markers.OrderBy(m => m.Time).Select(m => new ManifestMarker(m.Time.Nanoseconds, m.Label, m.Note, m.Source)).ToList(),
-            chunks, PulledSessionManifest.ComputeSessionHash(chunks, missing),
+            record.Streams.Select(x => new ManifestStream(x.Id.Value, x.Modality.ToString().ToLowerInvariant(), x.Encoding, x.NominalRateHz, x.Units,
+                x.DeviceId, x.FrameId, x.SensorTickRateHz, x.Timestamps.ToString(), x.SensorWrapModulus, x.KnownLatency.Nanoseconds, x.Parameters.ToDictionary())),
+            record.Counts.Select(kv => KeyValuePair.Create(kv.Key, new ManifestCounts(kv.Value.Produced, kv.Value.Recorded, kv.Value.Dropped, kv.Value.SensorGaps))),
+            record.Markers.Select(m => new ManifestMarker(m.Time.Nanoseconds, m.Label, m.Note, m.Source)), chunks, missing, withheld,
             // the session's stop time, not the upload's: the same session always gives the same manifest bytes
-            s.Stop?.ToDateTimeOffset() ?? s.Start.ToDateTimeOffset()) { Missing = missing };
+            s.Stop?.ToDateTimeOffset() ?? s.Start.ToDateTimeOffset());
     }
 
     /// <summary>Writes FILE.part, flushes it to disk and renames it: a file in the staging folder is always whole.</summary>
@@ -116,33 +114,6 @@ internal sealed class StoredSessionUpload(ISessionStore store, Privacy.EgressPol
         finally
         {
             if (File.Exists(part)) File.Delete(part);
-        }
-    }
-
-    /// <summary>Reads that first wait while recording is behind, so uploads run below recording in priority (as pulls do).</summary>
-    private sealed class YieldingStream(Stream inner, Recording.RecordingPipeline pipeline) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => inner.CanSeek;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await pipeline.YieldToRecordingAsync(cancellationToken).ConfigureAwait(false);
-            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-        public override void Flush() { }
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }
