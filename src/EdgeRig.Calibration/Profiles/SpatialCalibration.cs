@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EdgeRig.Core;
 
 namespace EdgeRig.Calibration.Profiles;
@@ -15,6 +16,24 @@ public sealed record SpatialCalibration(
     public CameraLensCalibration? CameraFor(string stream) => Cameras.FirstOrDefault(c => c.Stream == stream);
 
     public SensorFrameCalibration? FrameFor(string stream) => Frames.FirstOrDefault(f => f.Stream == stream);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The section alone as JSON (the same shape as the "spatial" member of the profile file), for stores that keep it apart.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <exception cref="FormatException">not a spatial section.</exception>
+    public static SpatialCalibration FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SpatialCalibration>(json, Json) ?? throw new FormatException("not a spatial calibration: null");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"not a spatial calibration: {e.Message}", e);
+        }
+    }
 }
 
 /// <summary>One camera's estimated lens model with each parameter's standard deviation (fx, fy, cx, cy, k1, k2, p1, p2, k3) and

@@ -65,6 +65,22 @@ public sealed class SpatialProfileTests
         Assert.Null(store.Get("lab", 1)!.Spatial);
     }
 
+    [Fact]
+    public void SpatialDraft_NewName_SavesASpatialOnlyProfile_LatestKeepsItsTimeOffsets()
+    {
+        var records = new List<CalibrationProfile>();
+        var store = new CalibrationProfileStore(new Records(records));
+        var spatialOnly = store.Save(CalibrationProfile.SpatialDraft(store.Get("bench"), "bench", "sim-spatial", Spatial(), "ben", "first", At));
+        Assert.Equal((1, 0, "sim-spatial"), (spatialOnly.Version, spatialOnly.Streams.Count, spatialOnly.Rig));
+        Assert.Equal("cam0", spatialOnly.Spatial!.ReferenceStream);
+
+        var timed = store.Save(CalibrationProfile.FromJson(SavedBeforeSpatial) with { Version = 0 });
+        var next = store.Save(CalibrationProfile.SpatialDraft(store.Get("lab"), "lab", "sim-default", Spatial(), "ben", "second", At));
+        Assert.Equal((2, "sim-default", "ben", "second"), (next.Version, next.Rig, next.CreatedBy, next.Note));
+        Assert.Equal(timed.Streams, next.Streams);
+        Assert.Throws<ArgumentException>(() => store.Save(CalibrationProfile.SpatialDraft(store.Get("lab"), "lab", "sim-spatial", Spatial(), "ben", "other rig", At)));
+    }
+
     private sealed class Records(List<CalibrationProfile> saved) : IProfileRecords
     {
         public void Insert(CalibrationProfile profile) => saved.Add(profile);

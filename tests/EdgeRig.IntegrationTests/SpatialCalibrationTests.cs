@@ -1,0 +1,65 @@
+using EdgeRig.Api.V1;
+using EdgeRig.Cli;
+using EdgeRig.Service;
+using Grpc.Core;
+using Xunit.Abstractions;
+
+namespace EdgeRig.IntegrationTests;
+
+/// <summary>
+/// Spatial calibration through the service on hardware/rigs/sim-spatial.json (two cameras, a LIDAR and an IMU, and a board held
+/// at 22 positions, then held still while the rig sways): a live run by the CLI passes the rig file's tolerances, finds the
+/// lenses near the simulated truth, and is saved as a profile version that `calibrate show` returns with its spatial section.
+/// </summary>
+public sealed class SpatialCalibrationTests(ITestOutputHelper output)
+{
+    private static string CliDll => File.Exists(Path.Combine(AppContext.BaseDirectory, "edgerig.dll")) ? Path.Combine(AppContext.BaseDirectory, "edgerig.dll") : Paths.CliDll;
+
+    [Fact]
+    public async Task LiveSpatialRun_ByCli_PassesAndSaves_ShowHasTheSpatialSection_TechnicianDenied()
+    {
+        string dir = Paths.TempDir("spatial"), data = Path.Combine(dir, "data");
+        var app = EdgeRigHost.Build(["--urls", "http://127.0.0.1:0", "--data-dir", data, "--rig", Paths.Rig("sim-spatial.json"), "--Logging:LogLevel:Default=Warning"]);
+        await app.StartAsync();
+        try
+        {
+            string url = app.Urls.Single();
+            using var admin = Paths.AuthedChannel(url, data);
+            var token = await new Admin.AdminClient(admin).CreateTokenAsync(new CreateTokenRequest { Name = "tech-spatial", Role = "technician" });
+            using var technician = new RigConnection(url, token.Secret, null, null).Open();
+            var denied = await Assert.ThrowsAsync<RpcException>(async () =>
+                await new Api.V1.Calibration.CalibrationClient(technician).RunSpatialAsync(new RunSpatialRequest { SaveAs = "not-theirs" }));
+            Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+
+            var env = Paths.CliEnv(url, data);
+            var run = await ProcessRunner.RunAsync("dotnet", [CliDll, "calibrate", "spatial", "--save-as", "lab-spatial", "--note", "it", "--json"], TimeSpan.FromSeconds(400), env);
+            output.WriteLine(run.Stdout);
+            Assert.True(run.Stdout.TrimStart().StartsWith('{'), $"exit {run.ExitCode}: {run.Stderr}");
+            var report = SpatialCalibrationReport.Parser.ParseJson(run.Stdout);
+            Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr} {string.Join("; ", report.Failures)} {report.NotSavedBecause}");
+            Assert.True(report.Passed);
+            Assert.Equal(["cam0", "cam1"], report.Result.Cameras.Select(c => c.Stream));
+            Assert.Equal(["cam0", "cam1", "imu0", "lidar0"], report.Result.Frames.Select(f => f.Stream).Order());
+            // the rig file's true lenses (sim-spatial.json devices[].intrinsics): within 1 % and 2 px
+            var cam0 = report.Result.Cameras[0];
+            Assert.InRange(cam0.Fx, 560 * 0.99, 560 * 1.01);
+            Assert.InRange(cam0.Cx, 322.5 - 2, 322.5 + 2);
+            Assert.Equal(9, cam0.StandardDeviations.Count);
+            Assert.All(cam0.StandardDeviations, s => Assert.True(s > 0 && s < 5, $"σ {s}"));
+            Assert.InRange(cam0.ReprojectionRmsPx, 0, report.Tolerances.MaxReprojectionRmsPx);
+            Assert.Equal(("lab-spatial", 1, 0), (report.Saved.Name, report.Saved.Version, report.Saved.Streams.Count));
+
+            var show = await ProcessRunner.RunAsync("dotnet", [CliDll, "calibrate", "show", "lab-spatial", "--json"], TimeSpan.FromSeconds(60), env);
+            Assert.True(show.ExitCode == 0, show.Stderr);
+            var profile = GetProfileResponse.Parser.ParseJson(show.Stdout).Profile;
+            Assert.Equal(report.Result, profile.Spatial);
+            Assert.Contains("\"spatial\"", profile.Json);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
