@@ -1,6 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using EdgeRig.Api;
 using EdgeRig.Api.V1;
+using EdgeRig.Calibration.Profiles;
+using EdgeRig.Core;
+using EdgeRig.Export.SessionMcap;
 using Spectre.Console;
 
 namespace EdgeRig.Cli.Commands;
@@ -16,10 +21,13 @@ internal static class SpatialCalibrationCommand
         var save = new Option<string>("--save-as", "--save") { Description = "Save the result as a new version of this profile, keeping its time offsets (only if the run passes)", DefaultValueFactory = _ => "" };
         var note = new Option<string>("--note") { Description = "A note kept with the profile", DefaultValueFactory = _ => "" };
         var reference = new Option<string>("--reference") { Description = "The camera whose rig file mount anchors the others (default: the first camera)", DefaultValueFactory = _ => "" };
+        var folder = new Option<string?>("--from-folder") { Description = "Calibrate a pulled session folder offline (DIR/ID from `edgerig pull`); needs the service's OpenCV install" };
+        var rigFile = new Option<string?>("--rig") { Description = "With --from-folder: the rig file (board, tolerances, design mounts) the session was recorded with" };
+        var export = new Option<string?>("--export") { Description = "With --from-folder: write a passing result as a profile file (spatial section only) for `export --calibration FILE`" };
         var spatial = new Command("spatial", "Lenses and sensor poses from a checkerboard held in front of the rig, then the rig turned: record a calibration " +
             "session (or use --session), report reprojection error, each parameter's uncertainty and pass/fail; --save-as keeps it in a profile")
-            { session, seconds, save, note, reference };
-        spatial.SetAction((parse, ct) => EdgeRigCli.Guard(parse, async channel =>
+            { session, seconds, save, note, reference, folder, rigFile, export };
+        spatial.SetAction((parse, ct) => parse.GetValue(folder) is { } dir ? Task.FromResult(Offline(parse, dir, rigFile, save, note, reference, export, session, seconds)) : EdgeRigCli.Guard(parse, async channel =>
         {
             string id = parse.GetValue(session) ?? "";
             if (id.Length > 0 && parse.GetValue(seconds) != 0) throw new ArgumentException("--seconds applies to a live run, not to --session");
@@ -37,6 +45,43 @@ internal static class SpatialCalibrationCommand
             return report.Passed && report.NotSavedBecause.Length == 0 ? 0 : 1;
         }));
         return spatial;
+    }
+
+    /// <summary>The offline solve of a pulled folder (<see cref="OfflineSpatialSolver"/>), reported as the rig reports a run.</summary>
+    private static int Offline(ParseResult parse, string dir, Option<string?> rigFile, Option<string> save, Option<string> note, Option<string> reference,
+        Option<string?> export, Option<string> session, Option<double> seconds)
+    {
+        bool json = parse.GetValue(EdgeRigCli.Json);
+        try
+        {
+            if (parse.GetValue(session) is { Length: > 0 } || parse.GetValue(seconds) != 0) throw new ArgumentException("--session and --seconds are for a run on the rig, not --from-folder");
+            if (parse.GetValue(save) is { Length: > 0 }) throw new ArgumentException("--save-as saves on the rig; with --from-folder write a profile file with --export FILE");
+            string rigPath = parse.GetValue(rigFile) ?? throw new ArgumentException("--from-folder needs --rig FILE (the rig file the session was recorded with)");
+            var rig = RigProfile.Load(rigPath);
+            var source = new PulledFolderSessionSource(dir);
+            var result = Output.Ansi.Status().Start($"calibrating {dir} offline ...", _ => OfflineSpatialSolver.Solve(source, rig, parse.GetValue(reference) ?? ""));
+            var report = new SpatialCalibrationReport
+            {
+                SessionId = source.Record.Session.Id, Passed = result.Passed, ImuLagNs = result.ImuLagNs, Result = ProfileJson.Read<SpatialSection>(result.Section.ToJson()),
+                Tolerances = ProfileJson.Read<SpatialTolerances>(JsonSerializer.Serialize(rig.Calibration.Spatial, JsonSerializerOptions.Web)),
+            };
+            report.Failures.AddRange(result.Failures.Select(f => new SpatialFailureInfo { Name = f.Name, Stream = f.Stream, Message = f.Message }));
+            report.DamagedChunks.AddRange(result.Damaged.Select(p => p.ToString()));
+            if (parse.GetValue(export) is { } file)
+            {
+                if (!result.Passed) report.NotSavedBecause = $"not writing {file}: the spatial calibration failed";
+                else File.WriteAllText(file, new CalibrationProfile("spatial", 0, rig.Name, DateTimeOffset.UtcNow, Environment.UserName, parse.GetValue(note) ?? "", [])
+                    { Spatial = result.Section }.ToJson());
+            }
+            if (json) Output.Json(report);
+            else Print(report);
+            return report.Passed && report.NotSavedBecause.Length == 0 ? 0 : 1;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException or FormatException)
+        {
+            Console.Error.WriteLine($"edgerig: {Output.Plain(e.Message)}");
+            return 1;
+        }
     }
 
     private static void Print(SpatialCalibrationReport report)
@@ -59,8 +104,9 @@ internal static class SpatialCalibrationCommand
         foreach (var c in section.Cameras)
         {
             double Sigma(int i) => i < c.StandardDeviations.Count ? c.StandardDeviations[i] : double.NaN;
-            string[] row = [Output.Text(c.Stream), $"{c.Width}x{c.Height}", $"{c.Fx:0.00} ± {Sigma(0):0.00}", $"{c.Fy:0.00} ± {Sigma(1):0.00}", $"{c.Cx:0.00} ± {Sigma(2):0.00}",
-                $"{c.Cy:0.00} ± {Sigma(3):0.00}", string.Join(" ", new[] { c.K1, c.K2, c.P1, c.P2, c.K3 }.Select(v => v.ToString("0.####", CultureInfo.InvariantCulture))),
+            var k = c.Intrinsics ?? new CameraIntrinsicsInfo();
+            string[] row = [Output.Text(c.Stream), $"{c.Width}x{c.Height}", $"{k.Fx:0.00} ± {Sigma(0):0.00}", $"{k.Fy:0.00} ± {Sigma(1):0.00}", $"{k.Cx:0.00} ± {Sigma(2):0.00}",
+                $"{k.Cy:0.00} ± {Sigma(3):0.00}", string.Join(" ", new[] { k.K1, k.K2, k.P1, k.P2, k.K3 }.Select(v => v.ToString("0.####", CultureInfo.InvariantCulture))),
                 $"{c.ReprojectionRmsPx:0.000}{rmsLimit}", c.Views.ToString(CultureInfo.InvariantCulture)];
             lenses.AddRow([.. row, .. verdict is null ? [] : new[] { verdict(c.Stream) }]);
         }
@@ -68,8 +114,9 @@ internal static class SpatialCalibrationCommand
         var frames = new Table().AddColumns(["stream", "frame", "translation (mm)", "rotation (deg, vector)", "method", "residual", "views", .. result]);
         foreach (var f in section.Frames)
         {
-            string[] row = [Output.Text(f.Stream), Output.Text(f.FrameId), string.Join(" ", f.TranslationM.Select(v => (v * 1000).ToString("0.0", CultureInfo.InvariantCulture))),
-                string.Join(" ", f.RotationDeg.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture))), Output.Text(f.Method),
+            var pose = f.RigFromSensor ?? new PoseInfo();
+            string[] row = [Output.Text(f.Stream), Output.Text(f.FrameId), string.Join(" ", pose.TranslationM.Select(v => (v * 1000).ToString("0.0", CultureInfo.InvariantCulture))),
+                string.Join(" ", pose.RotationDeg.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture))), Output.Text(f.Method),
                 $"{f.Residual:0.000} {Output.Text(f.ResidualUnit)}", f.Views.ToString(CultureInfo.InvariantCulture)];
             frames.AddRow([.. row, .. verdict is null ? [] : new[] { verdict(f.Stream) }]);
         }

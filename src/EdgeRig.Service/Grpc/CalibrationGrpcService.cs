@@ -1,3 +1,5 @@
+using System.Text.Json;
+using EdgeRig.Api;
 using EdgeRig.Api.V1;
 using EdgeRig.Calibration;
 using EdgeRig.Calibration.Profiles;
@@ -76,8 +78,8 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
         var result = await Task.Run(() => Vision.Spatial.SpatialCalibrator.Calibrate(streams, rig, options), context.CancellationToken);
         var report = new SpatialCalibrationReport
         {
-            SessionId = id, Passed = result.Passed, ImuLagNs = result.ImuLagNs, Tolerances = SpatialMessages.ToApi(rig.Calibration.Spatial),
-            Result = SpatialMessages.ToApi(new SpatialCalibration(result.ReferenceStream, result.Cameras, result.Frames)),
+            SessionId = id, Passed = result.Passed, ImuLagNs = result.ImuLagNs, Tolerances = ProfileJson.Read<SpatialTolerances>(JsonSerializer.Serialize(rig.Calibration.Spatial, JsonSerializerOptions.Web)),
+            Result = ProfileJson.Read<SpatialSection>(new SpatialCalibration(result.ReferenceStream, result.Cameras, result.Frames).ToJson()),
         };
         report.Failures.AddRange(result.Failures.Select(f => new SpatialFailureInfo { Name = f.Name, Stream = f.Stream, Message = f.Message }));
         report.DamagedChunks.AddRange(damaged.Select(p => p.ToString()));
@@ -180,7 +182,7 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
             CreatedBy = p.CreatedBy,
             Note = p.Note,
             Json = p.ToJson(),
-            Spatial = p.Spatial is { } spatial ? SpatialMessages.ToApi(spatial) : null,
+            Spatial = p.Spatial is { } spatial ? ProfileJson.Read<SpatialSection>(spatial.ToJson()) : null,
         };
         info.Streams.AddRange(p.Streams.Select(s => new StreamCalibrationInfo
         {
