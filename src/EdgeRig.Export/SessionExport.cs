@@ -28,6 +28,10 @@ public sealed record SessionExportOptions
     /// <summary>The calibration applied to the times (and attached to an MCAP); null exports rig time as recorded.</summary>
     public SessionCalibration? Calibration { get; init; }
 
+    /// <summary>MCAP: the geometry written when the calibration has no spatial section (the rig file's design values recorded
+    /// with the session); null: none.</summary>
+    public SessionGeometry? NominalGeometry { get; init; }
+
     /// <summary>MCAP: chunk compression.</summary>
     public McapCompression Compression { get; init; } = McapCompression.Zstd;
 
@@ -77,6 +81,7 @@ public sealed class SessionExport
             Streams = options.Streams, From = options.From, To = options.To, Compression = options.Compression,
             Attachments = [.. calibration?.Attachment is { } profile ? [profile] : Array.Empty<SessionAttachment>(),
                 .. SessionAttachment.QaReportOf(record) is { } qa ? [qa] : Array.Empty<SessionAttachment>()],
+            Geometry = calibration?.Geometry ?? options.NominalGeometry,
         };
         mcap.Validate(record.Streams);
         return new SessionExport(calibration?.Apply(source) ?? source, mcap, null);

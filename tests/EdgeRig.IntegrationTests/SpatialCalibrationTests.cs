@@ -63,6 +63,23 @@ public sealed class SpatialCalibrationTests(ITestOutputHelper output)
             Assert.Equal(report.Result, profile.Spatial);
             Assert.Contains("\"spatial\"", profile.Json);
 
+            // the session read with the profile: its MCAP export carries the solved geometry, which the independent reader decodes
+            var apply = await ProcessRunner.RunAsync("dotnet", [CliDll, "calibrate", "apply", "lab-spatial@1", "--session", report.SessionId], TimeSpan.FromSeconds(60), env);
+            Assert.True(apply.ExitCode == 0, apply.Stderr);
+            string mcap = Path.Combine(dir, "spatial.mcap");
+            var export = await ProcessRunner.RunAsync("dotnet", [CliDll, "export", report.SessionId, "--out", mcap, "--force", "--streams", "cam0,lidar0,imu0"],
+                TimeSpan.FromSeconds(300), env);
+            Assert.True(export.ExitCode == 0, export.Stderr);
+            var check = await ProcessRunner.RunAsync("node", [Path.Combine(Paths.RepoRoot, "tests", "node", "check-mcap.mjs"), mcap], TimeSpan.FromSeconds(120));
+            Assert.True(check.ExitCode == 0, check.Stderr);
+            var decoded = JsonDocument.Parse(check.Stdout).RootElement;
+            Assert.Equal(0, decoded.GetProperty("decodeErrors").GetInt32());
+            Assert.Equal(["cam0_optical", "imu0", "lidar0"], decoded.GetProperty("transforms").EnumerateArray().Select(t => t.GetProperty("child").GetString()).Order());
+            Assert.All(decoded.GetProperty("transforms").EnumerateArray(), t => Assert.Equal("rig", t.GetProperty("parent").GetString()));
+            var cameraInfo = decoded.GetProperty("cameraCalibrations").GetProperty("/cam0/calibration");
+            Assert.Equal(cam0.Intrinsics.Fx, cameraInfo.GetProperty("K")[0].GetDouble());
+            Assert.Equal(("cam0_optical", "plumb_bob"), (cameraInfo.GetProperty("frameId").GetString(), cameraInfo.GetProperty("distortionModel").GetString()));
+
             // offline: the pulled session, solved by the CLI with the service's solver, gives the same lenses and poses
             string pulled = Path.Combine(dir, "pulled"), profileFile = Path.Combine(dir, "spatial.json");
             var pull = await ProcessRunner.RunAsync("dotnet", [CliDll, "pull", report.SessionId, "--out", pulled, "--force"], TimeSpan.FromSeconds(120), env);

@@ -17,6 +17,11 @@ public sealed record SpatialCalibration(
 
     public SensorFrameCalibration? FrameFor(string stream) => Frames.FirstOrDefault(f => f.Stream == stream);
 
+    /// <summary>The section as exports carry it: each camera's lens in its stream's frame, every frame's pose on the rig.</summary>
+    public SessionGeometry ToGeometry(string source) => new(source,
+        [.. Cameras.Select(c => new CameraModel(c.Stream, FrameFor(c.Stream)?.FrameId ?? c.Stream, c.Width, c.Height, c.Intrinsics))],
+        [.. Frames.Select(f => new FramePose(f.Stream, f.FrameId, f.RigFromSensor.ToTransform()))]);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The section alone as JSON (the same shape as the "spatial" member of the profile file), for stores that keep it apart.</summary>

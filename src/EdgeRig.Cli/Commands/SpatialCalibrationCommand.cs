@@ -59,7 +59,8 @@ internal static class SpatialCalibrationCommand
             string rigPath = parse.GetValue(rigFile) ?? throw new ArgumentException("--from-folder needs --rig FILE (the rig file the session was recorded with)");
             var rig = RigProfile.Load(rigPath);
             var source = new PulledFolderSessionSource(dir);
-            var result = Output.Ansi.Status().Start($"calibrating {dir} offline ...", _ => OfflineSpatialSolver.Solve(source, rig, parse.GetValue(reference) ?? ""));
+            OfflineSpatialResult solve() => OfflineSpatialSolver.Solve(source, rig, parse.GetValue(reference) ?? "");
+            var result = json ? solve() : Output.Ansi.Status().Start($"calibrating {Output.Text(dir)} offline ...", _ => solve());
             var report = new SpatialCalibrationReport
             {
                 SessionId = source.Record.Session.Id, Passed = result.Passed, ImuLagNs = result.ImuLagNs, Result = ProfileJson.Read<SpatialSection>(result.Section.ToJson()),
