@@ -12,7 +12,8 @@ namespace EdgeRig.IntegrationTests;
 /// Spatial calibration through the service on hardware/rigs/sim-spatial.json (two cameras, a LIDAR and an IMU, and a board held
 /// at 22 positions, then held still while the rig sways): a live run by the CLI passes the rig file's tolerances, finds the
 /// lenses near the simulated truth, and is saved as a profile version that `calibrate show` returns with its spatial section;
-/// the same session pulled and solved offline (`--from-folder`) gives the same result. The cameras run at 10 Hz here (20 in the
+/// applied to the session, its MCAP export carries the geometry (checked by the independent Node reader); the session pulled
+/// carries the profile (calibration.json), and solved offline (`--from-folder`) gives the same result. The cameras run at 10 Hz here (20 in the
 /// rig file): drawing the board through the lens at 20 Hz on two cameras needs more CPU than a loaded test machine has, and a
 /// camera that falls behind leaves too few views of the sway phase for the IMU.
 /// </summary>
@@ -84,6 +85,8 @@ public sealed class SpatialCalibrationTests(ITestOutputHelper output)
             string pulled = Path.Combine(dir, "pulled"), profileFile = Path.Combine(dir, "spatial.json");
             var pull = await ProcessRunner.RunAsync("dotnet", [CliDll, "pull", report.SessionId, "--out", pulled, "--force"], TimeSpan.FromSeconds(120), env);
             Assert.True(pull.ExitCode == 0, pull.Stderr);
+            var carried = Calibration.Profiles.CalibrationProfile.FromJson(File.ReadAllText(Path.Combine(pulled, report.SessionId, "calibration.json")));
+            Assert.Equal(("lab-spatial", 1, 2), (carried.Name, carried.Version, carried.Spatial!.Cameras.Count));
             var offline = await ProcessRunner.RunAsync("dotnet", [CliDll, "calibrate", "spatial", "--from-folder", Path.Combine(pulled, report.SessionId), "--rig", rigFile,
                 "--export", profileFile, "--json"], TimeSpan.FromSeconds(400), env);
             Assert.True(offline.ExitCode == 0, $"exit {offline.ExitCode}: {offline.Stderr} {offline.Stdout}");

@@ -3,6 +3,7 @@ using EdgeRig.Export.Dataset;
 using EdgeRig.Export.Mcap;
 using EdgeRig.Export.SessionMcap;
 using EdgeRig.Export.SessionMcap.Foxglove;
+using EdgeRig.Export.Tests.Dataset;
 
 namespace EdgeRig.Export.Tests.SessionMcap;
 
@@ -78,6 +79,50 @@ public sealed class GeometryExportTests : IDisposable
         var result = SessionMcapExporter.Export(new PulledFolderSessionSource(_session.Folder), output);
 
         Assert.DoesNotContain(result.MessageCounts.Keys, t => t == "/tf" || t.EndsWith("/calibration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Dataset_WithGeometry_MetadataHasEachSensorsPoseAndTheCamerasLens_WithoutNoGeometryMember()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"edgerig-geometry-{Guid.NewGuid():N}"), plain = folder + "-plain";
+        try
+        {
+            await DatasetExporter.ExportAsync(new PulledFolderSessionSource(_session.Folder), folder, new DatasetOptions { Geometry = Geometry() });
+            await DatasetExporter.ExportAsync(new PulledFolderSessionSource(_session.Folder), plain);
+
+            var geometry = DatasetMetadata.Load(folder).Geometry!;
+            Assert.Equal(("test", "rig"), (geometry.Source, geometry.RootFrame));
+            Assert.Equal(["cam0", "lidar0", "not-exported"], geometry.Sensors.Select(g => g.Stream));
+            var cam = geometry.Sensors[0];
+            Assert.Equal(("cam0_link", 640, 480, 500.0, 490.0), (cam.FrameId, cam.Camera!.Width, cam.Camera.Height, cam.Camera.Fx, cam.Camera.Fy));
+            Assert.Equal(Lens.Distortion, cam.Camera.Distortion);
+            Assert.Equal([0, 0.1, -0.05], geometry.Sensors[1].TranslationM!);
+            Assert.Null(geometry.Sensors[1].Camera);
+            Assert.DoesNotContain("\"geometry\"", File.ReadAllText(Path.Combine(plain, DatasetMetadata.FileName)));
+            Assert.False(Directory.Exists(Path.Combine(plain, "projections")));
+
+            // every cam0 row's nearest scan projected: of the 12 points 30° apart, those at 0 and ±30° are in front and in the image
+            string table = Path.Combine(folder, "projections", "lidar0_in_cam0.parquet");
+            var (frameRow, scanRow, point) = (await ParquetColumns.ReadAsync<long>(table, "frame_row"), await ParquetColumns.ReadAsync<long>(table, "scan_row"),
+                await ParquetColumns.ReadAsync<int>(table, "point"));
+            var (u, v, depth) = (await ParquetColumns.ReadAsync<double>(table, "u"), await ParquetColumns.ReadAsync<double>(table, "v"), await ParquetColumns.ReadAsync<double>(table, "depth_m"));
+            Assert.Equal(3 * SyntheticSessionFolder.Plan["cam0"].Count, frameRow.Length);
+            Assert.Equal([0, 1, 11], point.Take(3));
+            var projection = LidarProjection.For(Geometry(), "cam0", "lidar0")!;
+            var frameRows = await ParquetColumns.ReadNullableAsync<long>(Path.Combine(folder, "frames.parquet"), "lidar0_row");
+            for (int r = 0; r < frameRow.Length; r++)
+            {
+                Assert.Equal(frameRows[frameRow[r]], scanRow[r]);
+                Assert.True(projection.TryProject((float)(2 * Math.PI * point[r] / SyntheticSessionFolder.LidarPoints), 1.5f + point[r] + scanRow[r], out var p));
+                Assert.Equal((p.U, p.V, p.DepthM), (u[r], v[r], depth[r]));
+            }
+            Assert.Contains(DatasetMetadata.Load(folder).Tables, t => t.Path == "projections/lidar0_in_cam0.parquet");
+        }
+        finally
+        {
+            foreach (var d in new[] { folder, plain })
+                if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+        }
     }
 
     [Fact]
