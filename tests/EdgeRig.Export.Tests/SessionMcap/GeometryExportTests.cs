@@ -73,6 +73,40 @@ public sealed class GeometryExportTests : IDisposable
     }
 
     [Fact]
+    public void Prepare_SessionRecordedWithDesignGeometry_ExportCarriesIt_AnAppliedSpatialProfileWins()
+    {
+        var rig = new RigProfile
+        {
+            Name = "rig",
+            Devices = [new DeviceProfile { Id = "cam0-dev", Kind = "camera", Mount = new SensorPose { TranslationM = [0.05, 0, 0] }, Intrinsics = Lens }],
+        };
+        var folder = new PulledFolderSessionSource(_session.Folder);
+        var source = new RecordedWith(folder, [.. folder.Record.Streams.Select(d => SessionGeometry.WithDesignGeometry(d, rig))]);
+        IReadOnlyList<FrameTransform> Transforms(SessionCalibration? calibration)
+        {
+            using var output = new MemoryStream();
+            SessionExport.Prepare(source, new SessionExportOptions { Streams = ["cam0"], Calibration = calibration }).WriteMcap(output);
+            using var reader = new McapReader(new MemoryStream(output.ToArray()));
+            var channels = reader.ReadSummary().Channels;
+            return [.. reader.ReadMessages().Where(m => channels[m.ChannelId].Topic == "/tf").Select(m => FrameTransform.Parser.ParseFrom(m.Data.ToArray()))];
+        }
+
+        var design = Assert.Single(Transforms(null));
+        Assert.Equal(("cam0_link", 0.05), (design.ChildFrameId, design.Translation.X));
+        var solved = Assert.Single(Transforms(SessionCalibration.None("test") with { Geometry = Geometry() }));
+        Assert.Equal(0.1, solved.Translation.Y);
+    }
+
+    /// <summary>A session whose streams carry other parameters (what the recording pipeline wrote).</summary>
+    private sealed class RecordedWith(ISessionSource inner, IReadOnlyList<StreamDescriptor> streams) : ISessionSource
+    {
+        public SessionRecord Record => inner.Record with { Streams = streams };
+        public IReadOnlyList<ChunkInfo> Chunks => inner.Chunks;
+        public bool TryReadChunk(ChunkInfo chunk, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IReadOnlyList<Sample>? samples,
+            [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ChunkProblem? problem) => inner.TryReadChunk(chunk, out samples, out problem);
+    }
+
+    [Fact]
     public void Export_WithoutGeometry_NoGeometryTopics()
     {
         using var output = new MemoryStream();
