@@ -100,7 +100,8 @@ public sealed class CalibrationRunner(ICalibrationProfileStore profiles, string 
         if (run.SaveRefused is not null) return new CalibrationOutcome(verdicts, passed, null, $"not saving profile '{saveAs}': {run.SaveRefused}");
         try
         {
-            var draft = CalibrationProfile.FromRun(saveAs, record.Session.RigName, verdicts, record.Streams.ToDictionary(s => s.Id.Value, s => s.DeviceId), createdBy, note, now);
+            var draft = CalibrationProfile.FromRun(saveAs, record.Session.RigName, verdicts, record.Streams.ToDictionary(s => s.Id.Value, s => s.DeviceId), createdBy, note, now)
+                with { Spatial = profiles.Get(saveAs)?.Spatial }; // a new version of time offsets keeps the name's spatial section
             return new CalibrationOutcome(verdicts, passed, profiles.Save(draft), "");
         }
         catch (InvalidOperationException e)

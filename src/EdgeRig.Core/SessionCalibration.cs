@@ -8,6 +8,9 @@ namespace EdgeRig.Core;
 /// </summary>
 public sealed record SessionCalibration(string Source, IReadOnlyDictionary<string, Duration> Offsets, SessionAttachment? Attachment)
 {
+    /// <summary>The profile's spatial section as exports carry it (lenses, the sensor frames on the rig); null when it has none.</summary>
+    public SessionGeometry? Geometry { get; init; }
+
     /// <summary>No correction (rig time as recorded), with why none is applied (e.g. "none (--calibration none)").</summary>
     public static SessionCalibration None(string source) => new(source, new Dictionary<string, Duration>(), null);
 

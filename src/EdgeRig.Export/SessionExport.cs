@@ -61,22 +61,26 @@ public sealed class SessionExport
     public static SessionExport Prepare(ISessionSource source, SessionExportOptions options)
     {
         var calibration = options.Calibration;
+        var record = source.Record;
+        // the applied profile's spatial section, else the rig file's design geometry as recorded with the session
+        var geometry = calibration?.Geometry ?? SessionGeometry.Recorded(record.Streams, record.Session.RigName);
         if (options.Format == SessionExportFormat.Dataset)
         {
             var dataset = new DatasetOptions
             {
                 Reference = options.Reference, Tolerance = options.Tolerance, Streams = options.Streams, From = options.From, To = options.To,
                 Calibration = calibration is null ? DatasetCalibration.None : new DatasetCalibration(calibration.Source, calibration.Offsets),
+                Geometry = geometry,
             };
             dataset.Validate(source.Record.Streams);
             return new SessionExport(source, null, dataset);
         }
-        var record = source.Record;
         var mcap = new SessionMcapOptions
         {
             Streams = options.Streams, From = options.From, To = options.To, Compression = options.Compression,
             Attachments = [.. calibration?.Attachment is { } profile ? [profile] : Array.Empty<SessionAttachment>(),
                 .. SessionAttachment.QaReportOf(record) is { } qa ? [qa] : Array.Empty<SessionAttachment>()],
+            Geometry = geometry,
         };
         mcap.Validate(record.Streams);
         return new SessionExport(calibration?.Apply(source) ?? source, mcap, null);

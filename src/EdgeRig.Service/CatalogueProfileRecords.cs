@@ -5,14 +5,22 @@ using LiteDB;
 namespace EdgeRig.Service;
 
 /// <summary>Calibration profile versions as documents of the catalogue's journaled "calibration" collection (the stored shape,
-/// unchanged since profiles were first kept, so older data directories read back).</summary>
+/// unchanged since profiles were first kept, so older data directories read back; a spatial section is one more member,
+/// "spatial", holding its JSON, absent from profiles without one).</summary>
 internal sealed class CatalogueProfileRecords(JournaledCollection collection) : IProfileRecords
 {
     public void Insert(CalibrationProfile profile) => collection.Insert(ToDocument(profile));
 
     public IEnumerable<CalibrationProfile> All() => collection.FindAll().Select(FromDocument);
 
-    private static BsonDocument ToDocument(CalibrationProfile p) => new()
+    private static BsonDocument ToDocument(CalibrationProfile p)
+    {
+        var document = TimeOffsetsDocument(p);
+        if (p.Spatial is { } spatial) document["spatial"] = spatial.ToJson();
+        return document;
+    }
+
+    private static BsonDocument TimeOffsetsDocument(CalibrationProfile p) => new()
     {
         ["_id"] = $"{p.Name}@{p.Version}",
         ["name"] = p.Name,
@@ -28,7 +36,12 @@ internal sealed class CatalogueProfileRecords(JournaledCollection collection) : 
         })),
     };
 
-    private static CalibrationProfile FromDocument(BsonDocument d) => new(
+    private static CalibrationProfile FromDocument(BsonDocument d) => TimeOffsetsOf(d) with
+    {
+        Spatial = d.TryGetValue("spatial", out var spatial) && spatial.IsString ? SpatialCalibration.FromJson(spatial.AsString) : null,
+    };
+
+    private static CalibrationProfile TimeOffsetsOf(BsonDocument d) => new(
         d["name"].AsString, d["version"].AsInt32, d["rig"].AsString, DateTimeOffset.FromUnixTimeMilliseconds(d["createdAtMs"].AsInt64),
         d["createdBy"].AsString, d["note"].AsString,
         d["streams"].AsArray.Select(v => v.AsDocument).Select(s => new StreamCalibration(s["stream"].AsString, s["device"].AsString,

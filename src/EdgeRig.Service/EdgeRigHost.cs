@@ -93,7 +93,7 @@ public static class EdgeRigHost
         builder.Services.AddSingleton<IActiveCalibration, ActiveCalibrationProfile>();
         builder.Services.AddSingleton(sp => new RecordingCollaborators(sp.GetRequiredService<IRecordingStartGate>(),
             sp.GetRequiredService<IActiveCalibration>(), sp.GetRequiredService<ISessionLifecycle>())); // ISessionLifecycle: AddTrainingData
-        builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), sp.GetRequiredService<ISessionStore>(),
+        builder.Services.AddSingleton(sp => new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).Select(d => SessionGeometry.WithDesignGeometry(d, rig)).ToList(), sp.GetRequiredService<ISessionStore>(),
             clock, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RecordingCollaborators>(), sp.GetRequiredService<ILogger<RecordingPipeline>>()));
         builder.Services.AddSingleton(new DataDirectory(dataDir));
         // GPIO outputs (the calibration trigger) open on first use: a real rig's gpiochip is only touched by a calibration run

@@ -48,6 +48,18 @@ public sealed class LiveCalibration(RigProfile rig, RecordingPipeline pipeline, 
     public Task<string> RecordMotionAsync(double seconds, CancellationToken ct) =>
         RecordAsync("motion", () => Task.Delay(TimeSpan.FromSeconds(seconds), time, ct), turn: true, ct);
 
+    /// <summary>Records a spatial calibration session of <paramref name="seconds"/> (0: the simulated target script's length and a
+    /// second, else 45 s: the lab's board holds and the turning). The simulated world plays its target script from the start.</summary>
+    public Task<string> RecordSpatialAsync(double seconds, CancellationToken ct)
+    {
+        double length = seconds > 0 ? seconds : world.Target is { } target ? target.ScriptSeconds + 1 : 45;
+        return RecordAsync("spatial", () =>
+        {
+            world.RestartTargetScript();
+            return Task.Delay(TimeSpan.FromSeconds(length), time, ct);
+        }, turn: false, ct);
+    }
+
     private RigOutputs Outputs()
     {
         try

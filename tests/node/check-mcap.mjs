@@ -4,7 +4,9 @@
 // protobuf schema embedded in the file (a FileDescriptorSet), and prints one JSON object:
 //   channels: per topic {schema, count, statisticsCount, ordered, firstLogTime, lastLogTime}
 //   logTimesOrdered (file order), decodeErrors, images {total, jpeg}, audio per topic {samplesPerChannel, seconds, spanSeconds},
-//   metadata {name: entries}, attachments {name: {mediaType, bytes, text (JSON ones)}}.
+//   metadata {name: entries}, attachments {name: {mediaType, bytes, text (JSON ones)}},
+//   transforms [{parent, child, translation [x,y,z], rotation [x,y,z,w]}] (foxglove.FrameTransform),
+//   cameraCalibrations {topic: {frameId, width, height, distortionModel, D, K, R, P}} (foxglove.CameraCalibration).
 import { McapIndexedReader } from '@mcap/core';
 import { decompress } from 'fzstd';
 import protobuf from 'protobufjs';
@@ -35,6 +37,7 @@ for (const [id, channel] of reader.channelsById) {
 
 const channels = {}, audio = {};
 const images = { total: 0, jpeg: 0 };
+const transforms = [], cameraCalibrations = {};
 let decodeErrors = 0, logTimesOrdered = true, previous = -1n;
 for (const { topic, schema } of decoders.values())
   channels[topic] = { schema, count: 0, statisticsCount: reader.statistics ? 0 : null, ordered: true, firstLogTime: null, lastLogTime: null };
@@ -54,6 +57,13 @@ for await (const message of reader.readMessages({ validateCrcs: true })) {
   if (schema === 'foxglove.CompressedImage') {
     images.total++;
     if (decoded.format === 'jpeg' && decoded.data.length >= 2 && decoded.data[0] === 0xff && decoded.data[1] === 0xd8) images.jpeg++;
+  } else if (schema === 'foxglove.FrameTransform') {
+    const { translation: t, rotation: r } = decoded;
+    transforms.push({ parent: decoded.parent_frame_id ?? decoded.parentFrameId, child: decoded.child_frame_id ?? decoded.childFrameId,
+      translation: [t.x, t.y, t.z], rotation: [r.x, r.y, r.z, r.w] });
+  } else if (schema === 'foxglove.CameraCalibration') {
+    cameraCalibrations[topic] = { frameId: decoded.frame_id ?? decoded.frameId, width: decoded.width, height: decoded.height,
+      distortionModel: decoded.distortion_model ?? decoded.distortionModel, D: decoded.D, K: decoded.K, R: decoded.R, P: decoded.P };
   } else if (schema === 'foxglove.RawAudio') {
     const channelCount = decoded.number_of_channels ?? decoded.numberOfChannels;
     const a = audio[topic] ??= { format: decoded.format, sampleRate: decoded.sample_rate ?? decoded.sampleRate, channels: channelCount,
@@ -75,4 +85,4 @@ for await (const m of reader.readMetadata()) metadata[m.name] = Object.fromEntri
 const attachments = {};
 for await (const a of reader.readAttachments()) attachments[a.name] = { mediaType: a.mediaType, bytes: a.data.length, text: a.mediaType === 'application/json' ? new TextDecoder().decode(a.data) : undefined };
 await handle.close();
-console.log(JSON.stringify({ file, bytes: size, channels, logTimesOrdered, decodeErrors, images, audio, metadata, attachments }, null, 1));
+console.log(JSON.stringify({ file, bytes: size, channels, logTimesOrdered, decodeErrors, images, audio, metadata, attachments, transforms, cameraCalibrations }, null, 1));

@@ -37,6 +37,6 @@ public static class CalibrationApplier
         var offsets = record.Streams.Select(d => (d.Id.Value, Offset: OffsetFor(profile, d))).Where(x => x.Offset != Duration.Zero).ToDictionary(x => x.Value, x => x.Offset);
         var attachment = new SessionAttachment($"calibration/{new ProfileReference(profile.Name, profile.Version)}.json", "application/json", record.Session.Start,
             System.Text.Encoding.UTF8.GetBytes(profile.ToJson()));
-        return new SessionCalibration(source, offsets, attachment);
+        return new SessionCalibration(source, offsets, attachment) { Geometry = profile.Spatial?.ToGeometry($"{new ProfileReference(profile.Name, profile.Version)} spatial calibration") };
     }
 }

@@ -57,6 +57,13 @@ public sealed record CalibrationProfile(
     public CalibrationProfile WithSpatial(SpatialCalibration spatial, string createdBy, string note, DateTimeOffset createdAt) =>
         this with { Version = 0, Spatial = spatial, CreatedBy = createdBy, Note = note, CreatedAt = createdAt };
 
+    /// <summary>A draft of the next version of <paramref name="name"/> carrying <paramref name="spatial"/>: the time offsets of
+    /// <paramref name="latest"/> (that name's latest version) are kept; a new name starts with none. The draft is
+    /// <paramref name="rig"/>'s, so the store refuses it when the name belongs to another rig.</summary>
+    public static CalibrationProfile SpatialDraft(CalibrationProfile? latest, string name, string rig, SpatialCalibration spatial, string createdBy, string note,
+        DateTimeOffset createdAt) =>
+        latest is not null ? latest.WithSpatial(spatial, createdBy, note, createdAt) with { Rig = rig } : new CalibrationProfile(name, 0, rig, createdAt, createdBy, note, []) { Spatial = spatial };
+
     public StreamCalibration? For(string stream) => Streams.FirstOrDefault(s => s.Stream == stream);
 
     /// <summary>The profile as JSON ("format": <see cref="JsonFormat"/>), for files and the lab's records.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EdgeRig.Core;
 
 namespace EdgeRig.Calibration.Profiles;
@@ -15,6 +16,29 @@ public sealed record SpatialCalibration(
     public CameraLensCalibration? CameraFor(string stream) => Cameras.FirstOrDefault(c => c.Stream == stream);
 
     public SensorFrameCalibration? FrameFor(string stream) => Frames.FirstOrDefault(f => f.Stream == stream);
+
+    /// <summary>The section as exports carry it: each camera's lens in its stream's frame, every frame's pose on the rig.</summary>
+    public SessionGeometry ToGeometry(string source) => new(source,
+        [.. Cameras.Select(c => new CameraModel(c.Stream, FrameFor(c.Stream)?.FrameId ?? c.Stream, c.Width, c.Height, c.Intrinsics))],
+        [.. Frames.Select(f => new FramePose(f.Stream, f.FrameId, f.RigFromSensor.ToTransform()))]);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The section alone as JSON (the same shape as the "spatial" member of the profile file), for stores that keep it apart.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <exception cref="FormatException">not a spatial section.</exception>
+    public static SpatialCalibration FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SpatialCalibration>(json, Json) ?? throw new FormatException("not a spatial calibration: null");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"not a spatial calibration: {e.Message}", e);
+        }
+    }
 }
 
 /// <summary>One camera's estimated lens model with each parameter's standard deviation (fx, fy, cx, cy, k1, k2, p1, p2, k3) and

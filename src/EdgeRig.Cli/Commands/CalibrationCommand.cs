@@ -4,13 +4,14 @@ using Spectre.Console;
 
 namespace EdgeRig.Cli.Commands;
 
-/// <summary>`edgerig calibrate run|list|show|apply` (lab role).</summary>
+/// <summary>`edgerig calibrate run|spatial|list|show|apply` (lab role).</summary>
 internal static class CalibrationCommand
 {
     public static Command CreateCalibrate()
     {
-        var calibrate = new Command("calibrate", "Temporal calibration: measure per-stream latencies, keep them as versioned profiles, apply them (lab role)");
+        var calibrate = new Command("calibrate", "Calibration: measure per-stream latencies (run) and lenses and sensor poses (spatial), keep them as versioned profiles, apply them (lab role)");
         calibrate.Subcommands.Add(CreateRun());
+        calibrate.Subcommands.Add(SpatialCalibrationCommand.Create());
         foreach (var c in ProfileCommands()) calibrate.Subcommands.Add(c);
         return calibrate;
     }
@@ -100,6 +101,11 @@ internal static class CalibrationCommand
             foreach (var s in p.Streams)
                 table.AddRow(Output.Text(s.Stream), Output.Text(s.DeviceId), Ms(s.OffsetNs), $"{Ms(s.CiLowNs)} .. {Ms(s.CiHighNs)}", s.EventsUsed.ToString(), Output.Text(s.Method));
             Output.Ansi.Write(table);
+            if (p.Spatial is { } spatial)
+            {
+                Output.Ansi.MarkupLine($"spatial calibration, reference camera {Output.Text(spatial.ReferenceStream)}:");
+                SpatialCalibrationCommand.WriteTables(spatial, verdict: null);
+            }
             Output.Ansi.MarkupLine($"history: {string.Join(", ", reply.History.Select(h => $"v{h.Version} {AdminCommand.Ms(h.CreatedMs)}"))}");
             return 0;
         }));

@@ -128,7 +128,10 @@ internal static class ExportCommand
             var chosen = await ResolveProfileAsync(asked, channel, ct);
             return (chosen, chosen is null ? "none (--calibration none)" : $"{chosen.Name}@{chosen.Version} (--calibration {asked})");
         }
-        if (r.Id is null) return (null, "none (a pulled folder does not say which profile the rig would apply; give --calibration)");
+        if (r.Id is null)
+            return PulledProfile.Read(r.Folder!) is { } carried
+                ? (carried, $"{carried.Name}@{carried.Version} (the pulled folder's {PulledProfile.FileName})")
+                : (null, $"none (the pulled folder has no {PulledProfile.FileName}; give --calibration)");
         var session = await new Sessions.SessionsClient(channel).GetSessionAsync(new GetSessionRequest { SessionId = r.Id }, cancellationToken: ct);
         if (session.Calibration.Length == 0 || session.Calibration == "none") return (null, "none (the session is recorded without a calibration profile)");
         var recorded = await ResolveProfileAsync(session.Calibration, channel, ct);
@@ -208,7 +211,9 @@ internal static class ExportCommand
     private static async Task<ExportReport> FromFolderAsync(Request r, string dir, CalibrationProfile? profile, Action<double> report, CancellationToken ct)
     {
         var source = new PulledFolderSessionSource(dir);
-        var calibration = profile is null ? null : CalibrationOf(profile, $"{profile.Name}@{profile.Version} (--calibration {r.Calibration})", source.Record);
+        var carried = r.Calibration is null ? PulledProfile.Read(dir) : null;
+        var calibration = profile is not null ? CalibrationOf(profile, $"{profile.Name}@{profile.Version} (--calibration {r.Calibration})", source.Record)
+            : carried is not null ? CalibrationOf(carried, $"{carried.Name}@{carried.Version} (the pulled folder's {PulledProfile.FileName})", source.Record) : null;
         var export = SessionExport.Prepare(source, Options(r, source.Record, calibration) with { Compression = SessionMcapOptions.ParseCompression(r.Compression) });
         var clock = Stopwatch.StartNew();
         var result = await WriteViaPartAsync(r.Out, r.Overwrite, file => Task.FromResult(export.WriteMcap(file, new Progress<double>(report), ct)));

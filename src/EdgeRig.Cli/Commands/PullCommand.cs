@@ -35,8 +35,10 @@ internal static class PullCommand
                 RemoveIfEmpty(created); // a refused pull (unknown id, wrong role, failed QA) leaves no empty OUT/ID behind
                 throw;
             }
+            string profileNote = result.Complete ? await PulledProfile.WriteAsync(channel, sessionId, result.Folder, ct) : "";
             if (!parse.GetValue(EdgeRigCli.Json))
             {
+                if (profileNote.Length > 0) Output.Ansi.MarkupLine($"calibration: {Output.Text(profileNote)}");
                 foreach (var (stream, why) in result.Withheld) Output.Ansi.MarkupLine($"[yellow]withheld[/] {Output.Text(stream)}: {Output.Text(why)}");
                 foreach (var m in result.Missing) Output.Ansi.MarkupLine($"[red]not pulled[/] {Output.Text(m.ToString())}");
                 if (result.ConfirmRefused.Length > 0)

@@ -30,6 +30,10 @@ public sealed class SimulatedTarget
 
     public CalibrationTargetProfile Profile => _profile;
 
+    /// <summary>How long the script runs: until the last hold and the rig's sway have both ended.</summary>
+    public double ScriptSeconds => Math.Max(_profile.Path.Count > 0 ? _profile.Path[^1].AtSeconds + _profile.Path[^1].HoldSeconds : 0,
+        _profile.RigSway is { } w ? w.AtSeconds + w.DurationSeconds : 0);
+
     /// <summary>The board's physical extent in its own frame (the squares and the white margin).</summary>
     public double MinX { get; }
     public double MaxX { get; }

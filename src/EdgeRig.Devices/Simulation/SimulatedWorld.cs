@@ -34,6 +34,7 @@ public sealed class SimulatedWorld
     private HostTime _pausedSince;
     private int _turning;
     private HostTime _turningSince;
+    private long _scriptStartNs;
 
     public SimulatedWorld(WorldProfile profile, IRigClock clock)
     {
@@ -42,6 +43,7 @@ public sealed class SimulatedWorld
         _intervalNs = Duration.FromSeconds(profile.EventIntervalSeconds).Nanoseconds;
         _random = new Random(profile.Seed);
         Origin = clock.Now;
+        _scriptStartNs = Origin.Nanoseconds;
         _nextEvent = Origin + new Duration(_intervalNs / 2 + (long)(_random.NextDouble() * _intervalNs / 2));
         if (profile.Rotation.Mode == RotationMode.Always) (_turning, _turningSince) = (1, Origin);
         Target = profile.Target is { } target ? new SimulatedTarget(target) : null;
@@ -52,8 +54,11 @@ public sealed class SimulatedWorld
     /// <summary>The calibration board held in front of the rig, and the rig's sway around it; null when the rig file has none.</summary>
     public SimulatedTarget? Target { get; }
 
-    /// <summary>Seconds since the world started (the target script's clock).</summary>
-    public double SecondsAt(HostTime t) => (t - Origin).TotalSeconds;
+    /// <summary>Seconds into the target script: since the world started, or since the last <see cref="RestartTargetScript"/>.</summary>
+    public double SecondsAt(HostTime t) => (t.Nanoseconds - Interlocked.Read(ref _scriptStartNs)) / 1e9;
+
+    /// <summary>Plays the target script (board path, rig sway) again from now: a live spatial calibration run records all of it.</summary>
+    public void RestartTargetScript() => Interlocked.Exchange(ref _scriptStartNs, _clock.Now.Nanoseconds);
 
     /// <summary>Raised by a simulated camera for each frame that shows the board: the truth spatial calibration is checked against.</summary>
     public event Action<TargetTruth>? TargetSeen;

@@ -32,14 +32,15 @@ public static class DatasetExporter
         problems.Sort((a, b) => (string.CompareOrdinal(a.Stream, b.Stream), a.Index.CompareTo(b.Index)) switch { (0, var i) => i, (var s, _) => s });
         var reference = timelines.Single(t => t.Descriptor.Id == referenceDescriptor.Id);
         long toleranceNs = (options.Tolerance ?? new Core.Duration(referenceDescriptor.NominalPeriod.Nanoseconds / 2)).Nanoseconds;
-        var aligner = new FrameAligner(reference, toleranceNs);
+        var aligner = new FrameAligner(reference, toleranceNs, options.Geometry);
         var tables = timelines.SelectMany(StreamTables.For).Concat(aligner.Align(timelines.Where(t => t != reference).ToList())).ToList();
         for (int i = 0; i < tables.Count; i++)
         {
             await tables[i].WriteAsync(part, cancellationToken);
             progress?.Report(0.8 + 0.2 * (i + 1) / tables.Count);
         }
-        var metadata = DatasetMetadataBuilder.Build(record, reference, toleranceNs, options.Calibration, problems, timelines, tables, aligner.MatchesInTolerance);
+        var metadata = DatasetMetadataBuilder.Build(record, reference, toleranceNs, options.Calibration, problems, timelines, tables, aligner.MatchesInTolerance,
+            options.Geometry);
         await File.WriteAllTextAsync(Path.Combine(part, DatasetMetadata.FileName), JsonSerializer.Serialize(metadata, DatasetMetadata.Json) + "\n", cancellationToken);
 
         var (bytes, digest) = Digest(part);

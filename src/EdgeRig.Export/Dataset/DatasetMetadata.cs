@@ -14,6 +14,10 @@ public sealed record DatasetMetadata(
     public const string FormatName = "edgerig-dataset/1";
     public const string FileName = "metadata.json";
 
+    /// <summary>Each sensor's pose on the rig and each camera's lens; absent when the session has no geometry.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DatasetGeometryInfo? Geometry { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -58,6 +62,26 @@ public sealed record DatasetProblemInfo(string Stream, int Index, string Kind, s
 public sealed record DatasetStreamInfo(string Id, string Modality, string Encoding, double NominalRateHz, string Units, string DeviceId, string FrameId,
     IReadOnlyDictionary<string, string> Parameters, long Recorded, long Exported, long? FirstTimeNs, long? LastTimeNs, string Table, string? Images);
 
+/// <summary>The session's geometry (<see cref="SessionGeometry"/>): where it came from, and per stream with a frame its pose T_rig_frame
+/// (translation in m, a rotation vector in degrees) and, for a camera, its lens (OpenCV's model).</summary>
+public sealed record DatasetGeometryInfo(string Source, string RootFrame, IReadOnlyList<DatasetSensorGeometry> Sensors)
+{
+    public static DatasetGeometryInfo Of(SessionGeometry g) => new(g.Source, SessionGeometry.RigFrame,
+        g.Frames.Select(f => f.Stream).Concat(g.Cameras.Select(c => c.Stream)).Distinct().Order(StringComparer.Ordinal).Select(stream =>
+        {
+            var pose = g.FrameFor(stream) is { } f ? SensorPose.From(f.RigFromFrame) : null;
+            var camera = g.CameraFor(stream);
+            return new DatasetSensorGeometry(stream, g.FrameFor(stream)?.FrameId ?? camera!.FrameId, pose?.TranslationM, pose?.RotationDeg,
+                camera is null ? null : new DatasetCameraGeometry(camera.Width, camera.Height, camera.Intrinsics.Fx, camera.Intrinsics.Fy, camera.Intrinsics.Cx,
+                    camera.Intrinsics.Cy, camera.Intrinsics.Distortion));
+        }).ToList());
+}
+
+public sealed record DatasetSensorGeometry(string Stream, string FrameId, IReadOnlyList<double>? TranslationM, IReadOnlyList<double>? RotationDeg, DatasetCameraGeometry? Camera);
+
+/// <summary>A camera's lens: pixels = K · distort(x/z, y/z), distortion k1 k2 p1 p2 k3 (OpenCV's order, "plumb_bob").</summary>
+public sealed record DatasetCameraGeometry(int Width, int Height, double Fx, double Fy, double Cx, double Cy, IReadOnlyList<double> Distortion);
+
 public sealed record DatasetTableInfo(string Path, long Rows, IReadOnlyList<DatasetColumnInfo> Columns);
 
 /// <summary>A table column: <see cref="Type"/> is its Parquet/Arrow logical type name (int64, int32, float32, float64, bool, string, binary).</summary>
@@ -67,7 +91,8 @@ public sealed record DatasetColumnInfo(string Name, string Type, bool Nullable, 
 internal static class DatasetMetadataBuilder
 {
     public static DatasetMetadata Build(SessionRecord record, StreamTimeline reference, long toleranceNs, DatasetCalibration calibration,
-        IReadOnlyList<ChunkProblem> problems, IReadOnlyList<StreamTimeline> streams, IReadOnlyList<ParquetTable> tables, IReadOnlyDictionary<string, long> inTolerance)
+        IReadOnlyList<ChunkProblem> problems, IReadOnlyList<StreamTimeline> streams, IReadOnlyList<ParquetTable> tables, IReadOnlyDictionary<string, long> inTolerance,
+        SessionGeometry? geometry = null)
     {
         var s = record.Session;
         var session = new DatasetSessionInfo(s.Id, s.Name, s.Operator, new SortedDictionary<string, string>(s.Tags.ToDictionary(), StringComparer.Ordinal), s.RigName,
@@ -86,7 +111,7 @@ internal static class DatasetMetadataBuilder
             streams.Select(t => Stream(record, t)).ToList(),
             tables.OrderBy(t => t.Name, StringComparer.Ordinal).Select(Table).ToList(),
             new SortedDictionary<string, long>(inTolerance.ToDictionary(), StringComparer.Ordinal),
-            DatasetMetadata.Rules(toleranceNs));
+            DatasetMetadata.Rules(toleranceNs)) { Geometry = geometry is null ? null : DatasetGeometryInfo.Of(geometry) };
     }
 
     private static DatasetStreamInfo Stream(SessionRecord record, StreamTimeline t)

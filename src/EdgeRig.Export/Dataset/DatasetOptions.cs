@@ -27,6 +27,9 @@ public sealed record DatasetOptions
     /// <summary>Per-stream time corrections applied before alignment; <see cref="DatasetCalibration.None"/> until calibration profiles exist.</summary>
     public DatasetCalibration Calibration { get; init; } = DatasetCalibration.None;
 
+    /// <summary>The session's geometry, written to metadata.json ("geometry"); null: none.</summary>
+    public SessionGeometry? Geometry { get; init; }
+
     internal bool Includes(StreamId stream) => Streams.Count == 0 || Streams.Contains(stream.Value);
 
     internal bool Includes(RigTime t) => (From is not { } from || t >= from) && (To is not { } to || t <= to);

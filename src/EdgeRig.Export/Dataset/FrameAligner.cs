@@ -8,7 +8,7 @@ namespace EdgeRig.Export.Dataset;
 /// the audio frames whose own times fall in the window (windows/STREAM.parquet); GPIO edges in the window; for cameras, LIDAR
 /// and anything else the nearest sample. Each match has its time difference (match - t) and whether it is within tolerance.
 /// </summary>
-internal sealed class FrameAligner(StreamTimeline reference, long toleranceNs)
+internal sealed class FrameAligner(StreamTimeline reference, long toleranceNs, SessionGeometry? geometry = null)
 {
     public const string FramesTable = "frames.parquet";
 
@@ -17,6 +17,8 @@ internal sealed class FrameAligner(StreamTimeline reference, long toleranceNs)
 
     public static string WindowsPathOf(string stream) => $"windows/{stream}.parquet";
 
+    public static string ProjectionPathOf(string lidar, string camera) => $"projections/{lidar}_in_{camera}.parquet";
+
     /// <summary>Per stream: how many reference rows have a match within tolerance.</summary>
     public IReadOnlyDictionary<string, long> MatchesInTolerance => _inTolerance;
 
@@ -24,7 +26,8 @@ internal sealed class FrameAligner(StreamTimeline reference, long toleranceNs)
 
     public long WindowEnd(int row) => WindowStart(row) + _periodNs;
 
-    /// <summary>frames.parquet and, per audio stream, its windows table.</summary>
+    /// <summary>frames.parquet, per audio stream its windows table, and per LIDAR its points in the reference camera when the
+    /// geometry has both.</summary>
     public IEnumerable<ParquetTable> Align(IReadOnlyList<StreamTimeline> others)
     {
         int n = reference.Count;
@@ -45,13 +48,18 @@ internal sealed class FrameAligner(StreamTimeline reference, long toleranceNs)
                 case Encodings.Imu6: AddImu(frames, s); break;
                 case Encodings.PcmS16Le: yield return AddAudio(frames, s); break;
                 case Encodings.GpioEdge: AddEdges(frames, s); break;
-                default: AddNearest(frames, s); break;
+                default:
+                    var rows = AddNearest(frames, s);
+                    if (s.Descriptor.Encoding == Encodings.LidarScan && geometry is not null && LidarProjection.For(geometry, reference.Id, s.Id) is { } projection)
+                        yield return Project(s, rows, projection);
+                    break;
             }
         }
         yield return frames;
     }
 
-    private void AddNearest(ParquetTable frames, StreamTimeline s)
+    /// <summary>The nearest sample of <paramref name="s"/> per reference row (null where the stream has none).</summary>
+    private long?[] AddNearest(ParquetTable frames, StreamTimeline s)
     {
         int n = reference.Count;
         var row = new long?[n];
@@ -68,6 +76,30 @@ internal sealed class FrameAligner(StreamTimeline reference, long toleranceNs)
         frames.AddNullable($"{s.Id}_row", row, "row").AddNullable($"{s.Id}_seq", seq).AddNullable($"{s.Id}_dt_ns", dt, "ns").Add($"{s.Id}_in_tolerance", ok);
         if (s.IsCamera) frames.AddStrings($"{s.Id}_image", row.Select(k => k is { } r ? s.Images[r] : null).ToArray());
         Count(s, ok);
+        return row;
+    }
+
+    /// <summary>
+    /// Each reference row's matched scan (the nearest, as in frames.parquet) projected into the reference camera: one row per point
+    /// that lands in the image in front of it, with its pixel (distortion included) and depth along the optical axis.
+    /// </summary>
+    private ParquetTable Project(StreamTimeline lidar, long?[] matched, LidarProjection projection)
+    {
+        var (frameRow, scanRow, point, u, v, depth) = (new List<long>(), new List<long>(), new List<int>(), new List<double>(), new List<double>(), new List<double>());
+        for (int i = 0; i < matched.Length; i++)
+        {
+            if (matched[i] is not { } k) continue;
+            var payload = lidar.Payloads[(int)k].Span;
+            for (int j = 0; j < payload.Length / StreamTables.LidarPointSize; j++)
+            {
+                var (angle, range) = StreamTables.LidarPoint(payload, j);
+                if (!projection.TryProject(angle, range, out var p)) continue;
+                frameRow.Add(i); scanRow.Add(k); point.Add(j); u.Add(p.U); v.Add(p.V); depth.Add(p.DepthM);
+            }
+        }
+        return new ParquetTable(ProjectionPathOf(lidar.Id, reference.Id))
+            .Add("frame_row", frameRow.ToArray(), "row").Add("scan_row", scanRow.ToArray(), "row").Add("point", point.ToArray())
+            .Add("u", u.ToArray(), "px").Add("v", v.ToArray(), "px").Add("depth_m", depth.ToArray(), "m");
     }
 
     private void AddImu(ParquetTable frames, StreamTimeline s)

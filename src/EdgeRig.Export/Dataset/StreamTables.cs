@@ -76,6 +76,13 @@ internal static class StreamTables
         s.Payloads[i].Length == GpioEdgePayload.Size && GpioEdgePayload.TryRead(s.Payloads[i].Span, out var edge) ? edge
             : throw Malformed(s, i, $"{s.Payloads[i].Length} bytes, expected {GpioEdgePayload.Size} (line, level)");
 
+    /// <summary>Point <paramref name="k"/> of a lidar/scan-v1 payload: its angle (rad) and range (m).</summary>
+    public static (float AngleRad, float RangeM) LidarPoint(ReadOnlySpan<byte> payload, int k)
+    {
+        var x = payload.Slice(k * LidarPointSize, LidarPointSize);
+        return (BinaryPrimitives.ReadSingleLittleEndian(x), BinaryPrimitives.ReadSingleLittleEndian(x[4..]));
+    }
+
     private static ParquetTable LidarPoints(StreamTimeline s, int total)
     {
         var scanRow = new long[total];
@@ -94,8 +101,7 @@ internal static class StreamTables
             {
                 var x = p.Slice(k * LidarPointSize, LidarPointSize);
                 (scanRow[at], scanSeq[at], point[at]) = (i, s.Sequence[i], k);
-                angle[at] = BinaryPrimitives.ReadSingleLittleEndian(x);
-                range[at] = BinaryPrimitives.ReadSingleLittleEndian(x[4..]);
+                (angle[at], range[at]) = LidarPoint(p, k);
                 intensity[at] = x[8];
                 offset[at] = BinaryPrimitives.ReadUInt32LittleEndian(x[9..]);
                 time[at] = s.TimeNs[i] + offset[at];

@@ -53,6 +53,11 @@ public static class SessionMcapExporter
             ushort markerChannel = writer.AddChannel(MarkersTopic, SchemaDescriptors.Encoding, SchemaFor(Log.Descriptor));
             foreach (var d in streams) counts[Topic(d)] = 0;
             counts[MarkersTopic] = 0;
+            if (options.Geometry is { } geometry)
+            {
+                var start = options.From is { } from && from.Nanoseconds > record.Session.Start.Nanoseconds ? from : record.Session.Start;
+                WriteGeometry(writer, GeometryMessages.For(geometry, streams, start), Ns(start), SchemaFor, counts);
+            }
 
             using var readAhead = new ChunkReadAhead(source, cancellationToken);
             IEnumerable<Sample> ReadStream(StreamDescriptor d)
@@ -109,6 +114,21 @@ public static class SessionMcapExporter
         var m = markers[index];
         writer.WriteProtobuf(channel, (uint)index, Ns(m.Time), Ns(m.Time), SampleMessages.Marker(m));
         counts[MarkersTopic]++;
+    }
+
+    /// <summary>The static geometry, all stamped at the export's start: a channel per topic, in the order given.</summary>
+    private static void WriteGeometry(McapWriter writer, IReadOnlyList<(string Topic, IMessage Message)> messages, ulong at, Func<MessageDescriptor, ushort> schemaFor,
+        SortedDictionary<string, long> counts)
+    {
+        var channels = new Dictionary<string, ushort>(StringComparer.Ordinal);
+        foreach (var (topic, message) in messages)
+        {
+            if (!channels.TryGetValue(topic, out ushort channel))
+                channels[topic] = channel = writer.AddChannel(topic, SchemaDescriptors.Encoding, schemaFor(message.Descriptor));
+            long n = counts.GetValueOrDefault(topic);
+            writer.WriteProtobuf(channel, (uint)n, at, at, message);
+            counts[topic] = n + 1;
+        }
     }
 
     private static bool Overlaps(ChunkInfo c, SessionMcapOptions o) =>

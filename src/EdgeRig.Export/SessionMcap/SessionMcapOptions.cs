@@ -24,6 +24,10 @@ public sealed record SessionMcapOptions
     /// </summary>
     public IReadOnlyList<SessionAttachment> Attachments { get; init; } = [];
 
+    /// <summary>The static geometry written at the export's start (<see cref="GeometryMessages"/>: /tf and each camera's
+    /// /STREAM/calibration); null writes none, and the file is what it was before exports carried geometry.</summary>
+    public SessionGeometry? Geometry { get; init; }
+
     /// <summary>Checks the options against a session's streams.</summary>
     /// <exception cref="ArgumentException">an unknown stream, or a time range that ends before it starts.</exception>
     public void Validate(IReadOnlyList<StreamDescriptor> streams)

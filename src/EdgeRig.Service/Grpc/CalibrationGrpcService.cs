@@ -1,3 +1,5 @@
+using System.Text.Json;
+using EdgeRig.Api;
 using EdgeRig.Api.V1;
 using EdgeRig.Calibration;
 using EdgeRig.Calibration.Profiles;
@@ -55,6 +57,40 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
         }
         var run = await Task.Run(() => runner.Motion(new SessionStoreSource(store, id), request.GyroStream, request.GyroProfile), context.CancellationToken);
         return Report(run, request.SaveAs, request.Note, context, started);
+    }
+
+    public override async Task<SpatialCalibrationReport> RunSpatial(RunSpatialRequest request, ServerCallContext context)
+    {
+        long started = time.GetTimestamp();
+        if (double.IsNaN(request.Seconds) || request.Seconds < 0 || request.Seconds > 600) throw new ArgumentException($"seconds must be 0..600 (0: the simulated target script's length, else 45 s), was {request.Seconds}");
+        Vision.Spatial.ChessboardSpec.Of(rig); // refuses a rig file without a board before anything is recorded
+        string id;
+        if (string.IsNullOrWhiteSpace(request.SessionId))
+            id = await live.RecordSpatialAsync(request.Seconds, context.CancellationToken);
+        else
+        {
+            if (request.Seconds != 0) throw new ArgumentException("seconds applies to a live run only; leave it 0 with session_id");
+            id = request.SessionId;
+            RecordedSession(id);
+        }
+        var options = new Vision.Spatial.SpatialRunOptions { ReferenceStream = request.ReferenceStream.Length > 0 ? request.ReferenceStream : null };
+        var (streams, damaged) = SessionStreams.Read(new SessionStoreSource(store, id));
+        var result = await Task.Run(() => Vision.Spatial.SpatialCalibrator.Calibrate(streams, rig, options), context.CancellationToken);
+        var report = new SpatialCalibrationReport
+        {
+            SessionId = id, Passed = result.Passed, ImuLagNs = result.ImuLagNs, Tolerances = ProfileJson.Read<SpatialTolerances>(JsonSerializer.Serialize(rig.Calibration.Spatial, JsonSerializerOptions.Web)),
+            Result = ProfileJson.Read<SpatialSection>(new SpatialCalibration(result.ReferenceStream, result.Cameras, result.Frames).ToJson()),
+        };
+        report.Failures.AddRange(result.Failures.Select(f => new SpatialFailureInfo { Name = f.Name, Stream = f.Stream, Message = f.Message }));
+        report.DamagedChunks.AddRange(damaged.Select(p => p.ToString()));
+        if (request.SaveAs.Length > 0)
+        {
+            var (saved, notSaved) = result.SaveAs(profiles, request.SaveAs, store.GetSession(id).Session.RigName,
+                AuthInterceptor.CallerOf(context)?.TokenName ?? "", request.Note, time.GetUtcNow());
+            (report.Saved, report.NotSavedBecause) = (saved is null ? null : ToApi(saved), notSaved);
+        }
+        report.RunSeconds = time.GetElapsedTime(started).TotalSeconds;
+        return report;
     }
 
     private SessionRecord RecordedSession(string id)
@@ -146,6 +182,7 @@ public sealed class CalibrationGrpcService(ISessionStore store, ICalibrationProf
             CreatedBy = p.CreatedBy,
             Note = p.Note,
             Json = p.ToJson(),
+            Spatial = p.Spatial is { } spatial ? ProfileJson.Read<SpatialSection>(spatial.ToJson()) : null,
         };
         info.Streams.AddRange(p.Streams.Select(s => new StreamCalibrationInfo
         {

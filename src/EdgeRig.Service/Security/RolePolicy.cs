@@ -44,6 +44,7 @@ public static class RolePolicy
         ["/edgerig.v1.Privacy/RotateKey"] = (Admins, "key.rotate"),
         ["/edgerig.v1.Calibration/RunStimulus"] = (LabStaff, "calibrate"),
         ["/edgerig.v1.Calibration/RunMotion"] = (LabStaff, "calibrate"),
+        ["/edgerig.v1.Calibration/RunSpatial"] = (LabStaff, "calibrate"),
         ["/edgerig.v1.Calibration/ListProfiles"] = (LabStaff, null),
         ["/edgerig.v1.Calibration/GetProfile"] = (LabStaff, null),
         ["/edgerig.v1.Calibration/ApplyProfile"] = (LabStaff, "calibration.apply"),

@@ -37,4 +37,22 @@ public sealed record SpatialReport(
         if (Cameras.Count == 0) throw new InvalidOperationException("not saving a spatial calibration: the session has no camera");
         return new SpatialCalibration(ReferenceStream, Cameras, Frames);
     }
+
+    /// <summary>
+    /// Saves the result as the next version of <paramref name="name"/>, keeping that name's time offsets (a new name starts
+    /// with none); nothing is saved from a failed run. Returns the saved version, or null and why not.
+    /// </summary>
+    public (CalibrationProfile? Saved, string NotSavedBecause) SaveAs(ICalibrationProfileStore profiles, string name, string rig, string createdBy, string note, DateTimeOffset now)
+    {
+        if (!Passed) return (null, $"not saving profile '{name}': the spatial calibration failed ({(Failures.Count > 0 ? string.Join("; ", Failures) : "no camera calibrated")})");
+        try
+        {
+            var saved = profiles.Save(CalibrationProfile.SpatialDraft(profiles.Get(name), name, rig, ToProfileSection(), createdBy, note, now));
+            return (saved, "");
+        }
+        catch (ArgumentException e)
+        {
+            return (null, e.Message);
+        }
+    }
 }

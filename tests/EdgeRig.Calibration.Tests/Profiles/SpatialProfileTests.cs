@@ -65,6 +65,39 @@ public sealed class SpatialProfileTests
         Assert.Null(store.Get("lab", 1)!.Spatial);
     }
 
+    [Fact]
+    public void SpatialDraft_NewName_SavesASpatialOnlyProfile_LatestKeepsItsTimeOffsets()
+    {
+        var records = new List<CalibrationProfile>();
+        var store = new CalibrationProfileStore(new Records(records));
+        var spatialOnly = store.Save(CalibrationProfile.SpatialDraft(store.Get("bench"), "bench", "sim-spatial", Spatial(), "ben", "first", At));
+        Assert.Equal((1, 0, "sim-spatial"), (spatialOnly.Version, spatialOnly.Streams.Count, spatialOnly.Rig));
+        Assert.Equal("cam0", spatialOnly.Spatial!.ReferenceStream);
+
+        var timed = store.Save(CalibrationProfile.FromJson(SavedBeforeSpatial) with { Version = 0 });
+        var next = store.Save(CalibrationProfile.SpatialDraft(store.Get("lab"), "lab", "sim-default", Spatial(), "ben", "second", At));
+        Assert.Equal((2, "sim-default", "ben", "second"), (next.Version, next.Rig, next.CreatedBy, next.Note));
+        Assert.Equal(timed.Streams, next.Streams);
+        Assert.Throws<ArgumentException>(() => store.Save(CalibrationProfile.SpatialDraft(store.Get("lab"), "lab", "sim-spatial", Spatial(), "ben", "other rig", At)));
+    }
+
+    [Fact]
+    public void Judge_TimeOffsetsSavedUnderANameWithASpatialSection_NewVersionKeepsTheSection()
+    {
+        var store = new CalibrationProfileStore(new Records([]));
+        store.Save(CalibrationProfile.SpatialDraft(null, "lab", "rig", Spatial(), "ben", "board", At));
+        var camera = new StreamDescriptor(new StreamId("cam0"), Modality.Camera, Encodings.Jpeg, 30, "", "cam0", "cam0_optical");
+        var record = new SessionRecord(new Session("s", "n", "o", new Dictionary<string, string>(), new RigTime(0), new RigTime(1), SessionState.Complete, "rig"),
+            [camera], new Dictionary<string, StreamCounts>(), [], 0, 0);
+        var run = new CalibrationRun("stimulus", record, [new StreamOffset("cam0", "stimulus/camera", 22e6, 21.9e6, 22.1e6, [], null)], [], "test", "", null);
+
+        var outcome = new CalibrationRunner(store, "rig", new CalibrationSettings(), cameraYaw: null, new Dictionary<string, double>()).Judge(run, "lab", "ana", "time", At);
+
+        Assert.Equal(2, outcome.Saved!.Version);
+        Assert.Equal(22e6, outcome.Saved.For("cam0")!.OffsetNs);
+        Assert.Equal(Spatial().Cameras[0].Intrinsics, outcome.Saved.Spatial!.CameraFor("cam0")!.Intrinsics);
+    }
+
     private sealed class Records(List<CalibrationProfile> saved) : IProfileRecords
     {
         public void Insert(CalibrationProfile profile) => saved.Add(profile);
