@@ -40,7 +40,9 @@ public static class EdgeRigHost
     /// <exception cref="DataDirectoryInUseException">another service holds the data directory.</exception>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        // the slim builder: no IIS integration, HTTP/3 (QUIC), host filtering, regex route constraints or debug/EventSource
+        // loggers, none of which the rig uses; their assemblies and the code compiled for them stayed resident (#14)
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddCommandLine(args, Switches);
         ListenPlan.RefuseOtherListeners(builder.Configuration); // only the plan below binds: no Kestrel:Endpoints, HTTP_PORTS, ...
         var listen = ListenPlan.Parse(builder.Configuration["urls"] is { Length: > 0 } urls ? urls : DefaultUrl);

@@ -72,6 +72,14 @@ public static class ServiceSoakBench
             int segments = 0, pulls = 0;
             long produced = 0, dropped = 0, pulledBytes = 0;
             Task<long> pull = Task.FromResult(0L);
+            // the first reading at or after the 1-minute mark; also taken at a segment's end, as under load a stop and a start
+            // can take longer than a (short, smoke) segment, and the loop below would skip the mark
+            void FirstMinute()
+            {
+                if (rssAt1 != 0 || sw.Elapsed - recordStart < TimeSpan.FromMinutes(Math.Min(1, o.Minutes / 3))) return;
+                rssAt1 = ReadStatus(service.Id)!.Value.Rss;
+                Console.Error.WriteLine($"service-soak: {(sw.Elapsed - recordStart).TotalMinutes:0.0} min recording, RSS {rssAt1:0.0} MiB");
+            }
             string current = (await rig.StartRecordingAsync(new StartRecordingRequest { Name = "service-soak 1" })).Id;
             while (sw.Elapsed - recordStart < total)
             {
@@ -79,13 +87,10 @@ public static class ServiceSoakBench
                 while (sw.Elapsed - recordStart < segmentEnd)
                 {
                     var left = segmentEnd - (sw.Elapsed - recordStart);
-                    if (rssAt1 == 0 && sw.Elapsed - recordStart >= TimeSpan.FromMinutes(Math.Min(1, o.Minutes / 3)))
-                    {
-                        rssAt1 = ReadStatus(service.Id)!.Value.Rss;
-                        Console.Error.WriteLine($"service-soak: {(sw.Elapsed - recordStart).TotalMinutes:0.0} min recording, RSS {rssAt1:0.0} MiB");
-                    }
+                    FirstMinute();
                     await Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
                 }
+                FirstMinute();
                 var stopped = await rig.StopRecordingAsync(new StopRecordingRequest());
                 segments++;
                 produced += stopped.Counts.Values.Sum(c => c.Produced);

@@ -44,6 +44,15 @@ public sealed class RigTokenAuthenticationTests
         return http;
     }
 
+    /// <summary>Data protection's hosted service makes an XML key ring at start-up, resident for the service's life (#14).</summary>
+    [Fact]
+    public void AddRigTokenAuthentication_Registers_NoDataProtection()
+    {
+        var services = new ServiceCollection().AddRigTokenAuthentication();
+        Assert.DoesNotContain(services, d => d.ServiceType.Namespace?.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true);
+        Assert.Contains(services, d => d.ServiceType == typeof(RigTokenAuthenticationHandler));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -42,7 +42,10 @@ public static class RigTokenAuthentication
 {
     public static IServiceCollection AddRigTokenAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication(RigTokenAuthenticationHandler.SchemeName)
+        // AddAuthenticationCore, not AddAuthentication: the latter also registers data protection, whose hosted service makes
+        // and loads an XML key ring at start-up (System.Private.Xml resident) for cookies the rig never issues (#14)
+        services.AddAuthenticationCore(o => o.DefaultScheme = RigTokenAuthenticationHandler.SchemeName).AddWebEncoders();
+        new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, RigTokenAuthenticationHandler>(RigTokenAuthenticationHandler.SchemeName, null);
         return services;
     }
