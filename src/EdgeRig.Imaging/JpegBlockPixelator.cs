@@ -21,9 +21,8 @@ public readonly record struct PixelRect(int X, int Y, int Width, int Height)
 /// </summary>
 public sealed unsafe class JpegBlockPixelator : IDisposable
 {
-    private nint _transformer;
-    private byte* _buffer;
-    private nuint _capacity;
+    private readonly NativeBuffer _buffer = new();
+    private TurboJpegHandle? _transformer;
     private bool _disposed;
 
     /// <summary>Cells across the longer side of a rectangle, rounded to whole blocks (at least one block of 8 pixels).</summary>
@@ -58,7 +57,7 @@ public sealed unsafe class JpegBlockPixelator : IDisposable
             pixelated = state.Pixelated;
             nuint needed = TurboJpegNative.tjBufSize(width, height, subsampling);
             if (needed == unchecked((nuint)(-1)) || needed > int.MaxValue) return null;
-            byte* buffer = Buffer(needed);
+            byte* buffer = _buffer.Get(needed);
             var handle = GCHandle.Alloc(state);
             try
             {
@@ -196,48 +195,22 @@ public sealed unsafe class JpegBlockPixelator : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_transformer != 0) return _transformer;
-            _transformer = TurboJpegNative.tjInitTransform();
-            if (_transformer == 0) throw new InvalidOperationException("libturbojpeg could not create a transform handle");
-            return _transformer;
+            _transformer ??= TurboJpegHandle.Transformer();
+            return _transformer.DangerousGetHandle();
         }
     }
 
     /// <summary>After a failed call the handle may be mid-state: the next frame starts on a fresh one.</summary>
     private void Reset()
     {
-        if (_transformer == 0) return;
-        TurboJpegNative.tjDestroy(_transformer);
-        _transformer = 0;
+        _transformer?.Dispose();
+        _transformer = null;
     }
-
-    private byte* Buffer(nuint needed)
-    {
-        if (_capacity < needed)
-        {
-            NativeMemory.Free(_buffer);
-            _buffer = (byte*)NativeMemory.Alloc(needed);
-            _capacity = needed;
-        }
-        return _buffer;
-    }
-
-    ~JpegBlockPixelator() => Release();
 
     public void Dispose()
     {
-        Release();
-        GC.SuppressFinalize(this);
-    }
-
-    private void Release()
-    {
-        if (_disposed) return;
         _disposed = true;
-        if (_transformer != 0) TurboJpegNative.tjDestroy(_transformer);
-        _transformer = 0;
-        NativeMemory.Free(_buffer);
-        _buffer = null;
-        _capacity = 0;
+        Reset();
+        _buffer.Dispose();
     }
 }
