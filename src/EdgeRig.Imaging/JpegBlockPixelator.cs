@@ -54,7 +54,6 @@ public sealed unsafe class JpegBlockPixelator : IDisposable
                 return null;
             }
             var state = new FilterState(Cells, Clip(rects, width, height));
-            pixelated = state.Pixelated;
             nuint needed = TurboJpegNative.tjBufSize(width, height, subsampling);
             if (needed == unchecked((nuint)(-1)) || needed > int.MaxValue) return null;
             byte* buffer = _buffer.Get(needed);
@@ -78,6 +77,7 @@ public sealed unsafe class JpegBlockPixelator : IDisposable
                     return null;
                 }
                 if (rc != 0) Reset(); // a warning (slightly damaged data): the image is whole, the handle may not be
+                pixelated = [.. Clip(state.Pixelated, width, height)]; // the block grid can run past the image's last pixels
                 return new ReadOnlySpan<byte>(destinations[1], (int)sizes[1]).ToArray();
             }
             finally

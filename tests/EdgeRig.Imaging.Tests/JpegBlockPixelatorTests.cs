@@ -84,6 +84,19 @@ public sealed class JpegBlockPixelatorTests
     }
 
     [Fact]
+    public void Pixelate_ImageNotAMultipleOfTheBlock_RectReportedWithinTheImage()
+    {
+        var jpeg = NoisyJpeg(101, 75);
+        using var pixelator = new JpegBlockPixelator();
+        var result = pixelator.TryPixelate(jpeg, [new PixelRect(90, 60, 20, 20)], out var done);
+        Assert.Equal(new PixelRect(88, 56, 13, 19), Assert.Single(done));
+        using var codec = new JpegCodec(accurate: true);
+        var after = codec.TryDecodeGrey(result!)!;
+        Assert.Equal((101, 75), (after.Width, after.Height));
+        Assert.Equal(codec.TryDecodeGrey(jpeg)![10, 10], after[10, 10]);
+    }
+
+    [Fact]
     public void Pixelate_NoRects_SameImage()
     {
         var jpeg = NoisyJpeg(160, 120);
