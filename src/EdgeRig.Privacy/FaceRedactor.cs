@@ -111,7 +111,7 @@ public sealed class FaceRedactor : IDisposable
     /// The cascade over octaves of the image: the image, then halved, and so on, each scanned only for windows under twice the
     /// cascade's size. OpenCV moves the window in steps of 2 pixels on levels below twice the window and of 1 pixel above, where
     /// a face is larger and needs it least: in one pyramid, half the time goes to those 1-pixel levels. Octaves keep every
-    /// level at 2 pixels. A face found in two octaves counts once.
+    /// level at 2 pixels. A face found in two octaves counts once, with the box that holds both.
     /// </summary>
     private Rect[] ScanOctaves(CascadeClassifier cascade, Mat image, Size? minSize)
     {
@@ -131,7 +131,10 @@ public sealed class FaceRedactor : IDisposable
                     {
                         var box = new Rect((int)(r.X / k), (int)(r.Y / k), (int)Math.Ceiling(r.Width / k), (int)Math.Ceiling(r.Height / k));
                         var centre = new Point(box.X + box.Width / 2, box.Y + box.Height / 2);
-                        if (!found.Any(f => f.Contains(centre))) found.Add(box);
+                        int same = found.FindIndex(f => f.Contains(centre) || box.Contains(new Point(f.X + f.Width / 2, f.Y + f.Height / 2)));
+                        if (same < 0) found.Add(box);
+                        else found[same] = found[same].Union(box); // one face seen in two octaves: the box that holds both
+
                     }
                 int half = (width + 1) / 2, halfHeight = (height + 1) / 2;
                 var next = new Mat();
