@@ -99,6 +99,9 @@ public sealed record WorldProfile
 public sealed record RecordingProfile
 {
     public double FlushIntervalSeconds { get; init; } = 0.5;
+    /// <summary>The interval of each stream's first chunk after a start: its first samples are durable (and readable) soon after
+    /// the start, not a whole flush interval later. At most <see cref="FlushIntervalSeconds"/>; equal to it, the first chunk is like any other.</summary>
+    public double FirstFlushSeconds { get; init; } = 0.05;
     public int MaxChunkBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>Free space to keep on the data disk; recording stops cleanly when a write would go below it.</summary>
@@ -207,6 +210,8 @@ public sealed partial record RigProfile
         if (string.IsNullOrWhiteSpace(Name)) Fail("name", "is required");
         if (Devices.Count == 0) Fail("devices", "must list at least one device");
         if (Recording.FlushIntervalSeconds is <= 0 or > 10) Fail("recording.flushIntervalSeconds", $"must be in (0, 10], was {Recording.FlushIntervalSeconds}");
+        if (Recording.FirstFlushSeconds < 0 || Recording.FirstFlushSeconds > Recording.FlushIntervalSeconds)
+            Fail("recording.firstFlushSeconds", $"must be in [0, recording.flushIntervalSeconds], was {Recording.FirstFlushSeconds}");
         if (Recording.MaxChunkBytes is < 4096 or > 12 * 1024 * 1024) Fail("recording.maxChunkBytes", $"must be between 4096 and 12 MiB, was {Recording.MaxChunkBytes}");
         if (Ptp.PollIntervalSeconds is < 0.1 or > 60) Fail("ptp.pollIntervalSeconds", $"must be in [0.1, 60], was {Ptp.PollIntervalSeconds}");
         if (Ptp.OffsetThresholdNs <= 0) Fail("ptp.offsetThresholdNs", $"must be > 0, was {Ptp.OffsetThresholdNs}");

@@ -15,9 +15,7 @@ public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
     private readonly int _flags = accurate ? 0 : TurboJpegNative.FlagFastDct | TurboJpegNative.FlagFastUpsample;
 
     private nint _compressor, _decompressor;
-    // native, so the pages past the encoded bytes are never touched and never resident (a managed array would be zeroed)
-    private byte* _encodeBuffer;
-    private int _encodeCapacity;
+    private readonly NativeBuffer _encodeBuffer = new();
 
     /// <summary>Whether libturbojpeg can be loaded, and if not, why (for doctor and status).</summary>
     public static EdgeRig.Core.NativeLibraryState Probe() =>
@@ -72,7 +70,7 @@ public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
     {
         ValidateQuality(quality);
         byte* jpeg = EncodeBuffer(image.Width, image.Height);
-        nuint size = (nuint)_encodeCapacity;
+        nuint size = _encodeBuffer.Capacity;
         fixed (byte* source = image.Pixels)
         {
             Check(TurboJpegNative.tjCompress2(Compressor, source, image.Width, image.Stride, image.Height, TurboJpegNative.PixelFormatBgr,
@@ -86,7 +84,7 @@ public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
     {
         ValidateQuality(quality);
         byte* jpeg = EncodeBuffer(image.Width, image.Height);
-        nuint size = (nuint)_encodeCapacity;
+        nuint size = _encodeBuffer.Capacity;
         fixed (byte* y = image.Y)
         fixed (byte* u = image.U)
         fixed (byte* v = image.V)
@@ -135,13 +133,7 @@ public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (width <= 0 || height <= 0) throw new ArgumentException($"image size {width}x{height} is empty");
         int needed = checked((int)TurboJpegNative.tjBufSize(width, height, TurboJpegNative.Subsampling420));
-        if (_encodeCapacity < needed)
-        {
-            NativeMemory.Free(_encodeBuffer);
-            _encodeBuffer = (byte*)NativeMemory.Alloc((nuint)needed);
-            _encodeCapacity = needed;
-        }
-        return _encodeBuffer;
+        return _encodeBuffer.Get((nuint)needed);
     }
 
     private static void ValidateQuality(int quality)
@@ -184,8 +176,6 @@ public sealed unsafe class JpegCodec(bool accurate = false) : IDisposable
         if (_compressor != 0) TurboJpegNative.tjDestroy(_compressor);
         if (_decompressor != 0) TurboJpegNative.tjDestroy(_decompressor);
         _compressor = _decompressor = 0;
-        NativeMemory.Free(_encodeBuffer);
-        _encodeBuffer = null;
-        _encodeCapacity = 0;
+        _encodeBuffer.Dispose();
     }
 }

@@ -18,9 +18,30 @@ internal static unsafe partial class TurboJpegNative
     public const int FlagNoRealloc = 1024;
     public const int FlagFastDct = 2048;
     public const int ErrorFatal = 1;       // TJERR_FATAL (TJERR_WARNING = 0)
+    public const int TransformNoOutput = 16;  // TJXOPT_NOOUTPUT
+    public const int TransformCopyNone = 64;  // TJXOPT_COPYNONE
+
+    /// <summary>tjregion.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Region
+    {
+        public int X, Y, Width, Height;
+    }
+
+    /// <summary>tjtransform (op 0: TJXOP_NONE).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Transform
+    {
+        public Region Crop;
+        public int Op;
+        public int Options;
+        public void* Data;
+        public delegate* unmanaged[Cdecl]<short*, Region, Region, int, int, Transform*, int> CustomFilter;
+    }
 
     [LibraryImport(Library)] public static partial nint tjInitCompress();
     [LibraryImport(Library)] public static partial nint tjInitDecompress();
+    [LibraryImport(Library)] public static partial nint tjInitTransform();
     [LibraryImport(Library)] public static partial int tjDestroy(nint handle);
     [LibraryImport(Library)] public static partial nuint tjBufSize(int width, int height, int subsampling);
     [LibraryImport(Library)] public static partial nint tjGetErrorStr2(nint handle);
@@ -41,4 +62,8 @@ internal static unsafe partial class TurboJpegNative
     [LibraryImport(Library)]
     public static partial int tjDecompress2(nint handle, byte* jpeg, nuint jpegSize, byte* destination, int width, int pitch,
         int height, int pixelFormat, int flags);
+
+    [LibraryImport(Library)]
+    public static partial int tjTransform(nint handle, byte* jpeg, nuint jpegSize, int count, byte** destinations, nuint* destinationSizes,
+        Transform* transforms, int flags);
 }

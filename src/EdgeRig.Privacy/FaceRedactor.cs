@@ -10,12 +10,14 @@ namespace EdgeRig.Privacy;
 /// Thread-safe: OpenCV's CascadeClassifier is not, so each call rents its own from a pool that grows to the number of
 /// threads redacting at once (one cascade is a few MB). Dispose only after the last call has returned.
 /// JPEG frames go through libjpeg-turbo: detection sees a grey decode (DCT-scaled toward <see cref="RedactionOptions.DetectScale"/>,
-/// no colour work), and only a frame with a face is decoded in colour and re-encoded.
+/// no colour work), and only a frame with a face is rewritten: pixelated in its DCT coefficients (nothing outside the boxes
+/// changes), or for a blur decoded in colour and re-encoded.
 /// </summary>
 public sealed class FaceRedactor : IDisposable
 {
     private readonly ConcurrentBag<CascadeClassifier> _cascades = [];
     private readonly ThreadLocal<JpegCodec> _codecs = new(() => new JpegCodec(accurate: true), trackAllValues: true);
+    private readonly ThreadLocal<JpegBlockPixelator> _pixelators;
     private volatile bool _disposed;
 
     /// <exception cref="FileNotFoundException">the cascade file does not exist (the message names it).</exception>
@@ -25,6 +27,7 @@ public sealed class FaceRedactor : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
+        _pixelators = new(() => new JpegBlockPixelator(options.Blocks), trackAllValues: true);
         _cascades.Add(LoadCascade(options.CascadePath)); // fail at start-up, not on the first frame with a person in it
     }
 
@@ -88,7 +91,11 @@ public sealed class FaceRedactor : IDisposable
 
         var cascade = Rent();
         Rect[] found;
-        try { found = cascade.DetectMultiScale(image, Options.ScaleFactor, Options.MinNeighbors, HaarDetectionTypes.ScaleImage, minSize); }
+        try
+        {
+            found = Options.ScanInOctaves ? ScanOctaves(cascade, image, minSize)
+                : cascade.DetectMultiScale(image, Options.ScaleFactor, Options.MinNeighbors, HaarDetectionTypes.ScaleImage, minSize);
+        }
         finally { Return(cascade); }
 
         var frame = new Rect(0, 0, frameSize.Width, frameSize.Height);
@@ -98,6 +105,50 @@ public sealed class FaceRedactor : IDisposable
             int right = (int)Math.Ceiling(r.Right / scale), bottom = (int)Math.Ceiling(r.Bottom / scale);
             return new Rect(x, y, right - x, bottom - y).Intersect(frame);
         }).ToArray();
+    }
+
+    /// <summary>
+    /// The cascade over octaves of the image: the image, then halved, and so on, each scanned only for windows under twice the
+    /// cascade's size. OpenCV moves the window in steps of 2 pixels on levels below twice the window and of 1 pixel above, where
+    /// a face is larger and needs it least: in one pyramid, half the time goes to those 1-pixel levels. Octaves keep every
+    /// level at 2 pixels. A face found in two octaves counts once, with the box that holds both.
+    /// </summary>
+    private Rect[] ScanOctaves(CascadeClassifier cascade, Mat image, Size? minSize)
+    {
+        var window = cascade.GetOriginalWindowSize();
+        var below = new Size(window.Width * 2 - 1, window.Height * 2 - 1);
+        var found = new List<Rect>();
+        var level = image;
+        int width = image.Width, height = image.Height;
+        double k = 1; // this level's pixels per image pixel
+        try
+        {
+            while (width >= window.Width && height >= window.Height)
+            {
+                var min = minSize is { } m ? new Size(Math.Max(window.Width, (int)(m.Width * k)), Math.Max(window.Height, (int)(m.Height * k))) : window;
+                if (min.Width <= below.Width && min.Height <= below.Height)
+                    foreach (var r in cascade.DetectMultiScale(level, Options.ScaleFactor, Options.MinNeighbors, HaarDetectionTypes.ScaleImage, min, below))
+                    {
+                        var box = new Rect((int)(r.X / k), (int)(r.Y / k), (int)Math.Ceiling(r.Width / k), (int)Math.Ceiling(r.Height / k));
+                        var centre = new Point(box.X + box.Width / 2, box.Y + box.Height / 2);
+                        int same = found.FindIndex(f => f.Contains(centre) || box.Contains(new Point(f.X + f.Width / 2, f.Y + f.Height / 2)));
+                        if (same < 0) found.Add(box);
+                        else found[same] = found[same].Union(box); // one face seen in two octaves: the box that holds both
+
+                    }
+                int half = (width + 1) / 2, halfHeight = (height + 1) / 2;
+                var next = new Mat();
+                Cv2.Resize(level, next, new Size(half, halfHeight), 0, 0, InterpolationFlags.Area);
+                if (!ReferenceEquals(level, image)) level.Dispose();
+                k *= (double)half / width;
+                (level, width, height) = (next, half, halfHeight);
+            }
+        }
+        finally
+        {
+            if (!ReferenceEquals(level, image)) level.Dispose();
+        }
+        return [.. found];
     }
 
     /// <summary>Redacts every face found in an 8-bit BGR frame, in place; returns the redacted boxes (grown by the margin).</summary>
@@ -131,6 +182,8 @@ public sealed class FaceRedactor : IDisposable
         while (_cascades.TryTake(out var cascade)) cascade.Dispose();
         foreach (var codec in _codecs.Values) codec.Dispose();
         _codecs.Dispose();
+        foreach (var pixelator in _pixelators.Values) pixelator.Dispose();
+        _pixelators.Dispose();
     }
 
     private RedactedFrame Redact(ReadOnlySpan<byte> jpeg, byte[]? original)
@@ -146,6 +199,16 @@ public sealed class FaceRedactor : IDisposable
     internal RedactedFrame ObscureJpeg(ReadOnlySpan<byte> jpeg, byte[]? original, IReadOnlyList<Rect> boxes, int faces, long startTimestamp)
     {
         if (boxes.Count == 0) return new RedactedFrame(original ?? jpeg.ToArray(), 0, Stopwatch.GetElapsedTime(startTimestamp), Changed: false);
+        if (Options is { Style: RedactionStyle.Pixelate, PixelateCoefficients: true })
+        {
+            var rects = boxes.Select(b => new PixelRect(b.X, b.Y, b.Width, b.Height)).ToArray();
+            byte[] pixelated = _pixelators.Value!.TryPixelate(jpeg, rects, out var done)
+                ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be transformed");
+            return new RedactedFrame(pixelated, faces, Stopwatch.GetElapsedTime(startTimestamp), Changed: true)
+            {
+                Boxes = done.Select(r => new Rect(r.X, r.Y, r.Width, r.Height)).ToArray(),
+            };
+        }
         var codec = _codecs.Value!;
         var colour = codec.TryDecodeBgr(jpeg) ?? throw new CorruptJpegException($"JPEG of {jpeg.Length} bytes cannot be decoded");
         using (var frame = Mat.FromPixelData(colour.Height, colour.Width, MatType.CV_8UC3, colour.Pixels))

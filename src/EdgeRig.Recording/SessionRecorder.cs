@@ -13,7 +13,8 @@ public interface ISessionObserver
 /// <summary>
 /// Records one session: a bounded channel per stream, and one writer task that awaits them, batches each stream's samples
 /// into chunks (bounded by size and by the flush interval, timed by the injected <see cref="TimeProvider"/>) and writes every
-/// ready chunk in one store transaction. A storage failure ends the session cleanly with the reason; what was written stays.
+/// ready chunk in one store transaction. Each stream's first chunk has the short first-flush interval, so the first samples
+/// of a session are durable soon after its start. A storage failure ends the session cleanly with the reason; what was written stays.
 /// </summary>
 public sealed class SessionRecorder
 {
@@ -27,6 +28,7 @@ public sealed class SessionRecorder
     private readonly Dictionary<StreamId, PendingChunk> _pending;
     private readonly Channel<Marker> _markers = Channel.CreateUnbounded<Marker>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeSpan _flushInterval;
+    private readonly TimeSpan _firstFlushInterval;
     private readonly int _maxChunkBytes;
     private readonly RecorderWakeup _wakeup;
     private Task? _writer;
@@ -34,9 +36,11 @@ public sealed class SessionRecorder
     private volatile bool _stopRequested;
     private volatile string? _failure;
 
-    private sealed class PendingChunk(StreamChannel channel)
+    private sealed class PendingChunk(StreamChannel channel, TimeSpan firstInterval)
     {
         public StreamChannel Channel { get; } = channel;
+        /// <summary>How long this chunk may wait for more samples: the first-flush interval until the stream's first chunk is taken.</summary>
+        public TimeSpan Interval = firstInterval;
         public List<Sample> Samples { get; } = [];
         public int Bytes;
         /// <summary>When (<see cref="TimeProvider.GetTimestamp"/>) the first sample of this chunk was taken from the channel.</summary>
@@ -53,8 +57,9 @@ public sealed class SessionRecorder
         _time = time;
         _logger = logger;
         _channels = channels.ToDictionary(c => c.Descriptor.Id);
-        _pending = channels.ToDictionary(c => c.Descriptor.Id, c => new PendingChunk(c));
         _flushInterval = TimeSpan.FromSeconds(settings.FlushIntervalSeconds);
+        _firstFlushInterval = TimeSpan.FromSeconds(Math.Min(settings.FirstFlushSeconds, settings.FlushIntervalSeconds));
+        _pending = channels.ToDictionary(c => c.Descriptor.Id, c => new PendingChunk(c, _firstFlushInterval));
         _maxChunkBytes = settings.MaxChunkBytes;
         _wakeup = new RecorderWakeup(channels.Select(c => c.Reader).ToList(), _markers.Reader, time);
     }
@@ -165,7 +170,7 @@ public sealed class SessionRecorder
                     p.Bytes += s.StoredBytes;
                     if (p.Bytes >= _maxChunkBytes) TakeChunk(p, ready, readyChannels);
                 }
-                if (p.Samples.Count > 0 && (stopping || _time.GetElapsedTime(p.Since, now) >= _flushInterval))
+                if (p.Samples.Count > 0 && (stopping || _time.GetElapsedTime(p.Since, now) >= p.Interval))
                     TakeChunk(p, ready, readyChannels);
             }
             if (ready.Count > 0 || _markers.Reader.TryPeek(out _)) Flush(ready, readyChannels);
@@ -192,7 +197,7 @@ public sealed class SessionRecorder
         foreach (var p in _pending.Values)
             if (p.Samples.Count > 0)
             {
-                var chunkDue = _flushInterval - _time.GetElapsedTime(p.Since, now);
+                var chunkDue = p.Interval - _time.GetElapsedTime(p.Since, now);
                 if (chunkDue < due) due = chunkDue;
             }
         return due;
@@ -211,8 +216,9 @@ public sealed class SessionRecorder
 
     private int _observerFailures;
 
-    private static void TakeChunk(PendingChunk p, List<ChunkBatch> ready, List<StreamChannel> readyChannels)
+    private void TakeChunk(PendingChunk p, List<ChunkBatch> ready, List<StreamChannel> readyChannels)
     {
+        p.Interval = _flushInterval;
         ready.Add(new ChunkBatch(p.Channel.Descriptor, p.Samples.ToArray()));
         readyChannels.Add(p.Channel);
         p.Samples.Clear();

@@ -17,7 +17,7 @@ public sealed class BenchRunner(string root, string rigFile, BenchSizes sizes)
         switch (bench)
         {
             case "slice":
-                await SliceBench.RunAsync(rigFile, sizes.SliceSeconds, sizes.SliceBaselineSeconds, results);
+                await SliceBench.RunAsync(rigFile, sizes.SliceSeconds, sizes.SliceBaselineSeconds, sizes.SliceStarts, results);
                 break;
             case "store":
                 StoreBench.Run(d => new LiteDbSessionStore(d, new() { Layout = ChunkPayloadLayout.Embedded, FreeSpaceReserveBytes = 0 }), "embedded", sizes.StoreSeconds, results, sizes.StoreSmallSamples);

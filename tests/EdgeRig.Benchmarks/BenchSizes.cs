@@ -5,6 +5,8 @@ public sealed record BenchSizes
 {
     public double SliceSeconds { get; init; } = 30;
     public double SliceBaselineSeconds { get; init; } = 10;
+    /// <summary>slice: session starts timed to the first sample of every stream in the store, each with and without the short first flush.</summary>
+    public int SliceStarts { get; init; } = 20;
     public double StoreSeconds { get; init; } = 20;
     public int StoreSmallSamples { get; init; } = 1_000_000;
     public double SoakMinutes { get; init; } = 10;
@@ -36,7 +38,7 @@ public sealed record BenchSizes
     /// </summary>
     public static BenchSizes Smoke { get; } = new()
     {
-        SliceSeconds = 2, SliceBaselineSeconds = 1, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8, UploadMiB = 24, UploadRuns = 1,
+        SliceSeconds = 2, SliceBaselineSeconds = 1, SliceStarts = 2, StoreSeconds = 0.5, StoreSmallSamples = 20_000, SoakMinutes = 0.05, ServiceSoakMinutes = 0.3, PullMiB = 8, UploadMiB = 24, UploadRuns = 1,
         SyncSeconds = 11, ExportSeconds = 1, DriversSeconds = 0.5, QaSeconds = 1, PrivacySeconds = 0.5, PrivacyRuns = 1, JpegSeconds = 0.4, JpegRuns = 1, MovingFaceFrames = 30,
         CalibrationSeeds = 1, CalibrationStimuli = 8, CalibrationMotionSeconds = 6, SpatialSeeds = 1,
     };

@@ -11,11 +11,13 @@ namespace EdgeRig.Benchmarks;
 
 /// <summary>
 /// `slice`: the simulated default rig recorded into a LiteDB store. Baselines from the same run: each stream's
-/// nominal rate, and the CPU and memory of the same rig capturing without recording.
+/// nominal rate, and the CPU and memory of the same rig capturing without recording. Then start-to-first-sample: from the
+/// start returning to the first sample of every stream durable in the store, over alternating starts with the rig's first
+/// flush and with the first flush equal to the flush interval (the behaviour before the first flush existed: the baseline).
 /// </summary>
 public static class SliceBench
 {
-    public static async Task RunAsync(string rigFile, double recordSeconds, double baselineSeconds, BenchResults results)
+    public static async Task RunAsync(string rigFile, double recordSeconds, double baselineSeconds, int starts, BenchResults results)
     {
         var rig = RigProfile.Load(rigFile);
         string dir = Path.Combine(Path.GetTempPath(), "edgerig-bench-" + Guid.NewGuid().ToString("N"));
@@ -23,12 +25,17 @@ public static class SliceBench
         var world = new SimulatedWorld(rig.World, clock);
         var sensors = SimulatedRig.Create(rig, world, clock);
         using var store = new LiteDbSessionStore(dir);
-        var pipeline = new RecordingPipeline(rig, sensors.SelectMany(s => s.Streams).ToList(), store, clock, TimeProvider.System,
-            RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
+        var streams = sensors.SelectMany(s => s.Streams).ToList();
+        var pipeline = new RecordingPipeline(rig, streams, store, clock, TimeProvider.System, RecordingCollaborators.None, NullLogger<RecordingPipeline>.Instance);
+        // the same rig without the short first flush, fed the same samples (start latency's baseline)
+        var slowFirst = rig with { Recording = rig.Recording with { FirstFlushSeconds = rig.Recording.FlushIntervalSeconds } };
+        var baselinePipeline = new RecordingPipeline(slowFirst, streams, store, clock, TimeProvider.System, RecordingCollaborators.None,
+            NullLogger<RecordingPipeline>.Instance);
         var self = Process.GetCurrentProcess();
         try
         {
-            foreach (var s in sensors) await s.StartAsync(pipeline, CancellationToken.None);
+            var sink = new FanOutSink(pipeline, baselinePipeline);
+            foreach (var s in sensors) await s.StartAsync(sink, CancellationToken.None);
             await Task.Delay(TimeSpan.FromSeconds(2)); // warm-up: JIT, first mappings
 
             Console.Error.WriteLine($"slice: capture only for {baselineSeconds} s (baseline)...");
@@ -42,6 +49,7 @@ public static class SliceBench
             var record = await pipeline.StopAsync();
             double wall = sw.Elapsed.TotalSeconds;
             long rssRecording = PeakRss();
+            await StartLatencyAsync(pipeline, baselinePipeline, store, starts, results);
 
             var chunks = store.ListChunks(session.Id);
             long totalRecorded = 0, totalDropped = 0;
@@ -76,6 +84,58 @@ public static class SliceBench
             foreach (var s in sensors) await s.DisposeAsync();
             store.Dispose();
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Milliseconds from each start returning to the first sample of every stream with a rate listed by the store (chunks are
+    /// durable when listed), p50 and p99 (nearest rank: of 20 starts, the slowest) with and without the short first flush,
+    /// the two alternating, each session stopped before the next start.
+    /// </summary>
+    private static async Task StartLatencyAsync(RecordingPipeline pipeline, RecordingPipeline baselinePipeline, LiteDbSessionStore store, int starts,
+        BenchResults results)
+    {
+        Console.Error.WriteLine($"slice: {starts} starts to the first sample of every stream, with and without the first flush...");
+        var wanted = pipeline.Streams.Where(d => d.NominalRateHz > 0).Select(d => d.Id).ToHashSet();
+        var quick = new List<double>();
+        var slow = new List<double>();
+        for (int i = 0; i < starts; i++)
+        {
+            bool quickFirst = i % 2 == 0;
+            (quickFirst ? quick : slow).Add(await TimeToFirstSamples(quickFirst ? pipeline : baselinePipeline));
+            (quickFirst ? slow : quick).Add(await TimeToFirstSamples(quickFirst ? baselinePipeline : pipeline));
+        }
+        results.Add("slice", "start_to_first_sample_p50", Percentile(quick, 0.5), "ms", Percentile(slow, 0.5));
+        results.Add("slice", "start_to_first_sample_p99", Percentile(quick, 0.99), "ms", Percentile(slow, 0.99));
+
+        async Task<double> TimeToFirstSamples(RecordingPipeline p)
+        {
+            var session = await p.StartAsync("latency", "bench", new Dictionary<string, string>());
+            var sw = Stopwatch.StartNew();
+            while (!wanted.IsSubsetOf(store.ListChunks(session.Id).Select(c => c.Stream)))
+            {
+                if (sw.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException($"session {session.Id}: no sample of some stream stored after 10 s");
+                await Task.Delay(1);
+            }
+            double ms = sw.Elapsed.TotalMilliseconds;
+            await p.StopAsync();
+            return ms;
+        }
+    }
+
+    /// <summary>The nearest-rank percentile.</summary>
+    private static double Percentile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Max(0, (int)Math.Ceiling(q * sorted.Count) - 1)];
+    }
+
+    /// <summary>Hands every sample to each of its sinks (two pipelines, one recording at a time).</summary>
+    private sealed class FanOutSink(params ISampleSink[] sinks) : ISampleSink
+    {
+        public void Publish(Sample sample)
+        {
+            foreach (var s in sinks) s.Publish(sample);
         }
     }
 

@@ -138,3 +138,26 @@ public class RigProfileCalibrationTests
         Assert.Equal(0, RigProfile.Parse("""{ "name": "r", "calibration": { "cameraExposureMs": 0 }, "devices": [ { "id": "imu0", "kind": "imu", "rateHz": 400 } ] }""", "r.json").Calibration.CameraExposureMs);
     }
 }
+
+public class RigProfileRecordingTests
+{
+    [Theory]
+    [InlineData("\"firstFlushSeconds\": -0.1")]
+    [InlineData("\"firstFlushSeconds\": 0.6")]
+    [InlineData("\"flushIntervalSeconds\": 0.02")]
+    public void Parse_FirstFlushOutsideZeroToFlushInterval_NamesTheField(string field)
+    {
+        var e = Assert.Throws<RigProfileException>(() => RigProfile.Parse($$"""{ "name": "r", "recording": { {{field}} }, "devices": [ { "id": "imu0", "kind": "imu", "rateHz": 400 } ] }""", "r.json"));
+        Assert.Equal("recording.firstFlushSeconds", e.Field);
+    }
+
+    [Theory]
+    [InlineData("", 0.05)]
+    [InlineData("\"firstFlushSeconds\": 0", 0)]
+    [InlineData("\"firstFlushSeconds\": 0.5", 0.5)]
+    public void Parse_FirstFlush_DefaultAndBounds(string field, double expected)
+    {
+        var rig = RigProfile.Parse($$"""{ "name": "r", "recording": { {{field}} }, "devices": [ { "id": "imu0", "kind": "imu", "rateHz": 400 } ] }""", "r.json");
+        Assert.Equal(expected, rig.Recording.FirstFlushSeconds);
+    }
+}

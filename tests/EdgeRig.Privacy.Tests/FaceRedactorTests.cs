@@ -78,6 +78,54 @@ public sealed class FaceRedactorTests
         Assert.True(redactedInside > 12, $"mean |diff| inside the boxes {redactedInside:0.00}: the face was hardly changed");
     }
 
+    [Fact]
+    public void RedactJpeg_PixelatedInCoefficients_OutsideTheBoxesDecodesExactlyAsTheOriginal()
+    {
+        using var redactor = new FaceRedactor(new RedactionOptions { PixelateCoefficients = true });
+        byte[] photo = TestData.Photo("messi5.jpg");
+
+        var frame = redactor.RedactJpeg(photo);
+
+        Assert.True(frame.Changed);
+        using var codec = new EdgeRig.Imaging.JpegCodec(accurate: true);
+        var before = codec.TryDecodeGrey(photo)!;
+        var after = codec.TryDecodeGrey(frame.Jpeg)!;
+        int changedInside = 0;
+        for (int y = 0; y < before.Height; y++)
+            for (int x = 0; x < before.Width; x++)
+            {
+                bool inside = frame.Boxes.Any(b => b.Contains(x, y));
+                if (!inside) Assert.True(before[x, y] == after[x, y], $"({x},{y}) outside the boxes changed");
+                else if (before[x, y] != after[x, y]) changedInside++;
+            }
+        Assert.True(changedInside > frame.Boxes.Sum(b => b.Width * b.Height) / 2, $"only {changedInside} pixels inside the boxes changed");
+        Assert.All(frame.Boxes, b => Assert.True(b.X % 8 == 0 && b.Y % 8 == 0, $"{b} on the 8×8 block grid"));
+    }
+
+    /// <summary>The capture settings find one face from 40 to 240 px whether the cascade scans one pyramid or octaves (the
+    /// sizes cover the first three octaves of the 5/8 grey image).</summary>
+    [Theory]
+    [InlineData(40, true)]
+    [InlineData(80, true)]
+    [InlineData(160, true)]
+    [InlineData(240, true)]
+    [InlineData(40, false)]
+    [InlineData(160, false)]
+    public void DetectJpeg_FaceOfEachSize_FoundInOctavesAsInOnePyramid(int size, bool octaves)
+    {
+        using var photo = Cv2.ImRead(TestData.PhotoPath("messi5.jpg"), ImreadModes.Color);
+        using var clip = new MovingFaceClip(photo, TestData.MessiFace, frames: 1, minSize: size, maxSize: size);
+        using var redactor = new FaceRedactor(new RedactionOptions { DetectScale = 0.625, MinNeighbors = 5, ScanInOctaves = octaves });
+        var (jpeg, face) = clip.Frame(0);
+
+        var found = redactor.DetectJpeg(jpeg, out _);
+
+        var centre = new Point(face.X + face.Width / 2, face.Y + face.Height / 2);
+        var hit = Assert.Single(found);
+        Assert.True(hit.Contains(centre), $"found {hit}, the face is at {face}");
+        Assert.InRange(hit.Width, face.Width * 0.6, face.Width * 2);
+    }
+
     private static double MeanAbsDiff(Mat a, Mat b, Mat mask)
     {
         using var diff = new Mat();

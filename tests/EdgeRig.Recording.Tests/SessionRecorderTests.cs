@@ -30,9 +30,12 @@ public sealed class SessionRecorderTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private SessionRecorder Recorder(double flushSeconds = 3600, int maxChunkBytes = 1 << 20, int capacity = 1000, ISessionObserver? observer = null) =>
+    /// <summary>A recorder of one IMU stream; its first chunk waits as long as any other unless <paramref name="firstFlushSeconds"/> is given.</summary>
+    private SessionRecorder Recorder(double flushSeconds = 3600, int maxChunkBytes = 1 << 20, int capacity = 1000, ISessionObserver? observer = null,
+        double? firstFlushSeconds = null) =>
         new(new Session("s1", "s1", "test", new Dictionary<string, string>(), _clock.RigNow, null, SessionState.Recording, "rig"),
-            [new StreamChannel(Imu, capacity, DropPolicy.DropOldest)], new RecordingProfile { FlushIntervalSeconds = flushSeconds, MaxChunkBytes = maxChunkBytes },
+            [new StreamChannel(Imu, capacity, DropPolicy.DropOldest)],
+            new RecordingProfile { FlushIntervalSeconds = flushSeconds, FirstFlushSeconds = firstFlushSeconds ?? flushSeconds, MaxChunkBytes = maxChunkBytes },
             _store, _clock, _time, NullLogger.Instance, observer);
 
     private long StoredSamples => _inner.ListChunks("s1").Sum(c => (long)c.Count);
@@ -65,6 +68,31 @@ public sealed class SessionRecorderTests : IDisposable
         Assert.True(await Eventually(() => StoredSamples == 3, nudge: () => _time.Advance(TimeSpan.FromMilliseconds(1))));
         var record = await recorder.StopAsync("done");
         Assert.Equal(3, record.Counts["imu0"].Recorded);
+    }
+
+    [Fact]
+    public async Task FirstChunk_DueAfterTheFirstFlushInterval_LaterChunksAfterTheFullInterval()
+    {
+        var observer = new CountingObserver();
+        var recorder = Recorder(flushSeconds: 3600, firstFlushSeconds: 0.2, observer: observer);
+        recorder.Start();
+        for (int k = 0; k < 3; k++) recorder.Publish(StreamChannelTests.At(Imu, k));
+        Assert.True(await Eventually(() => observer.Count == 3), "the writer took the samples");
+        Assert.Equal(0, StoredSamples); // the first flush is not due yet
+
+        Assert.True(await Eventually(() => StoredSamples == 3, nudge: () => _time.Advance(TimeSpan.FromMilliseconds(50))), "the first chunk written");
+        Assert.Single(_inner.ListChunks("s1"));
+
+        for (int k = 3; k < 6; k++) recorder.Publish(StreamChannelTests.At(Imu, k));
+        Assert.True(await Eventually(() => observer.Count == 6), "the writer took the later samples");
+        int updates = _store.CountsUpdates;
+        _time.Advance(TimeSpan.FromSeconds(2)); // past the first-flush interval many times over, and the counts are due
+        Assert.True(await Eventually(() => _store.CountsUpdates > updates), "the writer made a pass for the counts");
+        Assert.Equal(3, StoredSamples); // the second chunk waits for the full interval
+
+        Assert.True(await Eventually(() => StoredSamples == 6, nudge: () => _time.Advance(TimeSpan.FromMinutes(10))));
+        var record = await recorder.StopAsync("done");
+        Assert.Equal(6, record.Counts["imu0"].Recorded);
     }
 
     [Fact]
