@@ -135,7 +135,7 @@ public static class PullBench
     {
         using var channel = connection.Open();
         var qa = await new Sessions.SessionsClient(channel).GetQaReportAsync(new GetQaReportRequest { SessionId = sessionId });
-        if (qa.Verdict != "pass")
+        if (qa.Verdict != Verdict.Pass)
             throw new InvalidOperationException($"pull bench: the synthetic session's QA verdict is {qa.Verdict}, not pass: {qa.Json[..Math.Min(qa.Json.Length, 2000)]}");
     }
 

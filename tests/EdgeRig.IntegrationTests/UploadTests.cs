@@ -43,6 +43,13 @@ public sealed class UploadTests(LocalS3Fixture s3)
             };
             upload?.Invoke(section);
             rig["upload"] = section;
+            // these tests are about the upload, not the recording: the gates a busy CI machine trips (drops, rate, gaps,
+            // stalls, sync bounds) are opened wide, so only the faults a test injects (a frozen camera) fail QA
+            rig["qa"] = new JsonObject
+            {
+                ["dropFailRatio"] = 0.9, ["rateFailRatio"] = 0.1, ["rateWarnRatio"] = 0.5, ["gapFailSeconds"] = 60, ["stallFailSeconds"] = 60,
+                ["syncFailMs"] = 5000,
+            };
             more?.Invoke(rig);
         }, options.Bucket);
     }

@@ -222,7 +222,7 @@ public sealed class SessionsGrpcService(ISessionStore store, Privacy.EgressPolic
     {
         if (record.QaVerdict != QaVerdict.Fail) return;
         if (!force)
-            throw new InvalidRigStateException($"session '{record.Session.Id}' failed QA ({qa?.Summary(record) ?? "see edgerig qa"}); {what} it with --force (data or admin role) if you mean it");
+            throw new InvalidRigStateException($"session '{record.Session.Id}' failed QA ({Quality.QaService.Summary(record)}); {what} it with --force (data or admin role) if you mean it");
         if (role is not (Role.Data or Role.Admin))
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"forcing the {what} of a session that failed QA needs the data or admin role; yours is {role.ToString().ToLowerInvariant()}"));
     }

@@ -38,7 +38,7 @@ public sealed class QaService(SessionQaReports reports, ISessionCatalogue store,
     }
 
     /// <summary>The worst findings of a stored report, for error messages ("cam0 frozen: ...").</summary>
-    public string Summary(SessionRecord record)
+    public static string Summary(SessionRecord record)
     {
         string verdict = record.QaVerdict?.Name() ?? "not made yet";
         if (record.QaReportJson.Length == 0) return $"QA verdict {verdict}";

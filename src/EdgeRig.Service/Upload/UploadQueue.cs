@@ -223,7 +223,8 @@ public sealed class UploadQueue : BackgroundService
             }
             if (record.QaVerdict == QaVerdict.Fail && e.ReleasedBy.Length == 0)
             {
-                Save(e with { State = UploadState.Held, Reason = $"failed QA; an admin may release it: edgerig upload release {e.SessionId}" });
+                // the worst findings say why at a glance (edgerig qa ID has the whole report)
+                Save(e with { State = UploadState.Held, Reason = $"failed QA ({Quality.QaService.Summary(record)}); an admin may release it: edgerig upload release {e.SessionId}" });
                 Audit("upload.hold", e.SessionId, "failed QA", true);
                 continue;
             }
