@@ -25,11 +25,10 @@ internal static class PulledProfile
             return "the session is read without a calibration profile";
         }
         if (!ProfileReference.TryParse(session.Calibration, out var reference, out _)) return $"the session's profile '{session.Calibration}' is not a NAME@VERSION";
-        GetProfileResponse reply;
+        string json;
         try
         {
-            reply = await new Api.V1.Calibration.CalibrationClient(channel).GetProfileAsync(
-                new GetProfileRequest { Name = reference.Name, Version = reference.Version ?? 0 }, cancellationToken: ct);
+            json = await FetchJsonAsync(channel, reference, ct);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.PermissionDenied or StatusCode.NotFound)
         {
@@ -37,10 +36,15 @@ internal static class PulledProfile
             return $"profile {session.Calibration} not written: {e.Status.Detail}";
         }
         string part = path + ".part";
-        await File.WriteAllTextAsync(part, reply.Profile.Json, ct);
+        await File.WriteAllTextAsync(part, json, ct);
         File.Move(part, path, overwrite: true);
         return $"profile {session.Calibration} written to {FileName}";
     }
+
+    /// <summary>A profile version's file (JSON) as the rig holds it; version 0 or none is the latest.</summary>
+    public static async Task<string> FetchJsonAsync(GrpcChannel channel, ProfileReference reference, CancellationToken ct) =>
+        (await new Api.V1.Calibration.CalibrationClient(channel).GetProfileAsync(
+            new GetProfileRequest { Name = reference.Name, Version = reference.Version ?? 0 }, cancellationToken: ct)).Profile.Json;
 
     /// <summary>The folder's profile, or null when it carries none.</summary>
     /// <exception cref="FormatException">the file is not a calibration profile.</exception>

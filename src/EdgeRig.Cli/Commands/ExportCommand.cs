@@ -111,9 +111,7 @@ internal static class ExportCommand
         if (value == "none") return null;
         if (File.Exists(value)) return CalibrationProfile.FromJson(await File.ReadAllTextAsync(value, ct));
         if (!ProfileReference.TryParse(value, out var reference, out string? error)) throw new ArgumentException($"--calibration {error}");
-        var reply = await new Api.V1.Calibration.CalibrationClient(channel).GetProfileAsync(
-            new GetProfileRequest { Name = reference.Name, Version = reference.Version ?? 0 }, cancellationToken: ct);
-        return CalibrationProfile.FromJson(reply.Profile.Json);
+        return CalibrationProfile.FromJson(await PulledProfile.FetchJsonAsync(channel, reference, ct));
     }
 
     /// <summary>
