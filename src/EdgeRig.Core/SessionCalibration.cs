@@ -31,8 +31,21 @@ public sealed record SessionCalibration(string Source, IReadOnlyDictionary<strin
         {
             if (!inner.TryReadChunk(chunk, out samples, out problem)) return false;
             var offset = calibration.OffsetOf(chunk.Stream.Value);
-            if (offset != Duration.Zero) samples = samples.Select(s => s with { Rig = s.Rig with { Time = s.Rig.Time - offset } }).ToList();
+            if (offset != Duration.Zero) samples = Shift(samples, offset);
             return true;
         }
+
+        public bool ReadsConcurrently => inner.ReadsConcurrently;
+
+        public bool TryLeaseChunk(ChunkInfo chunk, [NotNullWhen(true)] out ChunkLease? lease, [NotNullWhen(false)] out ChunkProblem? problem)
+        {
+            if (!inner.TryLeaseChunk(chunk, out lease, out problem)) return false;
+            var offset = calibration.OffsetOf(chunk.Stream.Value);
+            if (offset != Duration.Zero) lease = lease.With(Shift(lease.Samples, offset));
+            return true;
+        }
+
+        private static List<Sample> Shift(IReadOnlyList<Sample> samples, Duration offset) =>
+            samples.Select(s => s with { Rig = s.Rig with { Time = s.Rig.Time - offset } }).ToList();
     }
 }

@@ -17,6 +17,38 @@ public interface ISessionSource
 
     /// <summary>Reads one chunk's samples in sequence order, or says why they cannot be had.</summary>
     bool TryReadChunk(ChunkInfo chunk, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem);
+
+    /// <summary>
+    /// True when <see cref="TryReadChunk"/> and <see cref="TryLeaseChunk"/> may be called from several threads at once (a
+    /// reader may then verify and decode chunks in parallel). False by default: such a source sees one call at a time.
+    /// </summary>
+    bool ReadsConcurrently => false;
+
+    /// <summary>
+    /// As <see cref="TryReadChunk"/>, but the payloads may live in memory the source lends until the lease is disposed (a
+    /// source reading files can then decode in place, without a copy or a fresh large array per chunk). A reader that is done
+    /// with the chunk's payloads before it takes the next disposes the lease; it must not keep a payload past that.
+    /// </summary>
+    bool TryLeaseChunk(ChunkInfo chunk, [NotNullWhen(true)] out ChunkLease? lease, [NotNullWhen(false)] out ChunkProblem? problem)
+    {
+        lease = TryReadChunk(chunk, out var samples, out problem) ? new ChunkLease(samples, null) : null;
+        return lease is not null;
+    }
+}
+
+/// <summary>A chunk's samples whose payloads may be lent by the source (see <see cref="ISessionSource.TryLeaseChunk"/>).</summary>
+public sealed class ChunkLease(IReadOnlyList<Sample> samples, Action? release) : IDisposable
+{
+    private Action? _release = release;
+
+    /// <summary>The samples; their payloads are valid until <see cref="Dispose"/>.</summary>
+    public IReadOnlyList<Sample> Samples { get; } = samples;
+
+    /// <summary>The same lent memory with other samples over it (e.g. the times corrected); disposing either gives it back once.</summary>
+    public ChunkLease With(IReadOnlyList<Sample> samples) => new(samples, Interlocked.Exchange(ref _release, null));
+
+    /// <summary>Gives the payloads' memory back to the source (once).</summary>
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
 }
 
 /// <summary>Why a chunk could not be read.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using EdgeRig.Core;
@@ -86,31 +87,60 @@ public static class ChunkFormat
         return bytes;
     }
 
-    /// <summary>Decodes stored chunk bytes back into samples after checking the CRC.</summary>
+    /// <summary>Decodes stored chunk bytes back into samples after checking the CRC; the samples get an array of their own.</summary>
     /// <exception cref="CorruptChunkException">the CRC, the decompressed length or the sample layout is wrong.</exception>
     public static IReadOnlyList<Sample> Decode(ChunkInfo info, ReadOnlySpan<byte> stored)
     {
         Verify(info, stored);
-        byte[] raw;
-        if (info.Codec == ChunkCodec.Lz4)
+        byte[] raw = info.Codec == ChunkCodec.Lz4 ? Lz4Decode(info, stored, new byte[info.RawLength]) : stored.ToArray();
+        return Parse(info, raw.AsMemory(0, info.Codec == ChunkCodec.Lz4 ? info.RawLength : raw.Length));
+    }
+
+    /// <summary>
+    /// As <see cref="Decode"/> without a copy: the payloads point into <paramref name="stored"/> (an uncompressed chunk) or into
+    /// a buffer rented from <paramref name="pool"/> for the decompressed block, handed back in <paramref name="rented"/> for the
+    /// caller to return once it is done with the samples (null when nothing was rented, also when this throws).
+    /// </summary>
+    /// <exception cref="CorruptChunkException">the CRC, the decompressed length or the sample layout is wrong.</exception>
+    public static IReadOnlyList<Sample> DecodeInPlace(ChunkInfo info, ReadOnlyMemory<byte> stored, ArrayPool<byte> pool, out byte[]? rented)
+    {
+        rented = null;
+        Verify(info, stored.Span);
+        if (info.Codec != ChunkCodec.Lz4) return Parse(info, stored);
+        var buffer = pool.Rent(info.RawLength);
+        try
         {
-            raw = new byte[info.RawLength];
-            int n = LZ4Codec.Decode(stored, raw);
-            if (n != info.RawLength) throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: LZ4 block decoded to {n} bytes, expected {info.RawLength}");
+            var samples = Parse(info, Lz4Decode(info, stored.Span, buffer).AsMemory(0, info.RawLength));
+            rented = buffer;
+            return samples;
         }
-        else
+        catch
         {
-            raw = stored.ToArray();
+            pool.Return(buffer);
+            throw;
         }
-        if (raw.Length < 8 || !raw.AsSpan(0, 4).SequenceEqual(Magic))
+    }
+
+    private static byte[] Lz4Decode(ChunkInfo info, ReadOnlySpan<byte> stored, byte[] target)
+    {
+        int n = LZ4Codec.Decode(stored, target.AsSpan(0, info.RawLength));
+        if (n != info.RawLength) throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: LZ4 block decoded to {n} bytes, expected {info.RawLength}");
+        return target;
+    }
+
+    /// <summary>The samples of a raw block; their payloads are slices of it.</summary>
+    private static List<Sample> Parse(ChunkInfo info, ReadOnlyMemory<byte> block)
+    {
+        var raw = block.Span;
+        if (raw.Length < 8 || !raw[..4].SequenceEqual(Magic))
             throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: bad magic");
-        int count = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(4));
-        var samples = new List<Sample>(count);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(raw[4..]);
+        var samples = new List<Sample>(Math.Clamp(count, 0, raw.Length / SampleHeaderSize));
         int at = 8;
         for (int i = 0; i < count; i++)
         {
             if (at + SampleHeaderSize > raw.Length) throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: truncated at sample {i}");
-            var h = raw.AsSpan(at);
+            var h = raw[at..];
             int len = BinaryPrimitives.ReadInt32LittleEndian(h[40..]);
             if (len < 0 || at + SampleHeaderSize + len > raw.Length) throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: payload of sample {i} overruns the chunk");
             samples.Add(new Sample(info.Stream,
@@ -118,7 +148,7 @@ public static class ChunkFormat
                 new SensorTime(BinaryPrimitives.ReadInt64LittleEndian(h[8..])),
                 new HostTime(BinaryPrimitives.ReadInt64LittleEndian(h[16..])),
                 new RigTimestamp(new RigTime(BinaryPrimitives.ReadInt64LittleEndian(h[24..])), new Duration(BinaryPrimitives.ReadInt64LittleEndian(h[32..]))),
-                raw.AsMemory(at + SampleHeaderSize, len)));
+                block.Slice(at + SampleHeaderSize, len)));
             at += SampleHeaderSize + len;
         }
         return samples;

@@ -38,9 +38,11 @@ public static class ExportBench
             for (int run = 0; run < Runs; run++)
             {
                 raw.Add(storedMb / Time(() => RawRead(folder, manifest)));
-                none.Add(storedMb / Time(() => Export(folder, Path.Combine(dir, "none.mcap"), McapCompression.None)));
-                zstd.Add(storedMb / Time(() => Export(folder, Path.Combine(dir, "zstd.mcap"), McapCompression.Zstd)));
-                double nodeSeconds = NodeSeconds(repoRoot, sizesFile, Path.Combine(dir, "node.mcap"));
+                // a new file per run for every writer: rewriting the last run's file would first wait for the kernel to finish
+                // writing that back to disk, a cost of the machine's disk, not of the writer
+                none.Add(storedMb / Time(() => Export(folder, Path.Combine(dir, $"none-{run}.mcap"), McapCompression.None)));
+                zstd.Add(storedMb / Time(() => Export(folder, Path.Combine(dir, $"zstd-{run}.mcap"), McapCompression.Zstd)));
+                double nodeSeconds = NodeSeconds(repoRoot, sizesFile, Path.Combine(dir, $"node-{run}.mcap"));
                 node.Add(storedMb / nodeSeconds);
             }
             results.Add("export", "raw-read-MB/s", Median(raw), "MB/s", 0);

@@ -47,6 +47,51 @@ public class ChunkFormatTests
         }
     }
 
+    [Theory]
+    [InlineData(Encodings.Jpeg, 100_000)]   // stored as it is: the payloads are slices of the stored bytes
+    [InlineData(Encodings.Imu6, 24)]        // LZ4: the block is decompressed into one rented buffer
+    public void DecodeInPlace_SameSamplesAsDecode_WithoutACopyOfTheirOwn(string encoding, int payloadSize)
+    {
+        var (info, stored) = ChunkFormat.Encode(Stream(encoding), Samples(40, payloadSize), 0);
+        var pool = new CountingPool();
+
+        var inPlace = ChunkFormat.DecodeInPlace(info, stored, pool, out byte[]? rented);
+
+        var copied = ChunkFormat.Decode(info, stored);
+        Assert.Equal(copied.Select(s => (s.Sequence, s.SensorTime, s.HostTime, s.Rig)), inPlace.Select(s => (s.Sequence, s.SensorTime, s.HostTime, s.Rig)));
+        Assert.All(copied.Zip(inPlace), p => Assert.True(p.First.Payload.Span.SequenceEqual(p.Second.Payload.Span)));
+        byte[] expectedBacking = info.Codec == ChunkCodec.None ? stored : rented!;
+        Assert.Equal(info.Codec == ChunkCodec.None ? 0 : 1, pool.Rented);
+        Assert.All(inPlace, s => Assert.Same(expectedBacking, System.Runtime.InteropServices.MemoryMarshal.TryGetArray(s.Payload, out var segment) ? segment.Array : null));
+    }
+
+    [Fact]
+    public void DecodeInPlace_BlockThatDoesNotDecode_ThrowsAndGivesTheBufferBack()
+    {
+        var (info, stored) = ChunkFormat.Encode(Stream(), Samples(50, 24), 0);
+        var pool = new CountingPool();
+
+        Assert.Throws<CorruptChunkException>(() => ChunkFormat.DecodeInPlace(info with { RawLength = info.RawLength + 16 }, stored, pool, out _));
+
+        Assert.Equal(1, pool.Rented);
+        Assert.Equal(1, pool.Returned);
+    }
+
+    /// <summary>An array pool that counts what it lends and gets back.</summary>
+    private sealed class CountingPool : System.Buffers.ArrayPool<byte>
+    {
+        public int Rented { get; private set; }
+        public int Returned { get; private set; }
+
+        public override byte[] Rent(int minimumLength)
+        {
+            Rented++;
+            return new byte[minimumLength + 100];
+        }
+
+        public override void Return(byte[] array, bool clearArray = false) => Returned++;
+    }
+
     [Fact]
     public void Encode_Lz4_ShrinksRepetitivePayloads()
     {

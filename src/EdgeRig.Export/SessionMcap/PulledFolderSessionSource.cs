@@ -16,6 +16,12 @@ public sealed class PulledFolderSessionSource : ISessionSource
     private readonly Dictionary<(string Stream, int Index), ManifestChunk> _files;
     private readonly Dictionary<(string Stream, int Index), ManifestMissingChunk> _missing;
 
+    /// <summary>
+    /// Read and decode buffers. A pool of the source's own, not <see cref="ArrayPool{T}.Shared"/>: chunks are megabytes, and the
+    /// shared pool gives its large arrays up at every full collection, so an export would keep allocating and zeroing new ones.
+    /// </summary>
+    private readonly ArrayPool<byte> _buffers = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 16);
+
     /// <exception cref="InvalidDataException">the folder has no readable manifest.</exception>
     public PulledFolderSessionSource(string folder)
     {
@@ -46,9 +52,52 @@ public sealed class PulledFolderSessionSource : ISessionSource
 
     public IReadOnlyList<ChunkInfo> Chunks { get; }
 
+    /// <summary>Chunks are files and the buffers come from a thread-safe pool: any number of reads may run at once.</summary>
+    public bool ReadsConcurrently => true;
+
     public bool TryReadChunk(ChunkInfo chunk, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples, [NotNullWhen(false)] out ChunkProblem? problem)
     {
         samples = null;
+        if (!TryReadVerified(chunk, out var stored, out int length, out problem)) return false;
+        try
+        {
+            // Decode copies the raw block into an array of the samples' own, so the read buffer can go back at once
+            return TryDecode(chunk, () => ChunkFormat.Decode(chunk, stored.AsSpan(0, length)), out samples, out problem);
+        }
+        finally
+        {
+            _buffers.Return(stored);
+        }
+    }
+
+    /// <summary>
+    /// The chunk decoded in place: the payloads point into the buffer the file was read into (or, for an LZ4 chunk, the one it
+    /// was decompressed into), both from this source's pool, which get them back when the lease is disposed.
+    /// </summary>
+    public bool TryLeaseChunk(ChunkInfo chunk, [NotNullWhen(true)] out ChunkLease? lease, [NotNullWhen(false)] out ChunkProblem? problem)
+    {
+        lease = null;
+        if (!TryReadVerified(chunk, out var stored, out int length, out problem)) return false;
+        byte[]? block = null;
+        if (!TryDecode(chunk, () => ChunkFormat.DecodeInPlace(chunk, stored.AsMemory(0, length), _buffers, out block), out var samples, out problem))
+        {
+            _buffers.Return(stored);
+            if (block is not null) _buffers.Return(block);
+            return false;
+        }
+        lease = new ChunkLease(samples, () =>
+        {
+            _buffers.Return(stored);
+            if (block is not null) _buffers.Return(block);
+        });
+        return true;
+    }
+
+    /// <summary>The chunk's file in a buffer of <see cref="_buffers"/> (the caller returns it) once its SHA-256 matches the manifest.</summary>
+    private bool TryReadVerified(ChunkInfo chunk, [NotNullWhen(true)] out byte[]? stored, out int length, [NotNullWhen(false)] out ChunkProblem? problem)
+    {
+        stored = null;
+        length = 0;
         if (_missing.TryGetValue((chunk.Stream.Value, chunk.Index), out var lost))
         {
             problem = new ChunkProblem(lost.Stream, lost.Index, lost.Kind == "missing" ? ChunkProblemKind.Missing : ChunkProblemKind.Corrupt,
@@ -57,8 +106,6 @@ public sealed class PulledFolderSessionSource : ISessionSource
         }
         var entry = _files[(chunk.Stream.Value, chunk.Index)];
         string path = Path.Combine(_folder, entry.File);
-        byte[] stored;
-        int length;
         string sha;
         try { (stored, length, sha) = ReadHashed(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -66,33 +113,26 @@ public sealed class PulledFolderSessionSource : ISessionSource
             problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Missing, $"{entry.File} does not exist");
             return false;
         }
-        try
+        if (sha != entry.Sha256)
         {
-            if (sha != entry.Sha256)
-            {
-                problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Corrupt, $"{entry.File}: SHA-256 {sha} does not match {entry.Sha256}");
-                return false;
-            }
-            return TryDecode(chunk, stored.AsSpan(0, length), out samples, out problem);
+            _buffers.Return(stored);
+            stored = null;
+            problem = new ChunkProblem(entry.Stream, entry.Index, ChunkProblemKind.Corrupt, $"{entry.File}: SHA-256 {sha} does not match {entry.Sha256}");
+            return false;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(stored);
-        }
+        problem = null;
+        return true;
     }
 
-    /// <summary>
-    /// <see cref="ChunkDecoding.TryDecode"/> for stored bytes in a rented buffer, which goes back to the pool afterwards: safe because
-    /// <see cref="ChunkFormat.Decode"/> gives the samples an array of their own (the raw block, copied or decompressed).
-    /// </summary>
-    private static bool TryDecode(ChunkInfo chunk, ReadOnlySpan<byte> stored, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples,
+    /// <summary>The decoded samples if they decode and are as many as the index says; else the problem naming the chunk.</summary>
+    private static bool TryDecode(ChunkInfo chunk, Func<IReadOnlyList<Sample>> decode, [NotNullWhen(true)] out IReadOnlyList<Sample>? samples,
         [NotNullWhen(false)] out ChunkProblem? problem)
     {
         samples = null;
         string reason;
         try
         {
-            var decoded = ChunkFormat.Decode(chunk, stored);
+            var decoded = decode();
             if (decoded.Count == chunk.Count)
             {
                 (samples, problem) = (decoded, null);
@@ -112,15 +152,15 @@ public sealed class PulledFolderSessionSource : ISessionSource
     private const int ReadBlock = 256 * 1024;
 
     /// <summary>
-    /// The whole file in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), its length, and its SHA-256
+    /// The whole file in a buffer rented from <see cref="_buffers"/> (the caller returns it), its length, and its SHA-256
     /// (lower-case hex), hashed block by block as it is read: one pass over the bytes, and no fresh large array per chunk.
     /// </summary>
-    private static (byte[] Buffer, int Length, string Sha256) ReadHashed(string path)
+    private (byte[] Buffer, int Length, string Sha256) ReadHashed(string path)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         long fileLength = RandomAccess.GetLength(file);
         if (fileLength > Array.MaxLength) throw new IOException($"{path}: {fileLength} bytes is too large for a chunk");
-        var buffer = ArrayPool<byte>.Shared.Rent((int)fileLength);
+        var buffer = _buffers.Rent((int)fileLength);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         int at = 0;
         while (at < fileLength)

@@ -66,37 +66,51 @@ public static class SessionMcapExporter
                 for (int i = 0; i < list.Count; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var (samples, problem) = readAhead.Take(list[i]);
-                    if (i + 1 < list.Count) readAhead.Prefetch(list[i + 1]);
+                    var (lease, problem) = readAhead.Take(list[i]);
+                    for (int k = 1; k <= readAhead.Depth && i + k < list.Count; k++) readAhead.Prefetch(list[i + k]);
                     progress?.Report(totalChunks == 0 ? 1 : (double)++chunksRead / totalChunks);
-                    if (samples is null) { problems.Add(problem!); continue; }
-                    foreach (var s in samples)
-                        if (options.Includes(s.Rig.Time)) yield return s;
+                    if (lease is null) { problems.Add(problem!); continue; }
+                    // each sample is written (its payload copied into the MCAP chunk) before the next is asked for, so the
+                    // chunk's memory can go back once its last sample is
+                    using (lease)
+                    {
+                        foreach (var s in lease.Samples)
+                            if (options.Includes(s.Rig.Time)) yield return s;
+                    }
                 }
             }
 
+            foreach (var d in streams)
+                if (chunks.GetValueOrDefault(d.Id.Value) is [var first, ..]) readAhead.Prefetch(first); // every stream's first chunk at once
+
             var queue = new PriorityQueue<(IEnumerator<Sample> Samples, int Stream), (long RigNs, int Stream)>();
-            for (int i = 0; i < streams.Count; i++)
+            var readers = streams.Select(ReadStream).Select(r => r.GetEnumerator()).ToList();
+            try
             {
-                var e = ReadStream(streams[i]).GetEnumerator();
-                if (e.MoveNext()) queue.Enqueue((e, i), (e.Current.Rig.Time.Nanoseconds, i));
+                for (int i = 0; i < streams.Count; i++)
+                {
+                    if (readers[i].MoveNext()) queue.Enqueue((readers[i], i), (readers[i].Current.Rig.Time.Nanoseconds, i));
+                }
+                var markers = record.Markers.Where(m => options.Includes(m.Time))
+                    .OrderBy(m => m.Time).ThenBy(m => m.Label, StringComparer.Ordinal).ThenBy(m => m.Note, StringComparer.Ordinal).ToList();
+                int nextMarker = 0;
+                while (queue.TryDequeue(out var head, out var at))
+                {
+                    while (nextMarker < markers.Count && markers[nextMarker].Time.Nanoseconds <= at.RigNs)
+                        WriteMarker(writer, markerChannel, markers, nextMarker++, counts);
+                    var s = head.Samples.Current;
+                    var d = streams[head.Stream];
+                    writer.WriteProtobuf(channels[head.Stream], unchecked((uint)s.Sequence), Ns(s.Rig.Time), (ulong)Math.Max(0, s.HostTime.Nanoseconds),
+                        plans[head.Stream].ToMessage(s));
+                    counts[Topic(d)]++;
+                    if (head.Samples.MoveNext()) queue.Enqueue(head, (head.Samples.Current.Rig.Time.Nanoseconds, head.Stream));
+                }
+                while (nextMarker < markers.Count) WriteMarker(writer, markerChannel, markers, nextMarker++, counts);
             }
-            var markers = record.Markers.Where(m => options.Includes(m.Time))
-                .OrderBy(m => m.Time).ThenBy(m => m.Label, StringComparer.Ordinal).ThenBy(m => m.Note, StringComparer.Ordinal).ToList();
-            int nextMarker = 0;
-            while (queue.TryDequeue(out var head, out var at))
+            finally
             {
-                while (nextMarker < markers.Count && markers[nextMarker].Time.Nanoseconds <= at.RigNs)
-                    WriteMarker(writer, markerChannel, markers, nextMarker++, counts);
-                var s = head.Samples.Current;
-                var d = streams[head.Stream];
-                writer.WriteProtobuf(channels[head.Stream], unchecked((uint)s.Sequence), Ns(s.Rig.Time), (ulong)Math.Max(0, s.HostTime.Nanoseconds),
-                    plans[head.Stream].ToMessage(s));
-                counts[Topic(d)]++;
-                if (head.Samples.MoveNext()) queue.Enqueue(head, (head.Samples.Current.Rig.Time.Nanoseconds, head.Stream));
-                else head.Samples.Dispose();
+                foreach (var reader in readers) reader.Dispose(); // a stream stopped halfway gives back the chunk it holds
             }
-            while (nextMarker < markers.Count) WriteMarker(writer, markerChannel, markers, nextMarker++, counts);
 
             problems.Sort((a, b) => (string.CompareOrdinal(a.Stream, b.Stream), a.Index.CompareTo(b.Index)) switch { (0, var i) => i, (var s, _) => s });
             writer.WriteMetadata(ExportMetadataName, ExportMetadata(record, streams, options, problems, counts));
