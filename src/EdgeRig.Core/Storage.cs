@@ -157,7 +157,7 @@ public interface IChunkReader
     /// not). A chunk that cannot be read keeps an empty SHA-256; <see cref="ReadChunk"/> names its damage.</summary>
     IReadOnlyList<ChunkInfo> ListChunksWithSha256(string sessionId);
 
-    /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked.</summary>
+    /// <summary>The stored (possibly compressed) bytes of one chunk, CRC-checked, in a new array the caller owns (readers decode in place).</summary>
     /// <exception cref="CorruptChunkException">the bytes do not match their CRC32C.</exception>
     byte[] ReadChunk(string sessionId, ChunkInfo chunk);
 

@@ -98,15 +98,17 @@ public static class ChunkFormat
 
     /// <summary>
     /// As <see cref="Decode"/> without a copy: the payloads point into <paramref name="stored"/> (an uncompressed chunk) or into
-    /// a buffer rented from <paramref name="pool"/> for the decompressed block, handed back in <paramref name="rented"/> for the
-    /// caller to return once it is done with the samples (null when nothing was rented, also when this throws).
+    /// a buffer for the decompressed block, rented from <paramref name="pool"/> and handed back in <paramref name="rented"/> for
+    /// the caller to return once it is done with the samples (null when nothing was rented, also when this throws), or a new
+    /// array of the samples' own without a pool.
     /// </summary>
     /// <exception cref="CorruptChunkException">the CRC, the decompressed length or the sample layout is wrong.</exception>
-    public static IReadOnlyList<Sample> DecodeInPlace(ChunkInfo info, ReadOnlyMemory<byte> stored, ArrayPool<byte> pool, out byte[]? rented)
+    public static IReadOnlyList<Sample> DecodeInPlace(ChunkInfo info, ReadOnlyMemory<byte> stored, ArrayPool<byte>? pool, out byte[]? rented)
     {
         rented = null;
         Verify(info, stored.Span);
         if (info.Codec != ChunkCodec.Lz4) return Parse(info, stored);
+        if (pool is null) return Parse(info, Lz4Decode(info, stored.Span, new byte[info.RawLength]));
         var buffer = pool.Rent(info.RawLength);
         try
         {
