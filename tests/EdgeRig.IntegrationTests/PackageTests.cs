@@ -112,6 +112,57 @@ public sealed class PackageTests(PackageFixture package) : IClassFixture<Package
         Assert.Matches(@"^\d+\.\d+\.\d+", r.Stdout.Trim());
     }
 
+    /// <summary>
+    /// The installed layout of `calibrate spatial --from-folder`: the packaged CLI carries no OpenCV and loads the solver from the
+    /// packaged service beside it (/opt/edgerig/service). A pulled camera stream of a photo with no board in it makes the solver
+    /// run OpenCV's board detector to find that out: the failure by name, not "unavailable", proves both were found and loaded.
+    /// </summary>
+    [Fact]
+    public async Task OfflineSpatial_PackagedCli_LoadsTheSolverAndOpenCvFromTheServiceBesideIt()
+    {
+        string dir = Paths.TempDir("deb-offline-spatial");
+        try
+        {
+            string folder = WritePulledCamera(dir, File.ReadAllBytes(Path.Combine(Paths.RepoRoot, "..", "shared", "testdata", "baboon.jpg")), 512, 512, frames: 3);
+            var r = await ProcessRunner.RunAsync(Path.Combine(package.Extracted, "opt", "edgerig", "cli", "edgerig"),
+                ["calibrate", "spatial", "--from-folder", folder, "--rig", Repo("hardware", "rigs", "sim-spatial.json"), "--json"], TimeSpan.FromMinutes(3),
+                new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin", ["DOTNET_ROOT"] = "/nonexistent", ["EDGERIG_SERVICE_DIR"] = "" });
+
+            Assert.DoesNotContain("unavailable", r.Stderr + r.Stdout);
+            Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}: {r.Stderr}");
+            using var report = System.Text.Json.JsonDocument.Parse(r.Stdout);
+            var failure = Assert.Single(report.RootElement.GetProperty("failures").EnumerateArray());
+            Assert.Equal("cam0", failure.GetProperty("stream").GetString());
+            Assert.Contains("none of 3 frames", failure.GetProperty("message").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A pulled session folder with one camera stream (cam0) of the same JPEG frame at 20 Hz.</summary>
+    private static string WritePulledCamera(string dir, byte[] jpeg, int width, int height, int frames)
+    {
+        const long start = 1_767_225_600_000_000_000;
+        string id = "20260101-000000-offline", folder = Path.Combine(dir, id);
+        var stream = new Formats.ManifestStream("cam0", nameof(Core.Modality.Camera), Core.Encodings.Jpeg, 20, "", "cam0", "cam0_optical", 20, "SensorClock", 0, 0,
+            new Dictionary<string, string> { ["width"] = width.ToString(), ["height"] = height.ToString() });
+        var samples = Enumerable.Range(0, frames).Select(i => new Core.Sample(new Core.StreamId("cam0"), i, new Core.SensorTime(i), new Core.HostTime(i * 50_000_000L),
+            new Core.RigTimestamp(new Core.RigTime(start + i * 50_000_000L), Core.Duration.FromMicroseconds(50)), jpeg)).ToList();
+        var (info, stored) = Formats.ChunkFormat.Encode(stream.ToDescriptor(), samples, 0);
+        string file = Formats.ManifestChunk.RelativePath("cam0", 0);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, file))!);
+        File.WriteAllBytes(Path.Combine(folder, file), stored);
+        var chunk = new Formats.ManifestChunk(0, "cam0", 0, info.FirstSequence, info.LastSequence, info.Count, info.FirstRigTime.Nanoseconds, info.LastRigTime.Nanoseconds,
+            info.Codec.ToString(), info.RawLength, info.StoredLength, info.Crc32C, info.Sha256Hex, file);
+        var session = new Formats.ManifestSession(id, "offline", "lab", new Dictionary<string, string>(), start, start + frames * 50_000_000L, "Complete", "sim-spatial", "");
+        new Formats.PulledSessionManifest(Formats.PulledSessionManifest.FormatName, session, [stream],
+            new Dictionary<string, Formats.ManifestCounts> { ["cam0"] = new(frames, frames, 0, 0) }, [], [chunk],
+            Core.SessionHash.Compute([(chunk.Stream, chunk.Index, chunk.Sha256)]), DateTimeOffset.UnixEpoch).Save(folder);
+        return folder;
+    }
+
     [Fact]
     public async Task MaintainerScripts_ExecutableAndParse_InShAndBash()
     {
