@@ -26,7 +26,7 @@ public static class ExportBench
             var (folder, sizes) = BuildSession(dir, seconds);
             var manifest = PulledSessionManifest.Load(folder);
             double storedMb = manifest.Chunks.Sum(c => (long)c.StoredLength) / 1e6;
-            Console.WriteLine($"export: synthetic session {storedMb:0.0} MB in {manifest.Chunks.Count} chunks, {sizes.Count} messages");
+            Console.WriteLine($"export: synthetic session {storedMb:0.0} MB in {manifest.Chunks.Count} chunks, {sizes.Count} messages; zstd by {McapWriter.ZstdImplementation}");
             string sizesFile = Path.Combine(dir, "sizes.json");
             File.WriteAllText(sizesFile, JsonSerializer.Serialize(new { topics = sizes.Select(s => s.Topic).Distinct().Order(StringComparer.Ordinal).ToArray(),
                 messages = sizes.Select(s => new long[] { TopicIndex(sizes, s.Topic), s.Bytes, s.LogTimeNs }).ToArray() }));
@@ -38,12 +38,17 @@ public static class ExportBench
             for (int run = 0; run < Runs; run++)
             {
                 raw.Add(storedMb / Time(() => RawRead(folder, manifest)));
-                // a new file per run for every writer: rewriting the last run's file would first wait for the kernel to finish
-                // writing that back to disk, a cost of the machine's disk, not of the writer
-                none.Add(storedMb / Time(() => Export(folder, Path.Combine(dir, $"none-{run}.mcap"), McapCompression.None)));
-                zstd.Add(storedMb / Time(() => Export(folder, Path.Combine(dir, $"zstd-{run}.mcap"), McapCompression.Zstd)));
-                double nodeSeconds = NodeSeconds(repoRoot, sizesFile, Path.Combine(dir, $"node-{run}.mcap"));
+                // Every writer writes a new file, and after each run (untimed) its file is flushed to disk and deleted: the next
+                // run then starts with no write-back of the last one's 200 MB pending, a cost of this machine's disk that fell on
+                // whichever writer came next (@mcap/core measured 145-185 MB/s in the bench against 255-385 alone).
+                none.Add(storedMb / Time(() => Export(folder, Settled(dir, "none", run), McapCompression.None)));
+                Settle(dir, "none", run);
+                zstd.Add(storedMb / Time(() => Export(folder, Settled(dir, "zstd", run), McapCompression.Zstd)));
+                Settle(dir, "zstd", run);
+                double nodeSeconds = NodeSeconds(repoRoot, sizesFile, Settled(dir, "node", run));
+                Settle(dir, "node", run);
                 node.Add(storedMb / nodeSeconds);
+                Console.Error.WriteLine($"export: run {run + 1}: raw read {raw[^1]:0} MB/s, none {none[^1]:0}, zstd {zstd[^1]:0}, @mcap/core {node[^1]:0}");
             }
             results.Add("export", "raw-read-MB/s", Median(raw), "MB/s", 0);
             results.Add("export", "mcap-none-MB/s-vs-raw", Median(none), "MB/s", Median(raw));
@@ -55,6 +60,17 @@ public static class ExportBench
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The output file of one writer's run.</summary>
+    private static string Settled(string dir, string writer, int run) => Path.Combine(dir, $"{writer}-{run}.mcap");
+
+    /// <summary>Flushes a run's output to disk and deletes it, outside the timed part.</summary>
+    private static void Settle(string dir, string writer, int run)
+    {
+        string file = Settled(dir, writer, run);
+        using (var written = new FileStream(file, FileMode.Open, FileAccess.ReadWrite)) written.Flush(flushToDisk: true);
+        File.Delete(file);
     }
 
     private static int TopicIndex(List<(string Topic, int Bytes, long LogTimeNs)> sizes, string topic) =>

@@ -74,6 +74,7 @@ public sealed class NativeLibraryTests
             Assert.Contains(lines, l => l.StartsWith("WARN  feature face redaction") && l.Contains("unavailable: OpenCvSharpExtern not found"));
             Assert.Contains(lines, l => l.StartsWith("PASS  stream cam0"));
             Assert.Contains(lines, l => l.StartsWith("PASS  stream cam1"));
+            Assert.Contains(lines, l => l.StartsWith("PASS  library libzstd") && l.Contains("libzstd 1.5.7 (native)")); // the bundled one, not Debian's
 
             var session = await rig.StartRecordingAsync(new StartRecordingRequest { Name = "no-opencv" });
             await Task.Delay(2000);

@@ -65,18 +65,35 @@ internal static class McapChunkCompression
 
 /// <summary>
 /// Compresses chunk records, reusing the zstd context and the output storage across chunks (a fresh context per chunk cost a
-/// context reset and several large allocations each time). Not thread-safe: one chunk at a time.
+/// context reset and several large allocations each time). zstd goes through native libzstd 1.5.7 when it loads
+/// (<see cref="ZstdNative"/>), else through the managed port: the same bytes either way. Not thread-safe: one chunk at a time.
 /// </summary>
-internal sealed class McapChunkCompressor(McapCompression compression, int zstdLevel) : IDisposable
+internal sealed class McapChunkCompressor : IDisposable
 {
-    private readonly Compressor? _zstd = compression == McapCompression.Zstd ? new Compressor(zstdLevel) : null;
+    private readonly McapCompression _compression;
+    private readonly int _zstdLevel;
+    private readonly Compressor? _zstd;
+    private nint _nativeZstd;
     private byte[] _output = [];
     private MemoryStream? _lz4;
+
+    /// <param name="nativeZstd">false keeps zstd in the managed port even where libzstd is available (tests compare the two).</param>
+    public McapChunkCompressor(McapCompression compression, int zstdLevel, bool nativeZstd = true)
+    {
+        _compression = compression;
+        _zstdLevel = zstdLevel;
+        if (compression != McapCompression.Zstd) return;
+        if (nativeZstd && ZstdNative.Available) _nativeZstd = ZstdNative.ZSTD_createCCtx();
+        if (_nativeZstd == 0) _zstd = new Compressor(zstdLevel);
+    }
+
+    /// <summary>True when zstd chunks go through native libzstd.</summary>
+    public bool UsesNativeZstd => _nativeZstd != 0;
 
     /// <summary>The compressed records; valid until the next call. Uncompressed chunks come back as they are, not copied.</summary>
     public ReadOnlyMemory<byte> Compress(ReadOnlyMemory<byte> records)
     {
-        switch (compression)
+        switch (_compression)
         {
             case McapCompression.None:
                 return records;
@@ -86,7 +103,10 @@ internal sealed class McapChunkCompressor(McapCompression compression, int zstdL
                 {
                     _output = GC.AllocateUninitializedArray<byte>(bound);
                 }
-                return _output.AsMemory(0, _zstd!.Wrap(records.Span, _output));
+                int written = _nativeZstd != 0
+                    ? ZstdNative.Compress(_nativeZstd, records.Span, _output, _zstdLevel)
+                    : _zstd!.Wrap(records.Span, _output);
+                return _output.AsMemory(0, written);
             case McapCompression.Lz4:
                 _lz4 ??= new MemoryStream();
                 _lz4.SetLength(0);
@@ -96,13 +116,18 @@ internal sealed class McapChunkCompressor(McapCompression compression, int zstdL
                 }
                 return _lz4.GetBuffer().AsMemory(0, (int)_lz4.Length);
             default:
-                throw new ArgumentOutOfRangeException(nameof(compression), compression, "Unknown compression");
+                throw new ArgumentOutOfRangeException(nameof(_compression), _compression, "Unknown compression");
         }
     }
 
     public void Dispose()
     {
         _zstd?.Dispose();
+        if (_nativeZstd != 0)
+        {
+            ZstdNative.ZSTD_freeCCtx(_nativeZstd);
+            _nativeZstd = 0;
+        }
         _lz4?.Dispose();
     }
 }

@@ -14,7 +14,14 @@ public sealed record FeatureState(string Name, bool Available, string Detail);
 /// </summary>
 public sealed class NativeLibraryReport(RigProfile rig, FaceDetection faces)
 {
-    public IReadOnlyList<NativeLibraryState> Libraries() => [Imaging.JpegCodec.Probe(), OpenCv(), State(NativeLibraries.PortAudio)];
+    public IReadOnlyList<NativeLibraryState> Libraries() => [Imaging.JpegCodec.Probe(), OpenCv(), State(NativeLibraries.PortAudio), Zstd()];
+
+    /// <summary>libzstd as the MCAP writer loads it (it is small; the first export would load it anyway).</summary>
+    private static NativeLibraryState Zstd()
+    {
+        var info = NativeLibraries.Zstd;
+        return new(info.Library, Export.Mcap.McapWriter.NativeZstd, Export.Mcap.McapWriter.ZstdImplementation, info.NeededFor, info.HowToGet);
+    }
 
     /// <summary>OpenCV as loaded, or as the face detector's failed load saw it, or as found on disk.</summary>
     private NativeLibraryState OpenCv()
