@@ -100,13 +100,16 @@ public static class ChunkFormat
     /// As <see cref="Decode"/> without a copy: the payloads point into <paramref name="stored"/> (an uncompressed chunk) or into
     /// a buffer for the decompressed block, rented from <paramref name="pool"/> and handed back in <paramref name="rented"/> for
     /// the caller to return once it is done with the samples (null when nothing was rented, also when this throws), or a new
-    /// array of the samples' own without a pool.
+    /// array of the samples' own without a pool. <paramref name="sha256Verified"/>: the caller has matched the bytes against the
+    /// chunk's SHA-256, which settles what its CRC-32C would, so only the length is checked.
     /// </summary>
     /// <exception cref="CorruptChunkException">the CRC, the decompressed length or the sample layout is wrong.</exception>
-    public static IReadOnlyList<Sample> DecodeInPlace(ChunkInfo info, ReadOnlyMemory<byte> stored, ArrayPool<byte>? pool, out byte[]? rented)
+    public static IReadOnlyList<Sample> DecodeInPlace(ChunkInfo info, ReadOnlyMemory<byte> stored, ArrayPool<byte>? pool, out byte[]? rented,
+        bool sha256Verified = false)
     {
         rented = null;
-        Verify(info, stored.Span);
+        if (sha256Verified) VerifyLength(info, stored.Length);
+        else Verify(info, stored.Span);
         if (info.Codec != ChunkCodec.Lz4) return Parse(info, stored);
         if (pool is null) return Parse(info, Lz4Decode(info, stored.Span, new byte[info.RawLength]));
         var buffer = pool.Rent(info.RawLength);
@@ -160,11 +163,16 @@ public static class ChunkFormat
     /// <exception cref="CorruptChunkException">they do not match.</exception>
     public static void Verify(ChunkInfo info, ReadOnlySpan<byte> stored)
     {
-        if (stored.Length != info.StoredLength)
-            throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: {stored.Length} bytes stored, index says {info.StoredLength}");
+        VerifyLength(info, stored.Length);
         uint crc = Crc32C.Compute(stored);
         if (crc != info.Crc32C)
             throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: CRC32C {crc:x8} does not match {info.Crc32C:x8}");
+    }
+
+    private static void VerifyLength(ChunkInfo info, int length)
+    {
+        if (length != info.StoredLength)
+            throw new CorruptChunkException($"chunk {info.Stream}/{info.Index}: {length} bytes stored, index says {info.StoredLength}");
     }
 
     private static byte[] Lz4(byte[] raw)

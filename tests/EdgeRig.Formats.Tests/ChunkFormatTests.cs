@@ -77,6 +77,18 @@ public class ChunkFormatTests
         Assert.Equal(1, pool.Returned);
     }
 
+    [Fact]
+    public void DecodeInPlace_AfterASha256Check_SkipsOnlyTheCrc_TheLengthAndLayoutStillChecked()
+    {
+        var (info, stored) = ChunkFormat.Encode(Stream(Encodings.Jpeg), Samples(5, 1000), 0);
+
+        Assert.Equal(5, ChunkFormat.DecodeInPlace(info with { Crc32C = info.Crc32C ^ 1 }, stored, null, out _, sha256Verified: true).Count);
+        Assert.Contains("CRC32C", Assert.Throws<CorruptChunkException>(() => ChunkFormat.DecodeInPlace(info with { Crc32C = info.Crc32C ^ 1 }, stored, null, out _)).Message);
+        Assert.Contains("bytes stored", Assert.Throws<CorruptChunkException>(() => ChunkFormat.DecodeInPlace(info, stored.AsMemory(0, stored.Length - 1), null, out _, sha256Verified: true)).Message);
+        stored[5] ^= 0x7F; // the sample count
+        Assert.Throws<CorruptChunkException>(() => ChunkFormat.DecodeInPlace(info, stored, null, out _, sha256Verified: true));
+    }
+
     /// <summary>An array pool that counts what it lends and gets back.</summary>
     private sealed class CountingPool : System.Buffers.ArrayPool<byte>
     {

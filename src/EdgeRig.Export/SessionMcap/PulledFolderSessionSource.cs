@@ -79,7 +79,7 @@ public sealed class PulledFolderSessionSource : ISessionSource
         lease = null;
         if (!TryReadVerified(chunk, out var stored, out int length, out problem)) return false;
         byte[]? block = null;
-        if (!TryDecode(chunk, () => ChunkFormat.DecodeInPlace(chunk, stored.AsMemory(0, length), _buffers, out block), out var samples, out problem))
+        if (!TryDecode(chunk, () => ChunkFormat.DecodeInPlace(chunk, stored.AsMemory(0, length), _buffers, out block, sha256Verified: true), out var samples, out problem))
         {
             _buffers.Return(stored);
             if (block is not null) _buffers.Return(block);
