@@ -5,8 +5,8 @@ using EdgeRig.Core;
 
 namespace EdgeRig.Vision.Spatial;
 
-/// <summary>The camera-IMU rotation (R_camera_imu), the lag of the camera's rates behind the gyro's that was removed first, the
-/// RMS rate residual after the fit, the rate pairs used and the middle principal rate of the motion (how well it excites two axes).</summary>
+/// <summary>The camera-IMU rotation (R_camera_imu), the lag of the camera's rates behind the gyro's (fitted with it), the RMS
+/// rate residual after the fit, the rate pairs used and the middle principal rate of the motion (how well it excites two axes).</summary>
 public sealed record GyroFit(Rotation3 CameraFromImu, double LagNs, double ResidualRadPerS, int Pairs, double SecondAxisRateRadPerS);
 
 /// <summary>
