@@ -32,16 +32,17 @@ public static class BoardPoses
         {
             double[] rvec = new double[3], tvec = new double[3];
             Cv2.SolvePnP(objectPoints, d.Corners, k, lens.Distortion, ref rvec, ref tvec, false, SolvePnPMethod.Iterative);
-            if (!(ReprojectionRmsPx(objectPoints, d.Corners, rvec, tvec, k, lens) <= maxReprojectionRmsPx)) continue;
+            if (!(ReprojectionRmsPx(objectPoints, d.Corners, rvec, tvec, k, lens.Distortion) <= maxReprojectionRmsPx)) continue;
             var pose = new RigidTransform(Rotation3.FromRotationVector(new Vec3(rvec[0], rvec[1], rvec[2])), new Vec3(tvec[0], tvec[1], tvec[2]));
             poses.Add(new BoardPose(d.Sequence, d.TimeNs, pose, d.Corners));
         }
         return poses;
     }
 
-    private static double ReprojectionRmsPx(Point3f[] objectPoints, Point2f[] corners, double[] rvec, double[] tvec, double[,] k, CameraIntrinsics lens)
+    /// <summary>The RMS distance (px) of <paramref name="corners"/> from the board's corners projected with the pose and lens given.</summary>
+    internal static double ReprojectionRmsPx(Point3f[] objectPoints, Point2f[] corners, double[] rvec, double[] tvec, double[,] k, double[] distortion)
     {
-        Cv2.ProjectPoints(objectPoints, rvec, tvec, k, lens.Distortion, out var projected, out _);
+        Cv2.ProjectPoints(objectPoints, rvec, tvec, k, distortion, out var projected, out _);
         double sum = 0;
         for (int i = 0; i < corners.Length; i++) sum += Math.Pow(projected[i].X - corners[i].X, 2) + Math.Pow(projected[i].Y - corners[i].Y, 2);
         return Math.Sqrt(sum / corners.Length);
