@@ -17,7 +17,13 @@ public sealed record StillRun(IReadOnlyList<BoardPose> Poses)
 /// <summary>Board poses by SolvePnP with a camera's calibrated lens, and the still runs among them.</summary>
 public static class BoardPoses
 {
-    public static IReadOnlyList<BoardPose> Estimate(IReadOnlyList<BoardDetection> detections, ChessboardSpec board, CameraIntrinsics lens)
+    /// <summary>
+    /// The board's pose in every detection that a rigid board seen through the lens explains: a detection whose corners lie
+    /// more than <paramref name="maxReprojectionRmsPx"/> (RMS) from the best pose's projection is a misdetection (corners taken
+    /// from the wrong squares; the simulated rig makes a few 5-7 px ones while it sways) and has no pose. Kept, such a pose is a
+    /// jump of several degrees, i.e. two wild camera rates against the gyro.
+    /// </summary>
+    public static IReadOnlyList<BoardPose> Estimate(IReadOnlyList<BoardDetection> detections, ChessboardSpec board, CameraIntrinsics lens, double maxReprojectionRmsPx = 1.0)
     {
         var objectPoints = board.ObjectPoints();
         var k = new double[,] { { lens.Fx, 0, lens.Cx }, { 0, lens.Fy, lens.Cy }, { 0, 0, 1 } };
@@ -26,10 +32,20 @@ public static class BoardPoses
         {
             double[] rvec = new double[3], tvec = new double[3];
             Cv2.SolvePnP(objectPoints, d.Corners, k, lens.Distortion, ref rvec, ref tvec, false, SolvePnPMethod.Iterative);
+            if (!(ReprojectionRmsPx(objectPoints, d.Corners, rvec, tvec, k, lens.Distortion) <= maxReprojectionRmsPx)) continue;
             var pose = new RigidTransform(Rotation3.FromRotationVector(new Vec3(rvec[0], rvec[1], rvec[2])), new Vec3(tvec[0], tvec[1], tvec[2]));
             poses.Add(new BoardPose(d.Sequence, d.TimeNs, pose, d.Corners));
         }
         return poses;
+    }
+
+    /// <summary>The RMS distance (px) of <paramref name="corners"/> from the board's corners projected with the pose and lens given.</summary>
+    internal static double ReprojectionRmsPx(Point3f[] objectPoints, Point2f[] corners, double[] rvec, double[] tvec, double[,] k, double[] distortion)
+    {
+        Cv2.ProjectPoints(objectPoints, rvec, tvec, k, distortion, out var projected, out _);
+        double sum = 0;
+        for (int i = 0; i < corners.Length; i++) sum += Math.Pow(projected[i].X - corners[i].X, 2) + Math.Pow(projected[i].Y - corners[i].Y, 2);
+        return Math.Sqrt(sum / corners.Length);
     }
 
     /// <summary>

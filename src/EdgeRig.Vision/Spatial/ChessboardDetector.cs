@@ -46,11 +46,15 @@ public static class ChessboardDetector
         if (full.Empty()) return (false, false, null);
         using var half = new Mat();
         Cv2.Resize(full, half, new Size(full.Width / 2, full.Height / 2), 0, 0, InterpolationFlags.Area);
-        bool found = Cv2.FindChessboardCorners(half, new Size(board.Columns, board.Rows), out Point2f[] corners,
-            ChessboardFlags.AdaptiveThresh | ChessboardFlags.NormalizeImage | ChessboardFlags.FastCheck);
-        if (!found || corners.Length != board.Columns * board.Rows) return (true, corners.Length > 0, null);
-        // half-size pixel centres map to full size as 2x + 0.5
-        var refined = corners.Select(c => new Point2f(c.X * 2 + 0.5f, c.Y * 2 + 0.5f)).ToArray();
+        var size = new Size(board.Columns, board.Rows);
+        const ChessboardFlags flags = ChessboardFlags.AdaptiveThresh | ChessboardFlags.NormalizeImage | ChessboardFlags.FastCheck;
+        Point2f[] refined;
+        if (Cv2.FindChessboardCorners(half, size, out Point2f[] corners, flags) && corners.Length == board.Columns * board.Rows)
+            refined = [.. corners.Select(c => new Point2f(c.X * 2 + 0.5f, c.Y * 2 + 0.5f))]; // half-size pixel centres map to full size as 2x + 0.5
+        else if (Cv2.FindChessboardCorners(full, size, out Point2f[] fullCorners, flags) && fullCorners.Length == board.Columns * board.Rows)
+            refined = fullCorners; // a board held about a metre away and more has squares too small at half size
+        else
+            return (true, corners.Length > 0 || fullCorners.Length > 0, null);
         int window = Math.Clamp((int)(MinSpacing(refined, board) / 4), 2, 11);
         refined = Cv2.CornerSubPix(full, refined, new Size(window, window), new Size(-1, -1), new TermCriteria(CriteriaTypes.Eps | CriteriaTypes.MaxIter, 60, 0.001));
         // FindChessboardCorners may number from either end; the black outer corner square is corner 0's

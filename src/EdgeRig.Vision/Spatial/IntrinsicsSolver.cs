@@ -15,21 +15,35 @@ public sealed record IntrinsicsEstimate(CameraIntrinsics Intrinsics, double[] St
 /// </summary>
 public static class IntrinsicsSolver
 {
-    public static IntrinsicsEstimate Solve(IReadOnlyList<BoardDetection> views, ChessboardSpec board, int width, int height)
+    /// <summary>
+    /// The lens from <paramref name="views"/>; a view the first fit cannot explain within <paramref name="maxViewRmsPx"/> (RMS)
+    /// is a misdetection (corners from the wrong squares) and is left out of a second fit: one such view among 60 lifted the
+    /// simulated rig's reprojection RMS from 0.09 to 0.30 px.
+    /// </summary>
+    public static IntrinsicsEstimate Solve(IReadOnlyList<BoardDetection> views, ChessboardSpec board, int width, int height, double maxViewRmsPx = 1.0)
     {
         var objectPoints = board.ObjectPoints();
-        var objects = views.Select(_ => (IEnumerable<Point3f>)objectPoints).ToList();
-        var images = views.Select(v => (IEnumerable<Point2f>)v.Corners).ToList();
-        var k = new double[3, 3];
-        var dist = new double[5];
-        double rms = Cv2.CalibrateCamera(objects, images, new Size(width, height), k, dist, out var rvecs, out var tvecs, CalibrationFlags.None,
-            new TermCriteria(CriteriaTypes.Count | CriteriaTypes.Eps, 100, 1e-12));
+        var fit = Calibrate(views, objectPoints, width, height);
+        var kept = views.Where((v, i) => BoardPoses.ReprojectionRmsPx(objectPoints, v.Corners, Components(fit.Rvecs[i]), Components(fit.Tvecs[i]), fit.K, fit.Dist) <= maxViewRmsPx).ToList();
+        if (kept.Count < views.Count && kept.Count >= 3) (views, fit) = (kept, Calibrate(kept, objectPoints, width, height));
+        var (k, dist) = (fit.K, fit.Dist);
         var intrinsics = new CameraIntrinsics
         {
             Fx = k[0, 0], Fy = k[1, 1], Cx = k[0, 2], Cy = k[1, 2], K1 = dist[0], K2 = dist[1], P1 = dist[2], P2 = dist[3], K3 = dist[4],
         };
-        return new IntrinsicsEstimate(intrinsics, StandardDeviations(views, objectPoints, k, dist, rvecs, tvecs), rms, views.Count);
+        return new IntrinsicsEstimate(intrinsics, StandardDeviations(views, objectPoints, k, dist, fit.Rvecs, fit.Tvecs), fit.Rms, views.Count);
     }
+
+    private static (double[,] K, double[] Dist, double Rms, Vec3d[] Rvecs, Vec3d[] Tvecs) Calibrate(IReadOnlyList<BoardDetection> views, Point3f[] objectPoints, int width, int height)
+    {
+        var k = new double[3, 3];
+        var dist = new double[5];
+        double rms = Cv2.CalibrateCamera(views.Select(_ => (IEnumerable<Point3f>)objectPoints), views.Select(v => (IEnumerable<Point2f>)v.Corners), new Size(width, height),
+            k, dist, out var rvecs, out var tvecs, CalibrationFlags.None, new TermCriteria(CriteriaTypes.Count | CriteriaTypes.Eps, 100, 1e-12));
+        return (k, dist, rms, rvecs, tvecs);
+    }
+
+    private static double[] Components(Vec3d v) => [v.Item0, v.Item1, v.Item2];
 
     private static double[] StandardDeviations(IReadOnlyList<BoardDetection> views, Point3f[] objectPoints, double[,] k, double[] dist, Vec3d[] rvecs, Vec3d[] tvecs)
     {

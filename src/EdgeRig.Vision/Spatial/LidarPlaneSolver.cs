@@ -10,7 +10,7 @@ public sealed record LidarFit(RigidTransform CameraFromLidar, double PlaneRmsM, 
 /// <summary>
 /// Camera-to-LIDAR pose from the board plane (a 2-D LIDAR's scan crosses the board in a line that must lie in the plane the
 /// camera sees), over still views: the board's points in each scan are those much nearer than the scene behind them (the
-/// per-bearing median range over the session), in the longest contiguous run. A linear solve of nᵀ[r1 r2 t](x, y, 1) = d gives
+/// far end of each bearing's ranges over the session), in the longest contiguous run of bearings (across bearing zero). A linear solve of nᵀ[r1 r2 t](x, y, 1) = d gives
 /// the start; Gauss-Newton on rotation and translation minimises the point-to-plane distances.
 /// </summary>
 public static class LidarPlaneSolver
@@ -23,10 +23,7 @@ public static class LidarPlaneSolver
     {
         var decoded = scans.Select(s => Payloads.LidarPoints(s, origin).ToArray()).Where(p => p.Length > 0).ToList();
         if (decoded.Count == 0) return [];
-        int n = decoded.Min(p => p.Length);
-        var background = new double[n];
-        for (int i = 0; i < n; i++)
-            background[i] = RobustStatistics.Median([.. decoded.Where((_, k) => k % Math.Max(1, decoded.Count / 300) == 0).Select(p => p[i].RangeM)]);
+        var background = Background(decoded);
         var views = new List<(int, PlaneView)>();
         foreach (var points in decoded)
         {
@@ -44,18 +41,43 @@ public static class LidarPlaneSolver
         return views;
     }
 
-    /// <summary>The longest run of points (by index, one missing point allowed) well in front of the background, its ends dropped.</summary>
+    /// <summary>
+    /// The scene behind the board, per bearing: the far end (90th percentile) of up to 300 scans' ranges spread over the session.
+    /// Not the median: the lab holds the board in front of the LIDAR most of the session, so at the bearings straight ahead the
+    /// median range is the board itself, and the board's line was cut short to the bearings where it was held less often.
+    /// </summary>
+    private static double[] Background(IReadOnlyList<Payloads.LidarPoint[]> scans)
+    {
+        int n = scans.Min(p => p.Length), every = Math.Max(1, scans.Count / 300);
+        var background = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            var ranges = scans.Where((_, k) => k % every == 0).Select(p => p[i].RangeM).Order().ToArray();
+            background[i] = ranges[(int)(0.9 * (ranges.Length - 1))];
+        }
+        return background;
+    }
+
+    /// <summary>
+    /// The longest run of points (by bearing, one missing point allowed) well in front of the background, its ends dropped. The
+    /// scan is a circle: a board straight ahead lies across the first and last bearing, and is one run, not two.
+    /// </summary>
     private static List<Payloads.LidarPoint> BoardRun(Payloads.LidarPoint[] points, double[] background)
     {
+        int n = background.Length;
+        bool OnBoard(int i) => points[i].RangeM > 0.05 && points[i].RangeM < background[i] - 0.15;
+        // start where a run cannot continue from the bearings before it (three in a row off the board)
+        int start = Enumerable.Range(0, n).FirstOrDefault(i => !OnBoard(i) && !OnBoard((i + n - 1) % n) && !OnBoard((i + n - 2) % n), -1);
+        if (start < 0) return [];
         List<Payloads.LidarPoint> best = [], current = [];
-        int lastIndex = -10;
-        for (int i = 0; i < background.Length; i++)
+        int last = -10;
+        for (int k = 0; k < n; k++)
         {
-            var p = points[i];
-            if (!(p.RangeM > 0.05 && p.RangeM < background[i] - 0.15)) continue;
-            if (i - lastIndex > 2) current = [];
-            current.Add(p);
-            lastIndex = i;
+            int i = (start + k) % n;
+            if (!OnBoard(i)) continue;
+            if (k - last > 2) current = [];
+            current.Add(points[i]);
+            last = k;
             if (current.Count > best.Count) best = current;
         }
         return best.Count > 2 ? best.GetRange(1, best.Count - 2) : [];

@@ -5,11 +5,14 @@ namespace EdgeRig.Vision.Tests.Spatial;
 
 public sealed class SpatialCalibratorTests(ITestOutputHelper output)
 {
-    [Fact]
-    public void Calibrate_SimulatedSession_RecoversTruthWithinGoals()
+    /// <summary>Seed 5 is the bench's hard case: misdetected board views while the rig sways (they threw the camera-IMU lag off).</summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Calibrate_SimulatedSession_RecoversTruthWithinGoals(int seed)
     {
         string root = SpatialSessions.Root();
-        var rig = SpatialSessions.Rig(root, 3);
+        var rig = SpatialSessions.Rig(root, seed);
         var streams = SpatialSessions.Record(rig);
         var report = SpatialCalibrator.Calibrate(streams, rig);
         foreach (var f in report.Failures) output.WriteLine($"failure {f}");
