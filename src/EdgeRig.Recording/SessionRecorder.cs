@@ -156,7 +156,7 @@ public sealed class SessionRecorder
             bool stopping = _stopRequested;
             if (!stopping)
             {
-                await _wakeup.WaitAsync(NextDue()).ConfigureAwait(false);
+                await _wakeup.WaitUntilAsync(NextDeadline()).ConfigureAwait(false);
                 stopping = _stopRequested;
             }
             long now = _time.GetTimestamp();
@@ -189,19 +189,16 @@ public sealed class SessionRecorder
         }
     }
 
-    /// <summary>How long until the next chunk is due by the flush interval, or the counts by theirs.</summary>
-    private TimeSpan NextDue()
+    /// <summary>When (a <see cref="TimeProvider.GetTimestamp"/> value) the next chunk is due by the flush interval, or the counts by theirs.</summary>
+    private long NextDeadline()
     {
-        long now = _time.GetTimestamp();
-        var due = CountsInterval - _time.GetElapsedTime(_lastCountsUpdate, now);
+        long deadline = _lastCountsUpdate + Ticks(CountsInterval);
         foreach (var p in _pending.Values)
-            if (p.Samples.Count > 0)
-            {
-                var chunkDue = p.Interval - _time.GetElapsedTime(p.Since, now);
-                if (chunkDue < due) due = chunkDue;
-            }
-        return due;
+            if (p.Samples.Count > 0) deadline = Math.Min(deadline, p.Since + Ticks(p.Interval));
+        return deadline;
     }
+
+    private long Ticks(TimeSpan interval) => (long)Math.Ceiling(interval.TotalSeconds * _time.TimestampFrequency);
 
     private void Observe(ISessionObserver observer, Sample sample)
     {
