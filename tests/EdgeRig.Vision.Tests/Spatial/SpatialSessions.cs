@@ -2,6 +2,7 @@ using EdgeRig.Calibration.Stimulus;
 using EdgeRig.Core;
 using EdgeRig.Devices;
 using EdgeRig.Devices.Simulation;
+using EdgeRig.Timing;
 using EdgeRig.Vision.Spatial;
 
 namespace EdgeRig.Vision.Tests.Spatial;
@@ -25,11 +26,14 @@ public static class SpatialSessions
     /// <summary>The rig with the world seed given (noise, clocks and link jitter differ; the truths are the file's).</summary>
     public static RigProfile Rig(string root, int seed) { var rig = Devices.RigFile.Load(RigPath(root)); return rig with { World = rig.World with { Seed = seed } }; }
 
+    /// <summary>The rig time at which <see cref="Record"/>'s world starts its target script: its virtual clock's start.</summary>
+    public static RigTime ScriptStart { get; } = new FakeRigClock().RigNow;
+
     /// <summary>Records the whole script (every keyframe and the sway), as the recorder would store it.</summary>
     public static IReadOnlyList<RecordedStream> Record(RigProfile rig)
     {
         var path = rig.World.Target!.Path;
-        using var sim = new VirtualTimeRig(rig);
+        using var sim = new VirtualTimeRig(rig, new FakeRigClock());
         sim.StartRecording();
         sim.RunFor(Duration.FromSeconds(path[^1].AtSeconds + path[^1].HoldSeconds + 0.5));
         return [.. sim.StopRecording().Select(r => new RecordedStream(r.Descriptor, r.Samples))];
