@@ -19,7 +19,7 @@ public static class NativeLibraries
     public static readonly NativeLibraryInfo PortAudio = new("libportaudio.so.2", "microphones (the PortAudio driver)", "apt install libportaudio2");
 
     public static readonly NativeLibraryInfo Zstd = new("libzstd",
-        "fast zstd in MCAP exports (without it the managed port writes the same bytes, 4-5x slower on camera data)",
+        "fast zstd in MCAP exports from the first chunk (without it the managed port writes the same bytes, slower until the JIT has warmed it up)",
         "bundled: runtimes/<rid>/native/libzstd.so beside edgerig-service (libzstd 1.5.7 from the ZstdNet package); Debian's libzstd1 is another release and is not used");
 
     public static IReadOnlyList<NativeLibraryInfo> All { get; } = [TurboJpeg, OpenCv, PortAudio, Zstd];
