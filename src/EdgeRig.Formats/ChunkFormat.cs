@@ -92,8 +92,7 @@ public static class ChunkFormat
     public static IReadOnlyList<Sample> Decode(ChunkInfo info, ReadOnlySpan<byte> stored)
     {
         Verify(info, stored);
-        byte[] raw = info.Codec == ChunkCodec.Lz4 ? Lz4Decode(info, stored, new byte[info.RawLength]) : stored.ToArray();
-        return Parse(info, raw.AsMemory(0, info.Codec == ChunkCodec.Lz4 ? info.RawLength : raw.Length));
+        return Parse(info, info.Codec == ChunkCodec.Lz4 ? Lz4Decode(info, stored, new byte[info.RawLength]) : stored.ToArray());
     }
 
     /// <summary>

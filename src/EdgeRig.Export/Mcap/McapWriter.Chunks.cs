@@ -11,18 +11,18 @@ namespace EdgeRig.Export.Mcap;
 /// </summary>
 public sealed partial class McapWriter
 {
-    /// <summary>
-    /// Chunks compressed or written in the background while the next one fills; the caller waits beyond this. One per core (at
-    /// least 2, at most 4): compression is the slowest stage and chunks compress independently.
-    /// </summary>
     /// <summary>True when zstd chunks are compressed by native libzstd (see <see cref="ZstdImplementation"/>).</summary>
     public static bool NativeZstd => ZstdNative.Available;
 
     /// <summary>What compresses zstd chunks in this process: "libzstd 1.5.7 (native)" or why the managed port does.</summary>
     public static string ZstdImplementation => ZstdNative.Available
         ? $"libzstd {ZstdNative.Version} (native)"
-        : $"ZstdSharp (managed port; {(ZstdNative.Version is { } v ? $"libzstd {v} loaded, not {ZstdNative.SameBytesAsManagedPort / 10_000}.{ZstdNative.SameBytesAsManagedPort / 100 % 100}.{ZstdNative.SameBytesAsManagedPort % 100}" : "no libzstd")})";
+        : $"ZstdSharp (managed port; {(ZstdNative.Version is { } v ? $"libzstd {v} loaded, not {ZstdNative.VersionText(ZstdNative.SameBytesAsManagedPort)}" : "no libzstd")})";
 
+    /// <summary>
+    /// Chunks compressed or written in the background while the next one fills; the caller waits beyond this. One per core (at
+    /// least 2, at most 4): compression is the slowest stage and chunks compress independently.
+    /// </summary>
     private static readonly int MaxChunksInFlight = Math.Clamp(Environment.ProcessorCount, 2, 4);
 
     /// <summary>channel_id, sequence, log_time and publish_time: the fixed part of a Message record's content.</summary>

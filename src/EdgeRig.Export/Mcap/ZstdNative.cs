@@ -34,7 +34,10 @@ internal static unsafe partial class ZstdNative
     public static bool Available => LoadedVersion.Value == SameBytesAsManagedPort;
 
     /// <summary>The loaded libzstd's version ("1.5.7"), or null when none loads.</summary>
-    public static string? Version => LoadedVersion.Value == 0 ? null : $"{LoadedVersion.Value / 10_000}.{LoadedVersion.Value / 100 % 100}.{LoadedVersion.Value % 100}";
+    public static string? Version => LoadedVersion.Value == 0 ? null : VersionText(LoadedVersion.Value);
+
+    /// <summary>A ZSTD_versionNumber() value as "major.minor.patch".</summary>
+    public static string VersionText(uint number) => $"{number / 10_000}.{number / 100 % 100}.{number % 100}";
 
     [LibraryImport(Library)] private static partial uint ZSTD_versionNumber();
     [LibraryImport(Library)] public static partial nint ZSTD_createCCtx();

@@ -79,17 +79,17 @@ public sealed class PulledFolderSessionSource : ISessionSource
         lease = null;
         if (!TryReadVerified(chunk, out var stored, out int length, out problem)) return false;
         byte[]? block = null;
+        void Release()
+        {
+            _buffers.Return(stored);
+            if (block is not null) _buffers.Return(block);
+        }
         if (!TryDecode(chunk, () => ChunkFormat.DecodeInPlace(chunk, stored.AsMemory(0, length), _buffers, out block, sha256Verified: true), out var samples, out problem))
         {
-            _buffers.Return(stored);
-            if (block is not null) _buffers.Return(block);
+            Release();
             return false;
         }
-        lease = new ChunkLease(samples, () =>
-        {
-            _buffers.Return(stored);
-            if (block is not null) _buffers.Return(block);
-        });
+        lease = new ChunkLease(samples, Release);
         return true;
     }
 
