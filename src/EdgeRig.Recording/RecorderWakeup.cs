@@ -46,7 +46,9 @@ internal sealed class RecorderWakeup : IDisposable
         if (_markerWait.IsCompleted) return;
         var timer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _due, timer);
-        _timer.Change(_time.GetElapsedTime(_time.GetTimestamp(), deadline), Timeout.InfiniteTimeSpan);
+        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+        if (remaining <= TimeSpan.Zero) return; // the deadline passed while the waits were set up
+        _timer.Change(remaining, Timeout.InfiniteTimeSpan);
         // a clock that jumped past the deadline while the timer was being armed (a test's fake clock) would leave it parked
         // a whole interval late: the deadline is absolute, so look once more
         if (_time.GetTimestamp() >= deadline) timer.TrySetResult();

@@ -70,6 +70,35 @@ public sealed class SessionRecorderTests : IDisposable
         Assert.Equal(3, record.Counts["imu0"].Recorded);
     }
 
+    /// <summary>A clock that moves on at every reading, as a busy machine's does between two readings of the writer.</summary>
+    private sealed class RacingClock : FakeTimeProvider
+    {
+        public override long GetTimestamp()
+        {
+            Advance(TimeSpan.FromMilliseconds(300));
+            return base.GetTimestamp();
+        }
+    }
+
+    [Fact]
+    public async Task DeadlinePassesWhileTheWriterArmsItsTimer_RecordingGoesOn()
+    {
+        var recorder = new SessionRecorder(new Session("s1", "s1", "test", new Dictionary<string, string>(), _clock.RigNow, null, SessionState.Recording, "rig"),
+            [new StreamChannel(Imu, 1000, DropPolicy.DropOldest)],
+            new RecordingProfile { FlushIntervalSeconds = 1, FirstFlushSeconds = 1, MaxChunkBytes = 1 << 20 }, _store, _clock, new RacingClock(), NullLogger.Instance);
+        recorder.Start();
+        for (int k = 0; k < 20; k++)
+        {
+            recorder.Publish(StreamChannelTests.At(Imu, k));
+            await Task.Delay(5);
+        }
+
+        var record = await recorder.StopAsync("done");
+
+        Assert.Equal(20, record.Counts["imu0"].Recorded);
+        Assert.Equal(20, StoredSamples);
+    }
+
     [Fact]
     public async Task FirstChunk_DueAfterTheFirstFlushInterval_LaterChunksAfterTheFullInterval()
     {
