@@ -13,7 +13,6 @@ internal sealed class RecorderWakeup : IDisposable
     private readonly IReadOnlyList<ChannelReader<Sample>> _streams;
     private readonly ChannelReader<Marker> _markers;
     private readonly Task<bool>?[] _streamWaits;
-    private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task<bool>? _markerWait;
@@ -24,17 +23,13 @@ internal sealed class RecorderWakeup : IDisposable
         _streams = streams;
         _markers = markers;
         _streamWaits = new Task<bool>?[streams.Count];
-        _time = time;
         _timer = time.CreateTimer(_ => Volatile.Read(ref _due).TrySetResult(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>
-    /// Returns once a channel has something to read (or was completed), the clock reaches <paramref name="deadline"/> (a
-    /// <see cref="TimeProvider.GetTimestamp"/> value), or <see cref="Stop"/> was called.
-    /// </summary>
-    public async Task WaitUntilAsync(long deadline)
+    /// <summary>Returns once a channel has something to read (or was completed), <paramref name="due"/> has passed, or <see cref="Stop"/> was called.</summary>
+    public async Task WaitAsync(TimeSpan due)
     {
-        if (_time.GetTimestamp() >= deadline || _stopped.Task.IsCompleted) return;
+        if (due <= TimeSpan.Zero || _stopped.Task.IsCompleted) return;
         var waits = new Task[_streams.Count + 3];
         for (int i = 0; i < _streams.Count; i++)
         {
@@ -46,12 +41,7 @@ internal sealed class RecorderWakeup : IDisposable
         if (_markerWait.IsCompleted) return;
         var timer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _due, timer);
-        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
-        if (remaining <= TimeSpan.Zero) return; // the deadline passed while the waits were set up
-        _timer.Change(remaining, Timeout.InfiniteTimeSpan);
-        // a clock that jumped past the deadline while the timer was being armed (a test's fake clock) would leave it parked
-        // a whole interval late: the deadline is absolute, so look once more
-        if (_time.GetTimestamp() >= deadline) timer.TrySetResult();
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
         waits[^3] = _markerWait;
         waits[^2] = timer.Task;
         waits[^1] = _stopped.Task;

@@ -156,7 +156,7 @@ public sealed class SessionRecorder
             bool stopping = _stopRequested;
             if (!stopping)
             {
-                await _wakeup.WaitUntilAsync(NextDeadline()).ConfigureAwait(false);
+                await _wakeup.WaitAsync(NextDue()).ConfigureAwait(false);
                 stopping = _stopRequested;
             }
             long now = _time.GetTimestamp();
@@ -189,16 +189,19 @@ public sealed class SessionRecorder
         }
     }
 
-    /// <summary>When (a <see cref="TimeProvider.GetTimestamp"/> value) the next chunk is due by the flush interval, or the counts by theirs.</summary>
-    private long NextDeadline()
+    /// <summary>How long until the next chunk is due by the flush interval, or the counts by theirs.</summary>
+    private TimeSpan NextDue()
     {
-        long deadline = _lastCountsUpdate + Ticks(CountsInterval);
+        long now = _time.GetTimestamp();
+        var due = CountsInterval - _time.GetElapsedTime(_lastCountsUpdate, now);
         foreach (var p in _pending.Values)
-            if (p.Samples.Count > 0) deadline = Math.Min(deadline, p.Since + Ticks(p.Interval));
-        return deadline;
+            if (p.Samples.Count > 0)
+            {
+                var chunkDue = p.Interval - _time.GetElapsedTime(p.Since, now);
+                if (chunkDue < due) due = chunkDue;
+            }
+        return due;
     }
-
-    private long Ticks(TimeSpan interval) => (long)Math.Ceiling(interval.TotalSeconds * _time.TimestampFrequency);
 
     private void Observe(ISessionObserver observer, Sample sample)
     {
